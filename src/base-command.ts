@@ -1,0 +1,118 @@
+import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
+import {ExitCode, type ExitCodeValue, isWizardError, WizardError} from './errors.js'
+
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
+export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
+
+/** The --json contract for success. */
+export interface SuccessEnvelope<T> {
+  status: 0
+  result: T
+  warnings: string[]
+}
+
+/** The --json contract for failure. */
+export interface ErrorEnvelope {
+  status: number
+  error: {code: string; message: string; actions: readonly string[]; data?: unknown}
+}
+
+/**
+ * Gives every command --json, --profile and --region, and turns every failure into
+ * a coded message with actions and a meaningful exit code instead of a stack trace.
+ */
+export abstract class BaseCommand<T extends typeof Command> extends Command {
+  static override enableJsonFlag = true
+
+  static override baseFlags = {
+    profile: Flags.string({
+      description: 'AWS profile to use (overrides AWS_PROFILE).',
+      helpGroup: 'AWS',
+    }),
+    region: Flags.string({
+      description: 'AWS region (overrides AWS_REGION and the profile region).',
+      helpGroup: 'AWS',
+    }),
+  }
+
+  protected flags!: BaseFlags<T>
+  protected args!: BaseArgs<T>
+  /** Every positional argument, for commands with strict = false (e.g. several files). */
+  protected positionals: string[] = []
+  private readonly collectedWarnings: string[] = []
+
+  public override async init(): Promise<void> {
+    await super.init()
+    const {args, argv, flags} = await this.parse({
+      flags: this.ctor.flags,
+      baseFlags: (super.ctor as typeof BaseCommand).baseFlags,
+      enableJsonFlag: this.ctor.enableJsonFlag,
+      args: this.ctor.args,
+      strict: this.ctor.strict,
+    })
+    this.flags = flags as BaseFlags<T>
+    this.args = args as BaseArgs<T>
+    this.positionals = argv.map(String)
+  }
+
+  /** A warning shown on stderr for people and carried in the JSON envelope for machines. */
+  protected addWarning(message: string): void {
+    this.collectedWarnings.push(message)
+    if (!this.jsonEnabled()) this.logToStderr(`Warning: ${message}`)
+  }
+
+  protected override toSuccessJson(result: unknown): SuccessEnvelope<unknown> {
+    return {status: 0, result, warnings: this.collectedWarnings}
+  }
+
+  protected override toErrorJson(error: unknown): ErrorEnvelope {
+    const wizardError = toWizardError(error)
+    return {
+      status: wizardError.exitCode,
+      error: {
+        code: wizardError.code,
+        message: wizardError.message,
+        actions: wizardError.actions,
+        ...(wizardError.data === undefined ? {} : {data: wizardError.data}),
+      },
+    }
+  }
+
+  public override async catch(error: Error & {exitCode?: number}): Promise<unknown> {
+    if (error instanceof Errors.ExitError) throw error
+    const wizardError = toWizardError(error)
+    if (this.jsonEnabled()) {
+      this.logJson(this.toErrorJson(wizardError))
+    } else {
+      this.logToStderr(`Error [${wizardError.code}]: ${wizardError.message}`)
+      for (const action of wizardError.actions) this.logToStderr(`  → ${action}`)
+      if (wizardError.exitCode === ExitCode.internal) {
+        const detail = (wizardError.cause as Error | undefined)?.stack
+        if (process.env.DEBUG && detail) this.logToStderr(detail)
+      }
+    }
+    return this.exit(wizardError.exitCode)
+  }
+}
+
+/** Any thrown value -> a WizardError; unknown errors are internal bugs (exit 10). */
+export function toWizardError(error: unknown): WizardError {
+  if (isWizardError(error)) return error
+  const oclifExit = (error as {oclif?: {exit?: number}} | undefined)?.oclif?.exit
+  if (error instanceof Errors.CLIError || oclifExit !== undefined) {
+    const message = (error as Error).message.replace(/\n\s*See more help with --help$/, '')
+    return new WizardError({
+      code: 'usage',
+      message,
+      actions: ['Run the command with --help for its flags and examples.'],
+      exitCode: (oclifExit === 1 || oclifExit === undefined ? ExitCode.usage : oclifExit) as ExitCodeValue,
+    })
+  }
+  return new WizardError({
+    code: 'internal-error',
+    message: `Unexpected internal error: ${(error as Error)?.message ?? String(error)}`,
+    actions: ['This is a bug in aws-research-wizard. Re-run with DEBUG=* for details and report it with the output.'],
+    exitCode: ExitCode.internal,
+    cause: error,
+  })
+}

@@ -1,0 +1,41 @@
+import {BaseCommand} from '../../base-command.js'
+import {packDirFlag} from '../../flags.js'
+import {listPacks, type PackSummary} from '../../lib/domain/list-packs.js'
+import {renderTable} from '../../output/table.js'
+
+export interface DomainListResult {
+  packs: PackSummary[]
+}
+
+export default class DomainList extends BaseCommand<typeof DomainList> {
+  static override summary = 'List the domain packs you can deploy.'
+  static override description =
+    'Shows built-in packs, packs in ./domain-packs of the current directory and packs from --pack-dir. A pack in a later location shadows a built-in one of the same name.'
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --pack-dir ~/lab-packs',
+    '<%= config.bin %> <%= command.id %> --json | jq -r ".result.packs[].name"',
+  ]
+  static override flags = {'pack-dir': packDirFlag}
+
+  public async run(): Promise<DomainListResult> {
+    const packs = await listPacks({packDirs: this.flags['pack-dir']})
+    if (!this.jsonEnabled()) {
+      this.log(
+        renderTable(
+          ['NAME', 'TITLE', 'DEFAULT INSTANCE', 'GPU', 'KERNELS', 'MOUNTS', 'SOURCE'],
+          packs.map((p) => [
+            p.name,
+            p.title,
+            p.defaultInstanceType ?? '-',
+            p.gpu ? 'yes' : 'no',
+            p.kernels.join(', ') || '-',
+            p.dataMounts,
+            p.valid ? p.origin : `${p.origin} (${p.errors} errors)`,
+          ]),
+        ),
+      )
+    }
+    return {packs}
+  }
+}

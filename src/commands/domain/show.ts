@@ -1,0 +1,26 @@
+import {Args} from '@oclif/core'
+import {stringify} from 'yaml'
+import {BaseCommand} from '../../base-command.js'
+import type {DomainPack} from '../../domain-pack/schema.js'
+import {packDirFlag} from '../../flags.js'
+import {requirePack} from '../../lib/domain/require-pack.js'
+
+export interface DomainShowResult {
+  name: string
+  file: string
+  pack: DomainPack
+}
+
+export default class DomainShow extends BaseCommand<typeof DomainShow> {
+  static override summary = 'Show a domain pack with every default filled in.'
+  static override description = 'Prints the pack after the compact form is expanded and defaults are applied: exactly what deploy will use.'
+  static override examples = ['<%= config.bin %> <%= command.id %> genomics', '<%= config.bin %> <%= command.id %> ./my-pack.yaml --json']
+  static override args = {pack: Args.string({description: 'Pack name or path to a pack file', required: true})}
+  static override flags = {'pack-dir': packDirFlag}
+
+  public async run(): Promise<DomainShowResult> {
+    const loaded = await requirePack(this.args.pack, {packDirs: this.flags['pack-dir']})
+    if (!this.jsonEnabled()) this.log(`# ${loaded.file}\n${stringify(loaded.pack, {lineWidth: 0})}`)
+    return {name: loaded.name, file: loaded.file, pack: loaded.pack}
+  }
+}

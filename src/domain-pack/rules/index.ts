@@ -1,0 +1,44 @@
+import {invalidBucketName, mountPathCollision, reservedMountPath, writableOpenData} from './data-rules.js'
+import {
+  architectureMismatch,
+  defaultTypeNotAllowed,
+  gpuPackagesWithoutGpu,
+  gpuRequirements,
+  regionNotOffered,
+  unknownInstanceType,
+} from './instance-rules.js'
+import type {Rule} from './types.js'
+import {
+  autoShutdownDisabled,
+  budgetWithoutAlerts,
+  duplicateKernelName,
+  exampleNotebookMissing,
+  gpuSignalWithoutGpu,
+  juliaChannels,
+  usersAboveMax,
+  usersExceedInstance,
+} from './usage-rules.js'
+
+export type {Rule, RuleContext, RuleFinding} from './types.js'
+
+/** Every semantic rule, run in this order after schema validation succeeds. */
+export const RULES: readonly Rule[] = [
+  unknownInstanceType,
+  defaultTypeNotAllowed,
+  architectureMismatch,
+  gpuRequirements,
+  gpuPackagesWithoutGpu,
+  regionNotOffered,
+  invalidBucketName,
+  mountPathCollision,
+  reservedMountPath,
+  writableOpenData,
+  usersAboveMax,
+  usersExceedInstance,
+  duplicateKernelName,
+  juliaChannels,
+  budgetWithoutAlerts,
+  autoShutdownDisabled,
+  gpuSignalWithoutGpu,
+  exampleNotebookMissing,
+]
