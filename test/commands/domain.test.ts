@@ -2,11 +2,11 @@ import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
+import type {DomainInitResult} from '../../src/commands/domain/init.js'
 import type {DomainListResult} from '../../src/commands/domain/list.js'
 import type {DomainShowResult} from '../../src/commands/domain/show.js'
-import type {DomainInitResult} from '../../src/commands/domain/init.js'
-import type {ValidationReport} from '../../src/lib/domain/validate-packs.js'
 import {loadPackFile} from '../../src/domain-pack/load.js'
+import type {ValidationReport} from '../../src/lib/domain/validate-packs.js'
 import {FIXTURES, PACK_DIR, runHuman, runJson} from '../helpers/run.js'
 
 describe('domain list', () => {
@@ -58,7 +58,12 @@ describe('domain validate', () => {
 
   it('exits 3 and reports all findings of all files at once', async () => {
     const bad = join(FIXTURES, 'packs', 'invalid')
-    const {envelope, exitCode} = await runJson<ValidationReport>(['domain', 'validate', join(bad, 'unknown-key.yaml'), join(bad, 'wrong-type.yaml')])
+    const {envelope, exitCode} = await runJson<ValidationReport>([
+      'domain',
+      'validate',
+      join(bad, 'unknown-key.yaml'),
+      join(bad, 'wrong-type.yaml'),
+    ])
     expect(exitCode).toBe(3)
     expect(envelope.status).toBe(3)
     const report = envelope.error?.data as ValidationReport
@@ -90,7 +95,20 @@ describe('domain init', () => {
   it('scaffolds a pack from flags that validates, plus the editor schema', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'init-'))
     const {envelope, exitCode} = await runJson<DomainInitResult>([
-      'domain', 'init', '--name', 'proteomics', '--package', 'pyteomics', '--package', 'pandas', '--bucket', 'pride-archive', '--output-dir', dir, '--budget', '200',
+      'domain',
+      'init',
+      '--name',
+      'proteomics',
+      '--package',
+      'pyteomics',
+      '--package',
+      'pandas',
+      '--bucket',
+      'pride-archive',
+      '--output-dir',
+      dir,
+      '--budget',
+      '200',
     ])
     expect(exitCode).toBe(0)
     const loaded = await loadPackFile(envelope.result!.file)
@@ -109,7 +127,18 @@ describe('domain init', () => {
 
   it('rejects answers that would make an invalid pack (exit 3)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'init-'))
-    const {exitCode, envelope} = await runJson(['domain', 'init', '--name', 'cuda-cpu', '--package', 'cupy', '--instance-type', 'm6i.xlarge', '--output-dir', dir])
+    const {exitCode, envelope} = await runJson([
+      'domain',
+      'init',
+      '--name',
+      'cuda-cpu',
+      '--package',
+      'cupy',
+      '--instance-type',
+      'm6i.xlarge',
+      '--output-dir',
+      dir,
+    ])
     expect(exitCode).toBe(3)
     expect(JSON.stringify(envelope.error?.data)).toContain('gpu-packages-without-gpu')
   })

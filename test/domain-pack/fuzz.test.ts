@@ -20,7 +20,25 @@ const seeds = readdirSync(PACK_DIR)
   .filter((f) => f.endsWith('.yaml'))
   .map((f) => readFileSync(join(PACK_DIR, f), 'utf8'))
 
-const replacementValues = ['~', 'null', '[]', '{}', '-1', '1e309', '99999999999999999999999', '"\u0000"', '"ünïcødé 🧬"', 'true', '"' + 'x'.repeat(5000) + '"', '&a [*a]', '!!binary aGVsbG8=', '0x1F', '.nan', '"s3://"', '"/"']
+const replacementValues = [
+  '~',
+  'null',
+  '[]',
+  '{}',
+  '-1',
+  '1e309',
+  '99999999999999999999999',
+  '"\u0000"',
+  '"ünïcødé 🧬"',
+  'true',
+  '"' + 'x'.repeat(5000) + '"',
+  '&a [*a]',
+  '!!binary aGVsbG8=',
+  '0x1F',
+  '.nan',
+  '"s3://"',
+  '"/"',
+]
 
 type Mutation = (text: string, random: () => number) => string
 
@@ -41,7 +59,9 @@ const mutations: Record<string, Mutation> = {
   },
   replaceValue: (text, r) => {
     const lines = text.split('\n')
-    const candidates = lines.map((line, i) => [line, i] as const).filter(([line]) => /:\s*\S/.test(line) && !line.trimStart().startsWith('#'))
+    const candidates = lines
+      .map((line, i) => [line, i] as const)
+      .filter(([line]) => /:\s*\S/.test(line) && !line.trimStart().startsWith('#'))
     if (candidates.length === 0) return text
     const [line, index] = pick(candidates, r)
     lines[index] = line.replace(/:\s*.*$/, `: ${pick(replacementValues, r)}`)
@@ -61,7 +81,10 @@ const mutations: Record<string, Mutation> = {
   tabs: (text) => text.replace(/^ {2}/gm, '\t'),
   aliasBomb: () => {
     let yaml = 'name: bomb\na0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
-    for (let i = 1; i < 9; i++) yaml += `a${i}: &a${i} [${Array(9).fill(`*a${i - 1}`).join(',')}]\n`
+    for (let i = 1; i < 9; i++)
+      yaml += `a${i}: &a${i} [${Array(9)
+        .fill(`*a${i - 1}`)
+        .join(',')}]\n`
     return yaml
   },
   hugeNumbers: (text) => text.replace(/: (\d+)$/gm, ': 1e400'),
@@ -101,7 +124,10 @@ describe('fuzzed packs', () => {
       }
       // A pack is either usable or explains why not.
       if (!loaded.pack) {
-        expect(loaded.findings.some((f) => f.level === 'error'), `case ${index} (${mutation}) has no pack and no error`).toBe(true)
+        expect(
+          loaded.findings.some((f) => f.level === 'error'),
+          `case ${index} (${mutation}) has no pack and no error`,
+        ).toBe(true)
         failures++
       }
     }

@@ -3,8 +3,8 @@ import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {lookupInstanceType} from '../../src/catalogue/instance-types.js'
 import {loadPackFile} from '../../src/domain-pack/load.js'
-import {PACK_DIR, PROJECT_ROOT} from '../helpers/run.js'
 import {publishedSchemaText} from '../../src/lib/domain/published-schema.js'
+import {PACK_DIR, PROJECT_ROOT} from '../helpers/run.js'
 
 const packs = readdirSync(PACK_DIR).filter((file) => file.endsWith('.yaml'))
 
@@ -28,7 +28,10 @@ describe('shipped domain packs', () => {
   })
 
   it('every pack points editors at the published schema', () => {
-    for (const file of packs) expect(readFileSync(join(PACK_DIR, file), 'utf8')).toMatch(/^# yaml-language-server: \$schema=\.\.\/schema\/domain-pack\.schema\.json/)
+    for (const file of packs)
+      expect(readFileSync(join(PACK_DIR, file), 'utf8')).toMatch(
+        /^# yaml-language-server: \$schema=\.\.\/schema\/domain-pack\.schema\.json/,
+      )
   })
 })
 
