@@ -87,7 +87,7 @@ describe('domain validate', () => {
     const file = join(PACK_DIR, 'machine-learning.yaml')
     const {envelope, exitCode} = await runJson<ValidationReport>(['domain', 'validate', file, '--region', 'sa-east-1'])
     expect(exitCode).toBe(3)
-    expect((envelope.error?.data as ValidationReport).files[0]?.findings.map((f) => f.code)).toContain('region-not-offered')
+    expect((envelope.error?.data as ValidationReport | undefined)?.files[0]?.findings.map((f) => f.code)).toContain('region-not-offered')
   })
 })
 
