@@ -90,7 +90,14 @@ const storage = {
       description: 'Encrypted EFS at /shared for files every user can see.',
       'x-update': 'in-place',
     },
-    scratch_gb: {type: 'integer', minimum: 0, maximum: 16384, default: 0, 'x-update': 'restart'},
+    scratch_gb: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 16384,
+      default: 0,
+      description: 'Extra root-volume space at /scratch; lost when the instance is replaced.',
+      'x-update': 'replace',
+    },
   },
 } as const
 

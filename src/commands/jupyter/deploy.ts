@@ -1,0 +1,80 @@
+import {Flags} from '@oclif/core'
+import {BaseCommand} from '../../base-command.js'
+import {ExitCode, WizardError} from '../../errors.js'
+import {environmentFlags} from '../../flags.js'
+import {overridesFromFlags} from '../../lib/deploy/overrides.js'
+import {type PlannedEnvironment, planEnvironment} from '../../lib/deploy/plan-environment.js'
+import type {DeploymentPlan} from '../../lib/plan/build-plan.js'
+import {renderPlan} from '../../output/plan.js'
+import {runWithProgress} from '../../output/progress.js'
+
+export interface DeployResult {
+  dryRun: boolean
+  plan: DeploymentPlan
+}
+
+export default class JupyterDeploy extends BaseCommand<typeof JupyterDeploy> {
+  static override summary = 'Create or update a JupyterHub research environment from a domain pack.'
+  static override description =
+    'Resolves the pack and flags, synthesizes the CloudFormation stack arw-<name>, and deploys it. With --dry-run nothing touches AWS: the stack is written to --output and the plan and cost estimate are printed. Works without AWS credentials in that mode.'
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> --domain genomics --name lab1 --dry-run',
+    '<%= config.bin %> <%= command.id %> --domain genomics --name lab1 --users 10 --shared-storage 1TB --budget 500 --admin-email pi@uni.edu',
+    '<%= config.bin %> <%= command.id %> --domain machine-learning --name gpu-lab --instance-type g5.2xlarge --dry-run --json',
+    '<%= config.bin %> <%= command.id %> --domain ./packs/proteomics.yaml --name prot --region eu-west-1 --yes',
+  ]
+  static override flags = {
+    ...environmentFlags,
+    'dry-run': Flags.boolean({description: 'Synthesize and print the plan and cost estimate; change nothing on AWS.'}),
+    output: Flags.string({char: 'o', description: 'Directory for the synthesized cloud assembly.', default: 'cdk.out'}),
+    validate: Flags.boolean({
+      description: "Also run aws-cdk-lib's CloudFormation template validation during a dry run (always on for a real deploy).",
+      default: false,
+    }),
+    yes: Flags.boolean({char: 'y', description: 'Do not ask for confirmation (implied when stdin is not a terminal).'}),
+  }
+
+  public async run(): Promise<DeployResult> {
+    const {flags} = this
+    const context: {planned?: PlannedEnvironment} = {}
+    await runWithProgress(
+      [
+        {
+          title: `Planning ${flags.name} from the ${flags.domain} pack`,
+          run: async (ctx) => {
+            ctx.planned = await planEnvironment(flags.domain, overridesFromFlags(flags), {
+              outdir: flags.output,
+              validateTemplates: flags.validate || !flags['dry-run'],
+              packDirs: flags['pack-dir'],
+            })
+          },
+        },
+      ],
+      context,
+      {quiet: this.jsonEnabled()},
+    )
+    const planned = context.planned as PlannedEnvironment
+    for (const finding of planned.plan.findings.filter((f) => f.level === 'warning')) this.addWarning(`${finding.rule}: ${finding.message}`)
+    const blocking = planned.plan.findings.filter((f) => f.level === 'error')
+    if (blocking.length > 0) {
+      throw new WizardError({
+        code: 'stack-checks-failed',
+        message: `The synthesized stack fails ${blocking.length} check(s):\n${blocking.map((f) => `  ${f.rule}: ${f.message} (${f.constructPath ?? f.source})`).join('\n')}`,
+        actions: ['This is a defect in the stack definition; report it with this output.'],
+        exitCode: ExitCode.internal,
+        data: {findings: blocking},
+      })
+    }
+    if (!this.jsonEnabled()) this.log(renderPlan(planned.plan))
+    if (flags['dry-run']) {
+      if (!this.jsonEnabled()) this.log(`\nDry run: nothing was deployed. Deploy with the same command without --dry-run.`)
+      return {dryRun: true, plan: planned.plan}
+    }
+    throw new WizardError({
+      code: 'deploy-unavailable',
+      message: 'Deploying to AWS is not available in this build yet; the plan above is what would be created.',
+      actions: ['Use --dry-run to plan, or deploy the synthesized assembly in cdk.out with your own pipeline.'],
+      exitCode: ExitCode.failure,
+    })
+  }
+}

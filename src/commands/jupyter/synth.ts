@@ -1,0 +1,64 @@
+import {Flags} from '@oclif/core'
+import {BaseCommand} from '../../base-command.js'
+import {environmentFlags} from '../../flags.js'
+import {overridesFromFlags} from '../../lib/deploy/overrides.js'
+import {planEnvironment} from '../../lib/deploy/plan-environment.js'
+import {runWithProgress} from '../../output/progress.js'
+
+export interface SynthResult {
+  stackName: string
+  templateFile: string
+  outdir: string
+  resources: number
+  templateBytes: number
+}
+
+export default class JupyterSynth extends BaseCommand<typeof JupyterSynth> {
+  static override summary = 'Write the CloudFormation template of an environment without deploying it.'
+  static override description =
+    'Produces the same cloud assembly as `jupyter deploy` and as `cdk synth` through cdk.json (-c domain=... -c name=...), for review, policy checks or your own pipeline.'
+  static override aliases = ['jupyter plan']
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> --domain genomics --name lab1',
+    '<%= config.bin %> <%= command.id %> --domain climate-science --name clim --output build/cdk.out --json',
+  ]
+  static override flags = {
+    ...environmentFlags,
+    output: Flags.string({char: 'o', description: 'Directory for the cloud assembly.', default: 'cdk.out'}),
+    validate: Flags.boolean({description: "Run aws-cdk-lib's CloudFormation template validation too.", default: false}),
+  }
+
+  public async run(): Promise<SynthResult> {
+    const {flags} = this
+    const context: {result?: SynthResult} = {}
+    await runWithProgress(
+      [
+        {
+          title: `Synthesizing arw-${flags.name}`,
+          run: async (ctx) => {
+            const {synthesis} = await planEnvironment(flags.domain, overridesFromFlags(flags), {
+              outdir: flags.output,
+              validateTemplates: flags.validate,
+              nag: false,
+              packDirs: flags['pack-dir'],
+            })
+            const stack = synthesis.stacks[0]!
+            ctx.result = {
+              stackName: stack.stackName,
+              templateFile: stack.templateFile,
+              outdir: synthesis.outdir,
+              resources: stack.resourceCount,
+              templateBytes: stack.templateBytes,
+            }
+          },
+        },
+      ],
+      context,
+      {quiet: this.jsonEnabled()},
+    )
+    const result = context.result as SynthResult
+    if (!this.jsonEnabled())
+      this.log(`${result.templateFile} (${result.resources} resources, ${Math.round(result.templateBytes / 1024)} KiB)`)
+    return result
+  }
+}

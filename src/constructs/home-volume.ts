@@ -1,0 +1,58 @@
+import {RemovalPolicy, Size, Stack} from 'aws-cdk-lib'
+import * as ec2 from 'aws-cdk-lib/aws-ec2'
+import * as iam from 'aws-cdk-lib/aws-iam'
+import {Construct} from 'constructs'
+
+export interface HomeVolumeProps {
+  /** Size in GiB. Growing it is an in-place update; EBS volumes cannot shrink. */
+  readonly sizeGiB: number
+  /** Must be the hub subnet's zone: EBS volumes attach only within one zone. */
+  readonly availabilityZone: string
+  /**
+   * What happens to the data when the stack is deleted.
+   * @default RemovalPolicy.SNAPSHOT - a final snapshot is taken
+   */
+  readonly removalPolicy?: RemovalPolicy
+}
+
+/**
+ * Everyone's /home on its own encrypted gp3 volume, independent of the instance, so
+ * stop, scale, a type change and even instance replacement keep every user's files.
+ * The instance attaches it at boot (see templates/instance/bootstrap.sh for why).
+ */
+export class HomeVolume extends Construct {
+  readonly volume: ec2.Volume
+
+  constructor(scope: Construct, id: string, props: HomeVolumeProps) {
+    super(scope, id)
+    this.volume = new ec2.Volume(this, 'Resource', {
+      availabilityZone: props.availabilityZone,
+      size: Size.gibibytes(props.sizeGiB),
+      volumeType: ec2.EbsDeviceVolumeType.GP3,
+      encrypted: true,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.SNAPSHOT,
+    })
+  }
+
+  get volumeId(): string {
+    return this.volume.volumeId
+  }
+
+  /** Lets an instance (identified by its environment tag) attach this volume to itself. */
+  grantSelfAttach(role: iam.IRole, environmentTag: {key: string; value: string}): void {
+    const stack = Stack.of(this)
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['ec2:AttachVolume'],
+        resources: [stack.formatArn({service: 'ec2', resource: 'volume', resourceName: this.volume.volumeId})],
+      }),
+    )
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['ec2:AttachVolume'],
+        resources: [stack.formatArn({service: 'ec2', resource: 'instance', resourceName: '*'})],
+        conditions: {StringEquals: {[`aws:ResourceTag/${environmentTag.key}`]: environmentTag.value}},
+      }),
+    )
+  }
+}

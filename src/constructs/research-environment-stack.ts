@@ -1,0 +1,152 @@
+import {Aspects, CfnOutput, RemovalPolicy, Stack, type StackProps, Tags} from 'aws-cdk-lib'
+import * as iam from 'aws-cdk-lib/aws-iam'
+import * as logs from 'aws-cdk-lib/aws-logs'
+import type {Construct} from 'constructs'
+import {instanceConfig, renderUserData} from '../lib/instance/user-data.js'
+import type {EnvironmentSpec} from '../lib/spec/types.js'
+import {AutoShutdown} from './auto-shutdown.js'
+import {CostGuard} from './cost-guard.js'
+import {DataMounts} from './data-mounts.js'
+import {HomeVolume} from './home-volume.js'
+import {HubAccess, hubSettingsParameterName} from './hub-access.js'
+import {HubInstance} from './hub-instance.js'
+import {HubNetwork} from './hub-network.js'
+import {NotebookBucket} from './notebook-bucket.js'
+import {RequireEncryption} from './policies.js'
+import {SharedStorage} from './shared-storage.js'
+
+/** Cost-allocation and discovery tags; `jupyter list` finds environments by them. */
+export const TAG_KEYS = {
+  environment: 'aws-research-wizard:environment',
+  domain: 'aws-research-wizard:domain',
+  owner: 'aws-research-wizard:owner',
+} as const
+
+/** Output names are a contract with `status`, `list`, `stop` and `destroy`. */
+export const OUTPUTS = {
+  hubUrl: 'HubUrl',
+  instanceId: 'InstanceId',
+  homeVolumeId: 'HomeVolumeId',
+  sharedFileSystemId: 'SharedFileSystemId',
+  notebookBucket: 'NotebookBucket',
+  userPoolId: 'UserPoolId',
+  region: 'Region',
+  logGroup: 'LogGroup',
+  instanceType: 'InstanceType',
+  autoShutdownMinutes: 'AutoShutdownMinutes',
+} as const
+
+export interface ResearchEnvironmentStackProps extends StackProps {
+  readonly spec: EnvironmentSpec
+}
+
+/**
+ * One research environment: a JupyterHub on a private EC2 instance with its data on
+ * retained storage, reached over HTTPS through CloudFront and Cognito sign-in.
+ * Pure: the same spec always synthesizes the same template.
+ */
+export class ResearchEnvironmentStack extends Stack {
+  readonly hub: HubInstance
+  readonly homeVolume: HomeVolume
+  readonly sharedStorage?: SharedStorage
+  readonly notebookBucket: NotebookBucket
+  readonly access: HubAccess
+
+  constructor(scope: Construct, id: string, props: ResearchEnvironmentStackProps) {
+    const {spec} = props
+    super(scope, id, {
+      description: `aws-research-wizard: ${spec.displayName} JupyterHub "${spec.name}"`,
+      ...props,
+      env: {region: spec.region, ...props.env},
+    })
+
+    const network = new HubNetwork(this, 'Network', spec.network.mode === 'existing' ? {existing: spec.network} : {})
+    this.notebookBucket = new NotebookBucket(this, 'Notebooks')
+    this.homeVolume = new HomeVolume(this, 'HomeVolume', {sizeGiB: spec.storage.homeVolumeGiB, availabilityZone: network.availabilityZone})
+    const logGroup = new logs.LogGroup(this, 'HubLogs', {
+      logGroupName: `/arw/${spec.name}/hub`,
+      retention: logs.RetentionDays.THREE_MONTHS,
+      removalPolicy: RemovalPolicy.DESTROY,
+    })
+    this.sharedStorage = spec.storage.sharedFileSystem
+      ? new SharedStorage(this, 'SharedStorage', {vpc: network.vpc, subnet: network.subnet})
+      : undefined
+
+    const userData = renderUserData(
+      instanceConfig(spec, {
+        homeVolumeId: this.homeVolume.volumeId,
+        sharedFileSystemId: this.sharedStorage?.fileSystemId,
+        notebookBucket: this.notebookBucket.bucket.bucketName,
+        logGroup: logGroup.logGroupName,
+        hubSettingsParameter: hubSettingsParameterName(spec.name),
+      }),
+    )
+    this.hub = new HubInstance(this, 'Hub', {
+      vpc: network.vpc,
+      subnet: network.subnet,
+      originCidr: network.vpcCidr,
+      instanceType: spec.instance.type,
+      architecture: spec.instance.architecture,
+      gpu: spec.instance.gpu,
+      amiId: spec.instance.amiId,
+      region: spec.region,
+      rootVolumeGiB: spec.instance.rootVolumeGiB + spec.storage.scratchGiB,
+      userData,
+    })
+    this.homeVolume.grantSelfAttach(this.hub.role, {key: TAG_KEYS.environment, value: spec.name})
+    this.sharedStorage?.grantMount({connections: this.hub.connections, role: this.hub.role})
+    this.notebookBucket.grantObjectReadWrite(this.hub.role)
+    logGroup.grantWrite(this.hub.role)
+    this.hub.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['cloudwatch:PutMetricData'],
+        resources: ['*'],
+        conditions: {StringEquals: {'cloudwatch:namespace': 'AwsResearchWizard'}},
+      }),
+    )
+    new DataMounts(this, 'DataMounts', {
+      role: this.hub.role,
+      grants: [
+        ...spec.readBuckets.map((location) => ({location, access: 'read-only' as const})),
+        ...spec.dataMounts.map((mount) => ({location: mount.source, access: mount.access ?? 'read-only'})),
+      ],
+    })
+
+    this.access = new HubAccess(this, 'Access', {environmentName: spec.name, instance: this.hub.instance, adminEmail: spec.adminEmail})
+    this.access.grantHubSettingsRead(this.hub.role)
+
+    if (spec.autoShutdown.idleMinutes > 0) {
+      new AutoShutdown(this, 'AutoShutdown', {
+        instance: this.hub.instance,
+        idleMinutes: spec.autoShutdown.idleMinutes,
+        cpuThresholdPercent: spec.autoShutdown.cpuThresholdPercent,
+      })
+    }
+    if (spec.cost.monthlyBudgetUsd !== undefined) {
+      new CostGuard(this, 'CostGuard', {
+        environmentName: spec.name,
+        tagKey: TAG_KEYS.environment,
+        monthlyBudgetUsd: spec.cost.monthlyBudgetUsd,
+        alertEmails: spec.cost.alertEmails,
+      })
+    }
+
+    Tags.of(this).add(TAG_KEYS.environment, spec.name)
+    Tags.of(this).add(TAG_KEYS.domain, spec.domain)
+    Tags.of(this).add(TAG_KEYS.owner, spec.owner)
+    for (const [key, value] of Object.entries(spec.tags)) Tags.of(this).add(key, value)
+    Aspects.of(this).add(new RequireEncryption())
+
+    const output = (id: string, value: string, description: string) => new CfnOutput(this, id, {value, description})
+    output(OUTPUTS.hubUrl, this.access.hubUrl, 'Open this to sign in to JupyterHub')
+    output(OUTPUTS.instanceId, this.hub.instanceId, 'Hub EC2 instance')
+    output(OUTPUTS.homeVolumeId, this.homeVolume.volumeId, 'EBS volume holding /home (snapshotted on destroy)')
+    if (this.sharedStorage) output(OUTPUTS.sharedFileSystemId, this.sharedStorage.fileSystemId, 'EFS at /shared (retained on destroy)')
+    output(OUTPUTS.notebookBucket, this.notebookBucket.bucket.bucketName, 'S3 bucket for notebooks and backups (retained on destroy)')
+    output(OUTPUTS.userPoolId, this.access.userPool.userPoolId, 'Cognito user pool for hub sign-in (retained on destroy)')
+    output(OUTPUTS.region, this.region, 'Region of the environment')
+    output(OUTPUTS.logGroup, logGroup.logGroupName, 'Hub and bootstrap logs')
+    output(OUTPUTS.instanceType, spec.instance.type, 'Hub instance type')
+    output(OUTPUTS.autoShutdownMinutes, String(spec.autoShutdown.idleMinutes), 'Idle minutes before the hub stops (0 = never)')
+  }
+}

@@ -1,0 +1,53 @@
+import {userInfo} from 'node:os'
+import type {SpecOverrides} from '../spec/types.js'
+
+export interface EnvironmentFlagValues {
+  name: string
+  users?: number
+  'instance-type'?: string
+  'shared-storage'?: string
+  'home-size'?: string
+  'auto-shutdown'?: number
+  budget?: number
+  'admin-email'?: string
+  owner?: string
+  'ami-id'?: string
+  'vpc-id'?: string
+  'subnet-id'?: string
+  'availability-zone'?: string
+  'vpc-cidr'?: string
+  region?: string
+}
+
+/** Region without AWS calls: flag, then environment, then us-east-1 (said in the plan). */
+export function regionFrom(flag: string | undefined): string {
+  return flag ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1'
+}
+
+function loginName(): string {
+  try {
+    return userInfo().username
+  } catch {
+    return 'unknown'
+  }
+}
+
+export function overridesFromFlags(flags: EnvironmentFlagValues): SpecOverrides {
+  return {
+    name: flags.name,
+    region: regionFrom(flags.region),
+    users: flags.users,
+    instanceType: flags['instance-type'],
+    sharedStorage: flags['shared-storage'],
+    homeSize: flags['home-size'],
+    autoShutdownMinutes: flags['auto-shutdown'],
+    monthlyBudgetUsd: flags.budget,
+    adminEmail: flags['admin-email'],
+    owner: flags.owner ?? loginName(),
+    amiId: flags['ami-id'],
+    vpcId: flags['vpc-id'],
+    subnetId: flags['subnet-id'],
+    availabilityZone: flags['availability-zone'],
+    vpcCidr: flags['vpc-cidr'],
+  }
+}

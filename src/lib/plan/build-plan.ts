@@ -1,0 +1,106 @@
+import {type CostEstimate, estimateCost} from '../spec/estimate.js'
+import type {EnvironmentSpec} from '../spec/types.js'
+import type {SynthesizedStack, SynthFinding} from '../synth/synthesize.js'
+
+/** What a deploy would create, in terms people and scripts can check before paying. */
+export interface DeploymentPlan {
+  readonly environment: string
+  readonly stackName: string
+  readonly domain: string
+  readonly region: string
+  readonly instance: {
+    readonly type: string
+    readonly vcpus?: number
+    readonly memoryGiB?: number
+    readonly gpus: number
+    readonly gpuModel?: string
+    readonly usdPerHour: number
+    readonly chosenBy: string
+    readonly image: string
+  }
+  readonly users: number
+  readonly storage: {
+    readonly homeVolumeGiB: number
+    readonly sharedFileSystem: boolean
+    readonly scratchGiB: number
+    readonly notebookBucket: true
+  }
+  readonly dataMounts: readonly {readonly source: string; readonly path: string; readonly access: string}[]
+  readonly kernels: readonly {readonly name: string; readonly displayName: string; readonly language: string; readonly packages: number}[]
+  readonly autoShutdown: {readonly idleMinutes: number; readonly signals: readonly string[]}
+  readonly access: {readonly url: string; readonly signIn: string; readonly admin?: string}
+  readonly budget?: {readonly monthlyUsd: number; readonly alertEmails: readonly string[]}
+  readonly resources: {readonly total: number; readonly byType: Readonly<Record<string, number>>}
+  readonly retainedOnDestroy: readonly string[]
+  readonly template: {readonly file: string; readonly bytes: number}
+  readonly cost: CostEstimate
+  readonly findings: readonly SynthFinding[]
+}
+
+const RETAINED_POLICIES = new Set(['Retain', 'Snapshot', 'RetainExceptOnCreate'])
+
+export function buildPlan(spec: EnvironmentSpec, stack: SynthesizedStack, findings: readonly SynthFinding[]): DeploymentPlan {
+  const byType: Record<string, number> = {}
+  const retained: string[] = []
+  for (const [logicalId, resource] of Object.entries(stack.template.Resources)) {
+    byType[resource.Type] = (byType[resource.Type] ?? 0) + 1
+    if (resource.DeletionPolicy && RETAINED_POLICIES.has(resource.DeletionPolicy))
+      retained.push(`${resource.Type} ${logicalId} (${resource.DeletionPolicy.toLowerCase()})`)
+  }
+  const info = spec.instance.info
+  const cost = estimateCost(spec)
+  return {
+    environment: spec.name,
+    stackName: spec.stackName,
+    domain: spec.domain,
+    region: spec.region,
+    instance: {
+      type: spec.instance.type,
+      vcpus: info?.vcpus,
+      memoryGiB: info?.memoryGiB,
+      gpus: info?.gpus ?? 0,
+      ...(info?.gpuModel ? {gpuModel: info.gpuModel} : {}),
+      usdPerHour: cost.hourlyUsd,
+      chosenBy:
+        spec.instance.choice === 'sized'
+          ? `sized for ${spec.users} users`
+          : spec.instance.choice === 'flag'
+            ? '--instance-type'
+            : 'pack default',
+      image:
+        spec.instance.amiId ??
+        (spec.instance.gpu ? 'Deep Learning AMI (Ubuntu 22.04, NVIDIA driver), latest at deploy' : 'Ubuntu 24.04 LTS, latest at deploy'),
+    },
+    users: spec.users,
+    storage: {
+      homeVolumeGiB: spec.storage.homeVolumeGiB,
+      sharedFileSystem: spec.storage.sharedFileSystem,
+      scratchGiB: spec.storage.scratchGiB,
+      notebookBucket: true,
+    },
+    dataMounts: spec.dataMounts.map((m) => ({source: m.source, path: m.mount_path, access: m.access ?? 'read-only'})),
+    kernels: spec.kernels.map((k) => ({
+      name: k.name,
+      displayName: k.display_name,
+      language: k.language,
+      packages: (k.packages ?? []).length,
+    })),
+    autoShutdown: {idleMinutes: spec.autoShutdown.idleMinutes, signals: spec.autoShutdown.signals},
+    access: {
+      url: 'https://<id>.cloudfront.net (known after deploy)',
+      signIn:
+        spec.jupyterhub.authenticator === 'cognito'
+          ? 'Cognito user pool (e-mail + password, optional TOTP MFA)'
+          : 'dummy (any password; local trials only)',
+      ...(spec.adminEmail ? {admin: spec.adminEmail} : {}),
+    },
+    ...(spec.cost.monthlyBudgetUsd !== undefined
+      ? {budget: {monthlyUsd: spec.cost.monthlyBudgetUsd, alertEmails: spec.cost.alertEmails}}
+      : {}),
+    resources: {total: stack.resourceCount, byType: Object.fromEntries(Object.entries(byType).sort(([a], [b]) => a.localeCompare(b)))},
+    retainedOnDestroy: retained.sort(),
+    template: {file: stack.templateFile, bytes: stack.templateBytes},
+    cost,
+    findings,
+  }
+}

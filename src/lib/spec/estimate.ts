@@ -1,0 +1,97 @@
+import {hourlyPrice, REGION_PRICE_FACTOR} from '../../catalogue/instance-types.js'
+import type {EnvironmentSpec} from './types.js'
+
+/** us-east-1 list prices (USD) for the non-instance parts of an environment. */
+export const UNIT_PRICES = {
+  gp3PerGiBMonth: 0.08,
+  efsStandardPerGiBMonth: 0.3,
+  natGatewayPerHour: 0.045,
+  detailedMonitoringPerInstanceMonth: 2.1,
+  alarmPerMonth: 0.1,
+  snapshotPerGiBMonth: 0.05,
+} as const
+
+export const HOURS_PER_MONTH = 730
+/** A research hub used on working days: 8 h x 22 days. Auto-shutdown makes this the realistic bill. */
+export const TYPICAL_ACTIVE_HOURS = 176
+
+export interface CostLine {
+  readonly item: string
+  readonly detail: string
+  readonly monthlyUsd: number
+}
+
+export interface CostEstimate {
+  readonly hourlyUsd: number
+  readonly lines: readonly CostLine[]
+  /** Instance running 24/7. */
+  readonly monthlyAlwaysOnUsd: number
+  /** Instance running TYPICAL_ACTIVE_HOURS, stopped otherwise by auto-shutdown. */
+  readonly monthlyTypicalUsd: number
+  readonly assumptions: readonly string[]
+}
+
+const round = (value: number) => Math.round(value * 100) / 100
+
+/** Pure estimate from the bundled price snapshot; the cost issue replaces it with the Pricing API. */
+export function estimateCost(spec: EnvironmentSpec): CostEstimate {
+  const factor = REGION_PRICE_FACTOR[spec.region] ?? 1.15
+  const hourlyUsd = spec.instance.info ? hourlyPrice(spec.instance.info, spec.region) : 0
+  const activeHours = spec.autoShutdown.idleMinutes > 0 ? TYPICAL_ACTIVE_HOURS : HOURS_PER_MONTH
+  const fixed: CostLine[] = [
+    {
+      item: 'Root volume',
+      detail: `${spec.instance.rootVolumeGiB} GiB gp3`,
+      monthlyUsd: spec.instance.rootVolumeGiB * UNIT_PRICES.gp3PerGiBMonth * factor,
+    },
+    {
+      item: 'Home volume',
+      detail: `${spec.storage.homeVolumeGiB} GiB gp3, kept when stopped`,
+      monthlyUsd: spec.storage.homeVolumeGiB * UNIT_PRICES.gp3PerGiBMonth * factor,
+    },
+  ]
+  if (spec.storage.scratchGiB > 0)
+    fixed.push({
+      item: 'Scratch volume',
+      detail: `${spec.storage.scratchGiB} GiB gp3`,
+      monthlyUsd: spec.storage.scratchGiB * UNIT_PRICES.gp3PerGiBMonth * factor,
+    })
+  if (spec.storage.sharedFileSystem) {
+    fixed.push({
+      item: 'Shared file system',
+      detail: `EFS, ${spec.storage.sharedEstimateGiB} GiB expected (pay per GiB stored)`,
+      monthlyUsd: spec.storage.sharedEstimateGiB * UNIT_PRICES.efsStandardPerGiBMonth * factor,
+    })
+  }
+  if (spec.network.mode === 'new') {
+    fixed.push({
+      item: 'NAT gateway',
+      detail: 'outbound internet for the private hub (plus $0.045/GB processed)',
+      monthlyUsd: UNIT_PRICES.natGatewayPerHour * HOURS_PER_MONTH * factor,
+    })
+  }
+  fixed.push({
+    item: 'Monitoring',
+    detail: 'detailed monitoring + idle alarm',
+    monthlyUsd: UNIT_PRICES.detailedMonitoringPerInstanceMonth + UNIT_PRICES.alarmPerMonth,
+  })
+  const fixedTotal = fixed.reduce((sum, line) => sum + line.monthlyUsd, 0)
+  const instanceLine = (hours: number): CostLine => ({
+    item: 'Hub instance',
+    detail: `${spec.instance.type} x ${hours} h`,
+    monthlyUsd: hourlyUsd * hours,
+  })
+  return {
+    hourlyUsd: round(hourlyUsd),
+    lines: [instanceLine(activeHours), ...fixed].map((line) => ({...line, monthlyUsd: round(line.monthlyUsd)})),
+    monthlyAlwaysOnUsd: round(hourlyUsd * HOURS_PER_MONTH + fixedTotal),
+    monthlyTypicalUsd: round(hourlyUsd * activeHours + fixedTotal),
+    assumptions: [
+      `On-demand Linux prices from the bundled snapshot${factor === 1 ? '' : `, x${factor} for ${spec.region}`}.`,
+      spec.autoShutdown.idleMinutes > 0
+        ? `Typical use: ${TYPICAL_ACTIVE_HOURS} instance hours a month (8 h x 22 days), auto-shutdown after ${spec.autoShutdown.idleMinutes} idle minutes.`
+        : 'Auto-shutdown is off: the instance runs all month.',
+      'CloudFront, Cognito (under 10,000 monthly users), S3 requests and data transfer are usually a few dollars and are not included.',
+    ],
+  }
+}

@@ -1,0 +1,78 @@
+import type {InstanceTypeInfo} from '../../catalogue/instance-types.js'
+import type {DataMount, DomainPack, Kernel} from '../../domain-pack/schema.js'
+
+/** What the command line may override in a pack. All optional. */
+export interface SpecOverrides {
+  readonly name: string
+  readonly region: string
+  readonly users?: number
+  readonly instanceType?: string
+  readonly sharedStorage?: string
+  readonly homeSize?: string
+  readonly autoShutdownMinutes?: number
+  readonly monthlyBudgetUsd?: number
+  readonly adminEmail?: string
+  readonly owner?: string
+  readonly amiId?: string
+  readonly vpcId?: string
+  readonly subnetId?: string
+  readonly availabilityZone?: string
+  readonly vpcCidr?: string
+}
+
+export type NetworkSpec =
+  | {readonly mode: 'new'}
+  | {
+      readonly mode: 'existing'
+      readonly vpcId: string
+      readonly subnetId: string
+      readonly availabilityZone: string
+      readonly vpcCidr: string
+    }
+
+/** A domain pack plus flags, resolved into one immutable, defaulted object. */
+export interface EnvironmentSpec {
+  readonly name: string
+  readonly stackName: string
+  readonly domain: string
+  readonly displayName: string
+  readonly region: string
+  readonly owner: string
+  readonly users: number
+  readonly instance: {
+    readonly type: string
+    readonly info?: InstanceTypeInfo
+    readonly architecture: 'x86_64' | 'arm64'
+    readonly gpu: boolean
+    readonly rootVolumeGiB: number
+    readonly amiId?: string
+    /** How the type was chosen, for the plan. */
+    readonly choice: 'flag' | 'sized' | 'pack-default'
+  }
+  readonly storage: {
+    readonly homeVolumeGiB: number
+    readonly sharedFileSystem: boolean
+    /** Expected EFS footprint, for the estimate only (EFS is elastic). */
+    readonly sharedEstimateGiB: number
+    readonly scratchGiB: number
+  }
+  readonly network: NetworkSpec
+  readonly jupyterhub: {
+    readonly interface: 'lab' | 'notebook'
+    readonly adminUsers: readonly string[]
+    readonly authenticator: 'cognito' | 'dummy'
+  }
+  readonly adminEmail?: string
+  readonly kernels: readonly Kernel[]
+  readonly dataMounts: readonly DataMount[]
+  /** Buckets the hub may read (mounted or not), as bucket[/prefix]. */
+  readonly readBuckets: readonly string[]
+  readonly autoShutdown: {
+    readonly idleMinutes: number
+    readonly signals: readonly ('kernels' | 'cpu' | 'gpu')[]
+    readonly cpuThresholdPercent: number
+  }
+  readonly cost: {readonly tracking: boolean; readonly monthlyBudgetUsd?: number; readonly alertEmails: readonly string[]}
+  readonly tags: Readonly<Record<string, string>>
+  readonly pack: DomainPack
+}

@@ -1,0 +1,39 @@
+import {Listr, ListrLogger, ProcessOutput} from 'listr2'
+
+export interface ProgressStep<Ctx> {
+  readonly title: string
+  readonly run: (context: Ctx, report: (detail: string) => void) => Promise<void> | void
+}
+
+/**
+ * Runs steps with listr2 progress on stderr (stdout stays for results), silent under
+ * --json; plain line output when stderr is not a terminal (CI logs).
+ */
+export async function runWithProgress<Ctx extends object>(
+  steps: readonly ProgressStep<Ctx>[],
+  context: Ctx,
+  options: {quiet: boolean},
+): Promise<Ctx> {
+  const processOutput = new ProcessOutput(process.stderr, process.stderr)
+  const logger = new ListrLogger({processOutput})
+  const list = new Listr<Ctx>(
+    steps.map((step) => ({
+      title: step.title,
+      task: async (ctx, task) => {
+        await step.run(ctx, (detail) => {
+          task.output = detail
+        })
+      },
+    })),
+    {
+      concurrent: false,
+      exitOnError: true,
+      silentRendererCondition: options.quiet,
+      fallbackRendererCondition: !process.stderr.isTTY,
+      rendererOptions: {logger, collapseSubtasks: false},
+      fallbackRendererOptions: {logger},
+      registerSignalListeners: true,
+    },
+  )
+  return list.run(context)
+}

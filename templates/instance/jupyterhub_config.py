@@ -1,0 +1,96 @@
+# JupyterHub configuration for an aws-research-wizard environment.
+# Everything environment-specific comes from the JSON the stack wrote
+# (ARW_CONFIG) and the sign-in settings fetched at boot (hub.json, oauth.env),
+# so this file is identical for every environment and can be tested as is.
+import importlib.util
+import json
+import os
+import re
+import sys
+
+c = get_config()  # noqa: F821 - provided by JupyterHub when it loads this file
+
+CONFIG_PATH = os.environ.get("ARW_CONFIG", "/etc/aws-research-wizard/environment.json")
+ETC = os.path.dirname(CONFIG_PATH)
+STATE_DIR = os.environ.get("ARW_STATE_DIR", "/var/lib/jupyterhub")
+
+with open(CONFIG_PATH, encoding="utf-8") as handle:
+    env = json.load(handle)
+
+
+def unix_username(name):
+    """Cognito signs people in by e-mail; Linux accounts need a short safe name."""
+    local = name.strip().lower()
+    local = re.sub(r"[^a-z0-9]+", "-", local).strip("-")
+    if not local or not local[0].isalpha():
+        local = "u-" + local
+    return local[:32].rstrip("-")
+
+
+c.JupyterHub.bind_url = "http://0.0.0.0:8000"
+c.JupyterHub.db_url = f"sqlite:///{STATE_DIR}/jupyterhub.sqlite"
+c.JupyterHub.cookie_secret_file = f"{STATE_DIR}/jupyterhub_cookie_secret"
+c.ConfigurableHTTPProxy.pid_file = f"{STATE_DIR}/jupyterhub-proxy.pid"
+c.JupyterHub.shutdown_on_logout = False
+c.Spawner.default_url = "/lab" if env.get("interface", "lab") == "lab" else "/tree"
+c.Spawner.notebook_dir = "~"
+c.Spawner.environment = {"ARW_ENVIRONMENT": env["environment"], "ARW_NOTEBOOK_BUCKET": env.get("notebookBucket") or ""}
+admins = {unix_username(email) for email in env.get("adminUsers", [])}
+
+authenticator = env.get("authenticator", "cognito")
+if authenticator == "cognito":
+    from oauthenticator.generic import LocalGenericOAuthenticator
+
+    class CognitoAuthenticator(LocalGenericOAuthenticator):
+        def normalize_username(self, username):
+            return unix_username(username)
+
+    with open(os.path.join(ETC, "hub.json"), encoding="utf-8") as handle:
+        hub = json.load(handle)
+    cognito = f"https://{hub['cognitoDomain']}.auth.{env['region']}.amazoncognito.com"
+    c.JupyterHub.authenticator_class = CognitoAuthenticator
+    c.CognitoAuthenticator.client_id = hub["clientId"]
+    c.CognitoAuthenticator.client_secret = os.environ.get("OAUTH_CLIENT_SECRET", "")
+    c.CognitoAuthenticator.oauth_callback_url = f"{hub['hubUrl']}/hub/oauth_callback"
+    c.CognitoAuthenticator.authorize_url = f"{cognito}/oauth2/authorize"
+    c.CognitoAuthenticator.token_url = f"{cognito}/oauth2/token"
+    c.CognitoAuthenticator.userdata_url = f"{cognito}/oauth2/userInfo"
+    c.CognitoAuthenticator.logout_redirect_url = f"{cognito}/logout?client_id={hub['clientId']}&logout_uri={hub['hubUrl']}"
+    c.CognitoAuthenticator.scope = ["openid", "email", "profile"]
+    c.CognitoAuthenticator.username_claim = "email"
+    c.CognitoAuthenticator.login_service = "your institution account"
+    # Anyone the user pool lets in may use the hub: the pool is the access list
+    # (managed by `aws-research-wizard jupyter users`).
+    c.CognitoAuthenticator.allow_all = True
+    c.CognitoAuthenticator.create_system_users = True
+    c.CognitoAuthenticator.add_user_cmd = ["adduser", "-q", "--gecos", "", "--disabled-password", "--home", "/home/USERNAME", "USERNAME"]
+    c.CognitoAuthenticator.admin_users = admins
+    c.JupyterHub.spawner_class = "systemdspawner.SystemdSpawner"
+    c.SystemdSpawner.dynamic_users = False
+    c.SystemdSpawner.isolate_tmp = True
+    c.SystemdSpawner.disable_user_sudo = True
+    c.SystemdSpawner.mem_limit = f"{env.get('memoryGiBPerUser', 4)}G"
+    c.SystemdSpawner.cpu_limit = float(env.get("cpuPerUser", 1))
+elif authenticator == "dummy":
+    # For local trials only: any password signs in. Never selected by a shipped pack.
+    c.JupyterHub.authenticator_class = "dummy"
+    c.Authenticator.admin_users = admins
+    c.Authenticator.allow_all = True
+else:
+    raise ValueError(f"unknown authenticator {authenticator!r} in {CONFIG_PATH}")
+
+services = []
+roles = []
+idle_minutes = int(env.get("autoShutdown", {}).get("idleMinutes", 60))
+if idle_minutes > 0 and importlib.util.find_spec("jupyterhub_idle_culler") is not None:
+    services.append({"name": "idle-culler", "command": [sys.executable, "-m", "jupyterhub_idle_culler", f"--timeout={idle_minutes * 60}", "--cull-every=60"]})
+    roles.append({"name": "idle-culler", "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"], "services": ["idle-culler"]})
+
+token_file = os.path.join(ETC, "idle-agent.token")
+if os.path.exists(token_file):
+    with open(token_file, encoding="utf-8") as handle:
+        services.append({"name": "idle-agent", "api_token": handle.read().strip()})
+    roles.append({"name": "idle-agent", "scopes": ["list:users", "read:users:activity", "read:servers"], "services": ["idle-agent"]})
+
+c.JupyterHub.services = services
+c.JupyterHub.load_roles = roles
