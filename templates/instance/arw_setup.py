@@ -98,7 +98,8 @@ def kernel_commands(config, conda, hub_env):
         elif language == "r":
             spec = [f"r-base={version}" if version else "r-base", "r-irkernel"] + packages
             commands.append([mamba, "create", "-y", "-q", "-p", env] + channels + spec)
-            install = f"IRkernel::installspec(name = '{name}', displayname = '{kernel['display_name']}', prefix = '{hub_env}')"
+            # JSON string literals are valid R string literals, escaping included.
+            install = f"IRkernel::installspec(name = {json.dumps(name)}, displayname = {json.dumps(kernel['display_name'])}, prefix = {json.dumps(hub_env)})"
             commands.append([f"{env}/bin/Rscript", "-e", install])
         elif language == "julia":
             spec = [f"julia={version}" if version else "julia"]

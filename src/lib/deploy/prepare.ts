@@ -1,6 +1,7 @@
 import type {Finding} from '../../domain-pack/findings.js'
 import {ExitCode, WizardError} from '../../errors.js'
 import {requirePack} from '../domain/require-pack.js'
+import {userDataSize, USER_DATA_LIMIT_BYTES} from '../instance/user-data.js'
 import {resolveSpec} from '../spec/resolve-spec.js'
 import type {EnvironmentSpec, SpecOverrides} from '../spec/types.js'
 
@@ -18,7 +19,22 @@ export async function prepareEnvironment(
   options: {packDirs?: readonly string[]} = {},
 ): Promise<PreparedEnvironment> {
   const loaded = await requirePack(domain, {packDirs: options.packDirs})
-  const {spec, findings} = resolveSpec(loaded.name, loaded.pack, overrides)
+  const resolved = resolveSpec(loaded.name, loaded.pack, overrides)
+  const findings = [...resolved.findings]
+  let spec = resolved.spec
+  if (spec) {
+    const size = userDataSize(spec)
+    if (size > USER_DATA_LIMIT_BYTES) {
+      findings.push({
+        code: 'user-data-too-large',
+        level: 'error',
+        path: '/kernels',
+        message: `The instance bootstrap for this pack is ${size} bytes; EC2 accepts at most ${USER_DATA_LIMIT_BYTES}.`,
+        remedy: 'Shorten the kernels\' package lists (put rarely used packages in a requirements file users install themselves) or split the pack.',
+      })
+      spec = undefined
+    }
+  }
   if (!spec) {
     const errors = findings.filter((f) => f.level === 'error')
     throw new WizardError({

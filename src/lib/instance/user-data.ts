@@ -51,28 +51,25 @@ export function instanceConfig(spec: EnvironmentSpec, refs: RuntimeReferences): 
   }
 }
 
-const templateCache = new Map<string, string>()
+let packedFiles: string | undefined
 
-function packedTemplate(file: string): string {
-  let packed = templateCache.get(file)
-  if (!packed) {
-    // gzip without a timestamp is deterministic: same templates, same user data.
-    packed = gzipSync(readFileSync(join(TEMPLATE_DIR, file)), {level: 9}).toString('base64')
-    templateCache.set(file, packed)
-  }
-  return packed
+/** All instance files as one gzipped JSON object: one stream compresses far better than four. */
+function packInstanceFiles(): string {
+  // Node's gzip writes no timestamp, so the same templates always give the same user data.
+  packedFiles ??= gzipSync(JSON.stringify(Object.fromEntries(INSTANCE_FILES.map((file) => [file, readFileSync(join(TEMPLATE_DIR, file), 'utf8')]))), {level: 9}).toString('base64')
+  return packedFiles
 }
+
+// Writes each packed file under /opt/aws-research-wizard (python3 is on every supported image).
+const UNPACK = `python3 -c 'import base64, gzip, json, os, sys; [open(os.path.join("/opt/aws-research-wizard", n), "w").write(t) for n, t in json.loads(gzip.decompress(base64.b64decode(sys.argv[1]))).items()]' "$ARW_FILES"`
 
 /**
  * The complete cloud-init user data: writes the environment description, unpacks
  * the instance files and runs the bootstrap. One renderer for every environment.
  */
 export function renderUserData(config: Record<string, unknown>): string {
-  const json = JSON.stringify(config, null, 1)
+  const json = JSON.stringify(config)
   if (json.includes('ARW_CONFIG_END')) throw new Error('environment description contains the heredoc terminator')
-  const unpack = INSTANCE_FILES.map(
-    (file) => `printf '%s' '${packedTemplate(file)}' | base64 -d | gunzip > /opt/aws-research-wizard/${file}`,
-  )
   return [
     '#!/bin/bash',
     '# aws-research-wizard hub bootstrap (generated; see templates/instance in the CLI package)',
@@ -82,9 +79,24 @@ export function renderUserData(config: Record<string, unknown>): string {
     "cat > /etc/aws-research-wizard/environment.json <<'ARW_CONFIG_END'",
     json,
     'ARW_CONFIG_END',
-    ...unpack,
+    `ARW_FILES='${packInstanceFiles()}'`,
+    UNPACK,
     'chmod 0755 /opt/aws-research-wizard/bootstrap.sh',
     'exec /opt/aws-research-wizard/bootstrap.sh',
     '',
   ].join('\n')
+}
+
+/** Longest values the deploy-time references can take, for a worst-case size check. */
+const WORST_CASE_REFERENCES: RuntimeReferences = {
+  homeVolumeId: 'vol-0123456789abcdef0',
+  sharedFileSystemId: 'fs-0123456789abcdef0',
+  notebookBucket: 'x'.repeat(63),
+  logGroup: '/arw/' + 'x'.repeat(24) + '/hub',
+  hubSettingsParameter: '/arw/' + 'x'.repeat(24) + '/hub-settings',
+}
+
+/** Bytes the user data of this spec will take once deployed (worst case). */
+export function userDataSize(spec: EnvironmentSpec): number {
+  return Buffer.byteLength(renderUserData(instanceConfig(spec, WORST_CASE_REFERENCES)))
 }

@@ -1,0 +1,103 @@
+import {execFile} from 'node:child_process'
+import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {promisify} from 'node:util'
+import {describe, expect, it} from 'vitest'
+import type {DeployResult} from '../../src/commands/jupyter/deploy.js'
+import type {SynthResult} from '../../src/commands/jupyter/synth.js'
+import {PROJECT_ROOT, runHuman, runJson} from '../helpers/run.js'
+
+const run = promisify(execFile)
+const tmp = (prefix: string) => mkdtempSync(join(tmpdir(), prefix))
+
+describe('jupyter deploy --dry-run', () => {
+  it('synthesizes and returns the plan with the cost estimate, without AWS credentials', async () => {
+    const out = tmp('plan-')
+    const saved = {...process.env}
+    for (const key of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_PROFILE']) delete process.env[key]
+    try {
+      const {envelope, exitCode} = await runJson<DeployResult>([
+        'jupyter', 'deploy', '--domain', 'genomics', '--name', 'lab1', '--users', '10', '--instance-type', 'r6i.4xlarge',
+        '--shared-storage', '1TB', '--auto-shutdown', '60', '--budget', '500', '--region', 'us-east-1', '--admin-email', 'pi@uni.edu', '--owner', 'pi', '--dry-run', '--output', out,
+      ])
+      expect(exitCode, JSON.stringify(envelope)).toBe(0)
+      const plan = envelope.result!.plan
+      expect(envelope.result?.dryRun).toBe(true)
+      expect(plan).toMatchObject({
+        stackName: 'arw-lab1',
+        region: 'us-east-1',
+        users: 10,
+        instance: {type: 'r6i.4xlarge', vcpus: 16, memoryGiB: 128, gpus: 0, usdPerHour: 1.01, chosenBy: '--instance-type'},
+        storage: {homeVolumeGiB: 500, sharedFileSystem: true},
+        autoShutdown: {idleMinutes: 60},
+        budget: {monthlyUsd: 500, alertEmails: ['pi@uni.edu']},
+      })
+      expect(plan.resources.byType['AWS::EC2::Instance']).toBe(1)
+      expect(plan.retainedOnDestroy.join('\n')).toMatch(/AWS::EC2::Volume .*\(snapshot\)/)
+      expect(plan.cost.monthlyTypicalUsd).toBeGreaterThan(0)
+      expect(plan.cost.monthlyAlwaysOnUsd).toBeGreaterThan(plan.cost.monthlyTypicalUsd)
+      const template = JSON.parse(readFileSync(plan.template.file, 'utf8'))
+      expect(Object.keys(template.Resources)).toHaveLength(plan.resources.total)
+    } finally {
+      process.env = saved
+    }
+  })
+
+  it('prints a readable plan for people', async () => {
+    const {stdout, exitCode} = await runHuman(['jupyter', 'deploy', '-d', 'machine-learning', '-n', 'gpu1', '--dry-run', '--output', tmp('plan-'), '--owner', 'ada', '--admin-email', 'ada@example.org'])
+    expect(exitCode).toBe(0)
+    expect(stdout).toMatch(/Instance\s+g5\.xlarge \(4 vCPU, 16 GiB, 1x NVIDIA A10G\) at \$1\.01\/hour, pack default/)
+    expect(stdout).toContain('Deep Learning AMI')
+    expect(stdout).toMatch(/Typical use: \$\d+/)
+    expect(stdout).toContain('Dry run: nothing was deployed.')
+  })
+
+  it('rejects a GPU pack on a CPU type with exit 2 and the remedy', async () => {
+    const {envelope, exitCode} = await runJson(['jupyter', 'deploy', '-d', 'machine-learning', '-n', 'gpu1', '--instance-type', 'm6i.xlarge', '--dry-run', '--output', tmp('plan-')])
+    expect(exitCode).toBe(2)
+    expect(envelope.error?.code).toBe('invalid-environment')
+    expect(envelope.error?.message).toContain('gpu-required')
+    expect(envelope.error?.actions.join(' ')).toMatch(/g4dn|g5/)
+  })
+
+  it('exits 3 with file:line:column for an invalid pack file', async () => {
+    const dir = tmp('pack-')
+    writeFileSync(join(dir, 'bad.yaml'), 'name: bad-pack\nkernels: [{name: py, display_name: P, language: cobol}]\n')
+    const {envelope, exitCode} = await runJson(['jupyter', 'deploy', '-d', join(dir, 'bad.yaml'), '-n', 'x1', '--dry-run'])
+    expect(exitCode).toBe(3)
+    expect(envelope.error?.message).toMatch(/bad\.yaml:2:49 error invalid-value/)
+  })
+
+  it('refuses a pack whose bootstrap would exceed the EC2 user-data limit', async () => {
+    const dir = tmp('pack-')
+    const packages = Array.from({length: 400}, (_, i) => `package-number-${i}`)
+    writeFileSync(join(dir, 'huge.yaml'), `name: huge-pack\nkernels:\n  - name: py\n    display_name: P\n    language: python\n    packages: [${packages.join(', ')}]\n`)
+    const {envelope, exitCode} = await runJson(['jupyter', 'deploy', '-d', join(dir, 'huge.yaml'), '-n', 'x1', '--dry-run'])
+    expect(exitCode).toBe(2)
+    expect(envelope.error?.message).toContain('user-data-too-large')
+  })
+})
+
+describe('jupyter synth and cdk.json', () => {
+  it('produce the same template', async () => {
+    const cliOut = tmp('cli-')
+    const cdkOut = tmp('cdk-')
+    const {envelope} = await runJson<SynthResult>(['jupyter', 'synth', '-d', 'climate-science', '-n', 'clim', '--owner', 'ada', '--users', '12', '--output', cliOut])
+    expect(envelope.result?.stackName).toBe('arw-clim')
+    // Exactly what `cdk synth -c domain=climate-science -c name=clim ...` does with cdk.json's "app".
+    const cdkJson = JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8'))
+    const [command, ...args] = cdkJson.app.split(' ')
+    await run(command, args, {
+      cwd: PROJECT_ROOT,
+      env: {...process.env, CDK_OUTDIR: cdkOut, CDK_VALIDATION: 'false', CDK_CONTEXT_JSON: JSON.stringify({...cdkJson.context, domain: 'climate-science', name: 'clim', owner: 'ada', users: '12'})},
+    })
+    expect(readFileSync(join(cdkOut, 'arw-clim.template.json'), 'utf8')).toBe(readFileSync(envelope.result!.templateFile, 'utf8'))
+  })
+
+  it('the cdk app explains missing context', async () => {
+    const result = await run('node', ['bin/cdk-app.js'], {cwd: PROJECT_ROOT, env: {...process.env, CDK_CONTEXT_JSON: '{}'}}).catch((e) => e)
+    expect(result.code).toBe(1)
+    expect(result.stderr).toContain('cdk synth -c domain=genomics -c name=lab1')
+  })
+})

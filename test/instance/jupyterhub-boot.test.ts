@@ -1,0 +1,165 @@
+import {type ChildProcess, execFileSync, spawn} from 'node:child_process'
+import {randomUUID} from 'node:crypto'
+import {existsSync, mkdtempSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import WebSocket from 'ws'
+import {instanceConfig, TEMPLATE_DIR} from '../../src/lib/instance/user-data.js'
+import {freePort, waitFor} from '../helpers/ports.js'
+import {specFor} from '../helpers/specs.js'
+
+/**
+ * Boots the real jupyterhub_config.py in Debian's JupyterHub (3.0, /usr/bin/python3,
+ * classic notebook 6) on 127.0.0.1. Differences from an instance, all in the test's
+ * wrapper config: a dummy authenticator instead of Cognito (no user pool here), the
+ * simple local spawner instead of systemd, and kernelspecs installed with the system
+ * ipykernel / IRkernel instead of conda environments (no conda or PyPI here).
+ * Julia kernels are not tested: Julia is not packaged for this machine.
+ */
+const SYSTEM_PYTHON = '/usr/bin/python3'
+const available = existsSync('/usr/bin/jupyterhub') && existsSync('/usr/bin/jupyterhub-singleuser') && existsSync('/usr/bin/configurable-http-proxy')
+const hasR = existsSync('/usr/lib/R/site-library/IRkernel')
+
+describe.skipIf(!available && !process.env.CI)('generated JupyterHub configuration on a real JupyterHub', () => {
+  const token = randomUUID().replaceAll('-', '')
+  const work = mkdtempSync(join(tmpdir(), 'hub-'))
+  let hub: ChildProcess
+  let baseUrl = ''
+  let log = ''
+  const api = async (path: string, init: RequestInit = {}) => {
+    const response = await fetch(`${baseUrl}${path}`, {...init, headers: {Authorization: `token ${token}`, ...(init.headers ?? {})}, signal: AbortSignal.timeout(10_000)})
+    const text = await response.text()
+    return {status: response.status, body: text ? JSON.parse(text) : undefined}
+  }
+
+  beforeAll(async () => {
+    if (!available) throw new Error('CI must install jupyterhub, python3-notebook and python3-ipykernel (see .ci/run)')
+    const spec = await specFor('social-science')
+    const config = {
+      ...instanceConfig(spec, {homeVolumeId: 'vol-0', notebookBucket: 'b', logGroup: '/arw/lab1/hub', hubSettingsParameter: '/arw/lab1/hub-settings'}),
+      authenticator: 'dummy',
+      interface: 'notebook',
+    }
+    writeFileSync(join(work, 'environment.json'), JSON.stringify(config))
+    // Kernelspecs exactly as arw_setup.py names them, installed into a prefix the servers see.
+    const share = join(work, 'prefix')
+    const python = spec.kernels.find((k) => k.language === 'python')!
+    execFileSync(SYSTEM_PYTHON, ['-m', 'ipykernel', 'install', '--prefix', share, '--name', python.name, '--display-name', python.display_name])
+    if (hasR) {
+      const r = spec.kernels.find((k) => k.language === 'r')!
+      execFileSync('Rscript', ['-e', `IRkernel::installspec(name = ${JSON.stringify(r.name)}, displayname = ${JSON.stringify(r.display_name)}, prefix = ${JSON.stringify(share)})`])
+    }
+    const [proxyPort, hubPort, apiPort] = [await freePort(), await freePort(), await freePort()]
+    baseUrl = `http://127.0.0.1:${proxyPort}`
+    writeFileSync(
+      join(work, 'test_config.py'),
+      [
+        'import os',
+        `exec(compile(open(${JSON.stringify(join(TEMPLATE_DIR, 'jupyterhub_config.py'))}).read(), "jupyterhub_config.py", "exec"))`,
+        `c.JupyterHub.bind_url = "http://127.0.0.1:${proxyPort}"`,
+        `c.JupyterHub.hub_bind_url = "http://127.0.0.1:${hubPort}"`,
+        `c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:${apiPort}"`,
+        'c.JupyterHub.spawner_class = "jupyterhub.spawner.SimpleLocalProcessSpawner"',
+        `c.SimpleLocalProcessSpawner.home_dir_template = ${JSON.stringify(join(work, 'home', '{username}'))}`,
+        'c.Spawner.args = ["--allow-root"]',
+        'c.Spawner.start_timeout = 60',
+        `c.Spawner.environment = dict(c.Spawner.environment, JUPYTER_PATH=${JSON.stringify(join(share, 'share', 'jupyter'))})`,
+        `c.JupyterHub.services = c.JupyterHub.services + [{"name": "test", "api_token": "${token}"}]`,
+        'c.JupyterHub.load_roles = c.JupyterHub.load_roles + [{"name": "test", "scopes": ["admin:users", "admin:servers", "access:servers", "list:users", "read:users"], "services": ["test"]}]',
+      ].join('\n'),
+    )
+    hub = spawn(SYSTEM_PYTHON, ['-m', 'jupyterhub', '-f', join(work, 'test_config.py')], {
+      cwd: work,
+      env: {...process.env, ARW_CONFIG: join(work, 'environment.json'), ARW_STATE_DIR: work, NODE_PATH: '/usr/share/nodejs', PATH: `/usr/bin:${process.env.PATH}`},
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    hub.stdout?.on('data', (d) => {
+      log += d
+    })
+    hub.stderr?.on('data', (d) => {
+      log += d
+    })
+    await waitFor('the hub API', async () => (await api('/hub/api/')).status === 200, 60_000).catch((error) => {
+      throw new Error(`${error.message}\n${log}`)
+    })
+  }, 120_000)
+
+  afterAll(async () => {
+    if (hub && hub.exitCode === null) {
+      hub.kill('SIGTERM')
+      await new Promise((r) => setTimeout(r, 1500))
+      if (hub.exitCode === null) hub.kill('SIGKILL')
+    }
+  })
+
+  it('makes the pack admin (normalized from the e-mail) a hub admin', async () => {
+    const {status, body} = await api('/hub/api/users/ada-example-org')
+    expect(status).toBe(200)
+    expect(body.admin).toBe(true)
+  })
+
+  it("spawns a server that lists the pack's kernelspecs and runs a cell in the Python kernel", async () => {
+    expect((await api('/hub/api/users/grace', {method: 'POST'})).status).toBe(201)
+    expect([201, 202]).toContain((await api('/hub/api/users/grace/server', {method: 'POST'})).status)
+    await waitFor('the single-user server', async () => (await api('/hub/api/users/grace')).body?.servers?.['']?.ready === true, 60_000).catch((error) => {
+      throw new Error(`${error.message}\n${log}`)
+    })
+    const specs = await api('/user/grace/api/kernelspecs')
+    expect(specs.status).toBe(200)
+    const names = Object.keys(specs.body.kernelspecs)
+    expect(names).toContain('python-text')
+    expect(specs.body.kernelspecs['python-text'].spec.display_name).toBe('Text as data (Python 3.11)')
+    if (hasR) expect(names).toContain('r-stats')
+
+    const kernel = await api('/user/grace/api/kernels', {method: 'POST', body: JSON.stringify({name: 'python-text'}), headers: {'Content-Type': 'application/json'}})
+    expect(kernel.status).toBe(201)
+    const output = await executeCell(`${baseUrl.replace('http', 'ws')}/user/grace/api/kernels/${kernel.body.id}/channels`, token, 'print(sum(range(10)) * 7)')
+    expect(output).toBe('315\n')
+  }, 120_000)
+
+  it.skipIf(!hasR && !process.env.CI)('runs a cell in the R kernel (IRkernel)', async () => {
+    expect(hasR).toBe(true)
+    const kernel = await api('/user/grace/api/kernels', {method: 'POST', body: JSON.stringify({name: 'r-stats'}), headers: {'Content-Type': 'application/json'}})
+    expect(kernel.status).toBe(201)
+    const output = await executeCell(`${baseUrl.replace('http', 'ws')}/user/grace/api/kernels/${kernel.body.id}/channels`, token, 'cat(6 * 7, "\\n")')
+    expect(output).toBe('42 \n')
+  }, 120_000)
+})
+
+/** Sends one execute_request over the kernel websocket and returns its stdout. */
+async function executeCell(url: string, token: string, code: string): Promise<string> {
+  const socket = new WebSocket(url, {headers: {Authorization: `token ${token}`}})
+  const msgId = randomUUID()
+  const session = randomUUID()
+  return new Promise<string>((resolve, reject) => {
+    let stdout = ''
+    const timer = setTimeout(() => {
+      socket.terminate()
+      reject(new Error(`no reply from the kernel; stdout so far: ${stdout}`))
+    }, 60_000)
+    socket.on('error', reject)
+    socket.on('open', () => {
+      socket.send(
+        JSON.stringify({
+          header: {msg_id: msgId, username: 'test', session, msg_type: 'execute_request', version: '5.3', date: new Date().toISOString()},
+          parent_header: {},
+          metadata: {},
+          content: {code, silent: false, store_history: false, user_expressions: {}, allow_stdin: false, stop_on_error: true},
+          channel: 'shell',
+        }),
+      )
+    })
+    socket.on('message', (raw) => {
+      const message = JSON.parse(String(raw))
+      if (message.parent_header?.msg_id !== msgId) return
+      if (message.msg_type === 'stream' && message.content.name === 'stdout') stdout += message.content.text
+      if (message.msg_type === 'error') stdout += `ERROR ${message.content.ename}: ${message.content.evalue}`
+      if (message.msg_type === 'status' && message.content.execution_state === 'idle') {
+        clearTimeout(timer)
+        socket.close()
+        resolve(stdout)
+      }
+    })
+  })
+}
