@@ -18,8 +18,31 @@ describe('jupyter deploy --dry-run', () => {
     for (const key of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_PROFILE']) delete process.env[key]
     try {
       const {envelope, exitCode} = await runJson<DeployResult>([
-        'jupyter', 'deploy', '--domain', 'genomics', '--name', 'lab1', '--users', '10', '--instance-type', 'r6i.4xlarge',
-        '--shared-storage', '1TB', '--auto-shutdown', '60', '--budget', '500', '--region', 'us-east-1', '--admin-email', 'pi@uni.edu', '--owner', 'pi', '--dry-run', '--output', out,
+        'jupyter',
+        'deploy',
+        '--domain',
+        'genomics',
+        '--name',
+        'lab1',
+        '--users',
+        '10',
+        '--instance-type',
+        'r6i.4xlarge',
+        '--shared-storage',
+        '1TB',
+        '--auto-shutdown',
+        '60',
+        '--budget',
+        '500',
+        '--region',
+        'us-east-1',
+        '--admin-email',
+        'pi@uni.edu',
+        '--owner',
+        'pi',
+        '--dry-run',
+        '--output',
+        out,
       ])
       expect(exitCode, JSON.stringify(envelope)).toBe(0)
       const plan = envelope.result!.plan
@@ -45,7 +68,21 @@ describe('jupyter deploy --dry-run', () => {
   })
 
   it('prints a readable plan for people', async () => {
-    const {stdout, exitCode} = await runHuman(['jupyter', 'deploy', '-d', 'machine-learning', '-n', 'gpu1', '--dry-run', '--output', tmp('plan-'), '--owner', 'ada', '--admin-email', 'ada@example.org'])
+    const {stdout, exitCode} = await runHuman([
+      'jupyter',
+      'deploy',
+      '-d',
+      'machine-learning',
+      '-n',
+      'gpu1',
+      '--dry-run',
+      '--output',
+      tmp('plan-'),
+      '--owner',
+      'ada',
+      '--admin-email',
+      'ada@example.org',
+    ])
     expect(exitCode).toBe(0)
     expect(stdout).toMatch(/Instance\s+g5\.xlarge \(4 vCPU, 16 GiB, 1x NVIDIA A10G\) at \$1\.01\/hour, pack default/)
     expect(stdout).toContain('Deep Learning AMI')
@@ -54,7 +91,19 @@ describe('jupyter deploy --dry-run', () => {
   })
 
   it('rejects a GPU pack on a CPU type with exit 2 and the remedy', async () => {
-    const {envelope, exitCode} = await runJson(['jupyter', 'deploy', '-d', 'machine-learning', '-n', 'gpu1', '--instance-type', 'm6i.xlarge', '--dry-run', '--output', tmp('plan-')])
+    const {envelope, exitCode} = await runJson([
+      'jupyter',
+      'deploy',
+      '-d',
+      'machine-learning',
+      '-n',
+      'gpu1',
+      '--instance-type',
+      'm6i.xlarge',
+      '--dry-run',
+      '--output',
+      tmp('plan-'),
+    ])
     expect(exitCode).toBe(2)
     expect(envelope.error?.code).toBe('invalid-environment')
     expect(envelope.error?.message).toContain('gpu-required')
@@ -72,7 +121,10 @@ describe('jupyter deploy --dry-run', () => {
   it('refuses a pack whose bootstrap would exceed the EC2 user-data limit', async () => {
     const dir = tmp('pack-')
     const packages = Array.from({length: 400}, (_, i) => `package-number-${i}`)
-    writeFileSync(join(dir, 'huge.yaml'), `name: huge-pack\nkernels:\n  - name: py\n    display_name: P\n    language: python\n    packages: [${packages.join(', ')}]\n`)
+    writeFileSync(
+      join(dir, 'huge.yaml'),
+      `name: huge-pack\nkernels:\n  - name: py\n    display_name: P\n    language: python\n    packages: [${packages.join(', ')}]\n`,
+    )
     const {envelope, exitCode} = await runJson(['jupyter', 'deploy', '-d', join(dir, 'huge.yaml'), '-n', 'x1', '--dry-run'])
     expect(exitCode).toBe(2)
     expect(envelope.error?.message).toContain('user-data-too-large')
@@ -83,14 +135,32 @@ describe('jupyter synth and cdk.json', () => {
   it('produce the same template', async () => {
     const cliOut = tmp('cli-')
     const cdkOut = tmp('cdk-')
-    const {envelope} = await runJson<SynthResult>(['jupyter', 'synth', '-d', 'climate-science', '-n', 'clim', '--owner', 'ada', '--users', '12', '--output', cliOut])
+    const {envelope} = await runJson<SynthResult>([
+      'jupyter',
+      'synth',
+      '-d',
+      'climate-science',
+      '-n',
+      'clim',
+      '--owner',
+      'ada',
+      '--users',
+      '12',
+      '--output',
+      cliOut,
+    ])
     expect(envelope.result?.stackName).toBe('arw-clim')
     // Exactly what `cdk synth -c domain=climate-science -c name=clim ...` does with cdk.json's "app".
     const cdkJson = JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8'))
     const [command, ...args] = cdkJson.app.split(' ')
     await run(command, args, {
       cwd: PROJECT_ROOT,
-      env: {...process.env, CDK_OUTDIR: cdkOut, CDK_VALIDATION: 'false', CDK_CONTEXT_JSON: JSON.stringify({...cdkJson.context, domain: 'climate-science', name: 'clim', owner: 'ada', users: '12'})},
+      env: {
+        ...process.env,
+        CDK_OUTDIR: cdkOut,
+        CDK_VALIDATION: 'false',
+        CDK_CONTEXT_JSON: JSON.stringify({...cdkJson.context, domain: 'climate-science', name: 'clim', owner: 'ada', users: '12'}),
+      },
     })
     expect(readFileSync(join(cdkOut, 'arw-clim.template.json'), 'utf8')).toBe(readFileSync(envelope.result!.templateFile, 'utf8'))
   })

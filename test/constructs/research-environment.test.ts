@@ -1,9 +1,9 @@
 import {Match, Template} from 'aws-cdk-lib/assertions'
 import {beforeAll, describe, expect, it} from 'vitest'
-import {OUTPUTS, TAG_KEYS} from '../../src/constructs/research-environment-stack.js'
 import {IMAGE_PARAMETERS} from '../../src/constructs/hub-instance.js'
-import {buildApp} from '../../src/lib/synth/build-app.js'
+import {OUTPUTS, TAG_KEYS} from '../../src/constructs/research-environment-stack.js'
 import type {EnvironmentSpec} from '../../src/lib/spec/types.js'
+import {buildApp} from '../../src/lib/synth/build-app.js'
 import {specFor} from '../helpers/specs.js'
 
 process.env.CDK_VALIDATION = 'false'
@@ -58,7 +58,9 @@ describe('ResearchEnvironmentStack security properties (genomics)', () => {
       expect(rule.FromPort).not.toBe(22)
     }
     template.hasResourceProperties('AWS::EC2::SecurityGroup', {
-      SecurityGroupIngress: [Match.objectLike({FromPort: 8000, ToPort: 8000, CidrIp: {'Fn::GetAtt': [Match.stringLikeRegexp('^Network'), 'CidrBlock']}})],
+      SecurityGroupIngress: [
+        Match.objectLike({FromPort: 8000, ToPort: 8000, CidrIp: {'Fn::GetAtt': [Match.stringLikeRegexp('^Network'), 'CidrBlock']}}),
+      ],
     })
   })
 
@@ -79,19 +81,28 @@ describe('ResearchEnvironmentStack security properties (genomics)', () => {
   it('retains a private, TLS-only, versioned notebook bucket', () => {
     template.hasResource('AWS::S3::Bucket', {
       Properties: {
-        PublicAccessBlockConfiguration: {BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true},
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
         VersioningConfiguration: {Status: 'Enabled'},
       },
       DeletionPolicy: 'Retain',
     })
     template.hasResourceProperties('AWS::S3::BucketPolicy', {
-      PolicyDocument: {Statement: Match.arrayWith([Match.objectLike({Effect: 'Deny', Condition: {Bool: {'aws:SecureTransport': 'false'}}})])},
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({Effect: 'Deny', Condition: {Bool: {'aws:SecureTransport': 'false'}}})]),
+      },
     })
   })
 
   it('grants read-only access to exactly the pack buckets', () => {
     const policies = template.findResources('AWS::IAM::Policy', {Properties: {PolicyName: Match.stringLikeRegexp('^DataMounts')}})
-    const statements = Object.values(policies).flatMap((p) => (p.Properties?.PolicyDocument as {Statement: {Action: string | string[]; Resource: unknown}[]}).Statement)
+    const statements = Object.values(policies).flatMap(
+      (p) => (p.Properties.PolicyDocument as {Statement: {Action: string | string[]; Resource: unknown}[]}).Statement,
+    )
     const text = JSON.stringify(statements)
     for (const bucket of ['1000genomes', 'gnomad-public-us-east-1', 'broad-references']) expect(text).toContain(`:s3:::${bucket}/*`)
     const actions = new Set(statements.flatMap((s) => [s.Action].flat()))
@@ -100,8 +111,13 @@ describe('ResearchEnvironmentStack security properties (genomics)', () => {
 
   it('gives read-write only to mounts that ask for it', async () => {
     const spec = await specFor('genomics')
-    const rw = {...spec, dataMounts: [{source: 's3://lab-results/runs', mount_path: '/data/results', access: 'read-write' as const, requester_pays: false}]}
-    const text = JSON.stringify(templateOf(rw).findResources('AWS::IAM::Policy', {Properties: {PolicyName: Match.stringLikeRegexp('^DataMounts')}}))
+    const rw = {
+      ...spec,
+      dataMounts: [{source: 's3://lab-results/runs', mount_path: '/data/results', access: 'read-write' as const, requester_pays: false}],
+    }
+    const text = JSON.stringify(
+      templateOf(rw).findResources('AWS::IAM::Policy', {Properties: {PolicyName: Match.stringLikeRegexp('^DataMounts')}}),
+    )
     expect(text).toContain('lab-results/runs/*')
     expect(text).toContain('s3:PutObject')
     expect(text).toMatch(/"s3:prefix":\["runs\/\*","runs"\]/)
@@ -109,9 +125,13 @@ describe('ResearchEnvironmentStack security properties (genomics)', () => {
 
   it('serves the hub over HTTPS through CloudFront with a VPC origin, caching off', () => {
     template.hasResourceProperties('AWS::CloudFront::Distribution', {
-      DistributionConfig: {DefaultCacheBehavior: {ViewerProtocolPolicy: 'redirect-to-https', AllowedMethods: Match.arrayWith(['PUT', 'POST', 'DELETE'])}},
+      DistributionConfig: {
+        DefaultCacheBehavior: {ViewerProtocolPolicy: 'redirect-to-https', AllowedMethods: Match.arrayWith(['PUT', 'POST', 'DELETE'])},
+      },
     })
-    template.hasResourceProperties('AWS::CloudFront::VpcOrigin', {VpcOriginEndpointConfig: {HTTPPort: 8000, OriginProtocolPolicy: 'http-only'}})
+    template.hasResourceProperties('AWS::CloudFront::VpcOrigin', {
+      VpcOriginEndpointConfig: {HTTPPort: 8000, OriginProtocolPolicy: 'http-only'},
+    })
   })
 
   it('signs people in through a retained Cognito pool with no self sign-up', () => {
@@ -135,7 +155,9 @@ describe('ResearchEnvironmentStack security properties (genomics)', () => {
   it('budgets by the environment cost-allocation tag with e-mail alerts', () => {
     template.hasResourceProperties('AWS::Budgets::Budget', {
       Budget: {BudgetLimit: {Amount: 500, Unit: 'USD'}, CostFilters: {TagKeyValue: [`user:${TAG_KEYS.environment}$lab1`]}},
-      NotificationsWithSubscribers: Match.arrayWith([Match.objectLike({Subscribers: [{SubscriptionType: 'EMAIL', Address: 'ada@example.org'}]})]),
+      NotificationsWithSubscribers: Match.arrayWith([
+        Match.objectLike({Subscribers: [{SubscriptionType: 'EMAIL', Address: 'ada@example.org'}]}),
+      ]),
     })
   })
 
@@ -171,7 +193,12 @@ describe('ResearchEnvironmentStack variants', () => {
 
   it('places the hub in an existing VPC without creating network resources', async () => {
     const template = templateOf(
-      await specFor('astronomy', {vpcId: 'vpc-0123456789abcdef0', subnetId: 'subnet-0123456789abcdef0', availabilityZone: 'us-east-1b', vpcCidr: '10.20.0.0/16'}),
+      await specFor('astronomy', {
+        vpcId: 'vpc-0123456789abcdef0',
+        subnetId: 'subnet-0123456789abcdef0',
+        availabilityZone: 'us-east-1b',
+        vpcCidr: '10.20.0.0/16',
+      }),
     )
     template.resourceCountIs('AWS::EC2::VPC', 0)
     template.resourceCountIs('AWS::EC2::NatGateway', 0)

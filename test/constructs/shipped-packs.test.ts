@@ -19,7 +19,10 @@ const synthesized = new Map<string, SynthesisResult>()
 beforeAll(async () => {
   for (const pack of SHIPPED_PACKS) {
     const spec = await specFor(pack, {sharedStorage: '500GB', monthlyBudgetUsd: 300})
-    synthesized.set(pack, await synthesize([spec], {outdir: mkdtempSync(join(tmpdir(), `synth-${pack}-`)), validateTemplates: false, nag: true}))
+    synthesized.set(
+      pack,
+      await synthesize([spec], {outdir: mkdtempSync(join(tmpdir(), `synth-${pack}-`)), validateTemplates: false, nag: true}),
+    )
   }
 }, 300_000)
 
@@ -50,7 +53,9 @@ describe('cdk-nag wiring', () => {
 describe('CloudFormation checks', () => {
   it('cfn-lint passes every synthesized template with no errors or warnings', async () => {
     const files = [...synthesized.values()].map((r) => r.stacks[0]!.templateFile)
-    const result = await run('cfn-lint', ['--format', 'parseable', '--', ...files]).catch((error: {stdout: string; stderr: string; code: number}) => error)
+    const result = await run('cfn-lint', ['--format', 'parseable', '--', ...files]).catch(
+      (error: {stdout: string; stderr: string; code: number}) => error,
+    )
     const output = 'stdout' in result ? `${result.stdout}${result.stderr}` : ''
     expect(output.trim()).toBe('')
   }, 180_000)
@@ -72,36 +77,51 @@ describe('CloudFormation checks', () => {
 })
 
 describe('data-bearing resources survive updates', () => {
-  it.each(SHIPPED_PACKS)('%s: changing users and instance type replaces no volume, file system, bucket or user pool', async (pack) => {
-    const base = await specFor(pack, {sharedStorage: '500GB'})
-    const allowed = base.pack.instance.allowed_types ?? [base.instance.type]
-    const otherType = allowed.find((t) => t !== base.instance.type) ?? base.instance.type
-    const variants = [
-      await specFor(pack, {sharedStorage: '500GB', users: 2}),
-      await specFor(pack, {sharedStorage: '500GB', users: Math.min(base.pack.users.max ?? 50, 12)}),
-      await specFor(pack, {sharedStorage: '500GB', instanceType: otherType}),
-      await specFor(pack, {sharedStorage: '500GB', instanceType: otherType, users: 3}),
-    ]
-    const outdir = mkdtempSync(join(tmpdir(), `variants-${pack}-`))
-    const baseTemplate = (await synthesize([base], {outdir: join(outdir, 'base'), validateTemplates: false, nag: false})).stacks[0]!.template
-    for (const [index, variant] of variants.entries()) {
-      const next = (await synthesize([variant], {outdir: join(outdir, String(index)), validateTemplates: false, nag: false})).stacks[0]!.template
-      const changes = classifyChanges(baseTemplate, next)
-      expect(dataLossRisks(changes), `${pack} variant ${index}: ${JSON.stringify(changes)}`).toEqual([])
-      // The data-bearing resources are all still there, under the same logical ids.
-      for (const type of DATA_BEARING_TYPES) {
-        const ids = (t: typeof next) => Object.entries(t.Resources).filter(([, r]) => r.Type === type).map(([id]) => id)
-        expect(ids(next)).toEqual(ids(baseTemplate))
+  it.each(SHIPPED_PACKS)(
+    '%s: changing users and instance type replaces no volume, file system, bucket or user pool',
+    async (pack) => {
+      const base = await specFor(pack, {sharedStorage: '500GB'})
+      const allowed = base.pack.instance.allowed_types ?? [base.instance.type]
+      const otherType = allowed.find((t) => t !== base.instance.type) ?? base.instance.type
+      const variants = [
+        await specFor(pack, {sharedStorage: '500GB', users: 2}),
+        await specFor(pack, {sharedStorage: '500GB', users: Math.min(base.pack.users.max ?? 50, 12)}),
+        await specFor(pack, {sharedStorage: '500GB', instanceType: otherType}),
+        await specFor(pack, {sharedStorage: '500GB', instanceType: otherType, users: 3}),
+      ]
+      const outdir = mkdtempSync(join(tmpdir(), `variants-${pack}-`))
+      const baseTemplate = (await synthesize([base], {outdir: join(outdir, 'base'), validateTemplates: false, nag: false})).stacks[0]!
+        .template
+      for (const [index, variant] of variants.entries()) {
+        const next = (await synthesize([variant], {outdir: join(outdir, String(index)), validateTemplates: false, nag: false})).stacks[0]!
+          .template
+        const changes = classifyChanges(baseTemplate, next)
+        expect(dataLossRisks(changes), `${pack} variant ${index}: ${JSON.stringify(changes)}`).toEqual([])
+        // The data-bearing resources are all still there, under the same logical ids.
+        for (const type of DATA_BEARING_TYPES) {
+          const ids = (t: typeof next) =>
+            Object.entries(t.Resources)
+              .filter(([, r]) => r.Type === type)
+              .map(([id]) => id)
+          expect(ids(next)).toEqual(ids(baseTemplate))
+        }
+        if (variant.instance.type !== base.instance.type) {
+          // The change is real: the instance itself is updated (stop/start), not just nothing.
+          expect(changes.some((c) => c.type === 'AWS::EC2::Instance' && c.properties.includes('InstanceType'))).toBe(true)
+        }
       }
-      if (variant.instance.type !== base.instance.type) {
-        // The change is real: the instance itself is updated (stop/start), not just nothing.
-        expect(changes.some((c) => c.type === 'AWS::EC2::Instance' && c.properties.includes('InstanceType'))).toBe(true)
-      }
-    }
-  }, 120_000)
+    },
+    120_000,
+  )
 
   it('flags the replacement of a data-bearing resource (control)', async () => {
-    const base = (await synthesize([await specFor('genomics', {sharedStorage: '1TB'})], {outdir: mkdtempSync(join(tmpdir(), 'control-')), validateTemplates: false, nag: false})).stacks[0]!.template
+    const base = (
+      await synthesize([await specFor('genomics', {sharedStorage: '1TB'})], {
+        outdir: mkdtempSync(join(tmpdir(), 'control-')),
+        validateTemplates: false,
+        nag: false,
+      })
+    ).stacks[0]!.template
     const next = structuredClone(base)
     for (const resource of Object.values(next.Resources)) {
       if (resource.Type === 'AWS::EFS::FileSystem') resource.Properties = {...resource.Properties, PerformanceMode: 'maxIO'}

@@ -8,7 +8,13 @@ import {INSTANCE_FILES, instanceConfig, renderUserData, TEMPLATE_DIR, USER_DATA_
 import {SHIPPED_PACKS, specFor} from '../helpers/specs.js'
 
 const run = promisify(execFile)
-const REFS = {homeVolumeId: 'vol-0123456789abcdef0', sharedFileSystemId: 'fs-0123456789abcdef0', notebookBucket: 'arw-lab1-notebooks', logGroup: '/arw/lab1/hub', hubSettingsParameter: '/arw/lab1/hub-settings'}
+const REFS = {
+  homeVolumeId: 'vol-0123456789abcdef0',
+  sharedFileSystemId: 'fs-0123456789abcdef0',
+  notebookBucket: 'arw-lab1-notebooks',
+  logGroup: '/arw/lab1/hub',
+  hubSettingsParameter: '/arw/lab1/hub-settings',
+}
 
 function writeConfig(config: Record<string, unknown>): string {
   const dir = mkdtempSync(join(tmpdir(), 'arw-config-'))
@@ -63,25 +69,44 @@ describe('instance scripts', () => {
     expect(lines[0]).toBe('/opt/conda/bin/mamba create -y -q -p /opt/conda/envs/julia-sciml -c conda-forge julia=1.10')
     expect(lines[1]).toContain('JUPYTER_DATA_DIR=/opt/conda/envs/hub/share/jupyter')
     expect(lines[1]).toContain('Pkg.add(["IJulia", "DifferentialEquations", "ModelingToolkit"')
-    expect(lines[2]).toBe('/opt/conda/bin/mamba create -y -q -p /opt/conda/envs/python-support -c conda-forge python=3.11 ipykernel xarray zarr s3fs pandas')
-    expect(lines[3]).toBe("/opt/conda/envs/python-support/bin/python -m ipykernel install --prefix /opt/conda/envs/hub --name python-support --display-name 'Data wrangling (Python 3.11)'")
+    expect(lines[2]).toBe(
+      '/opt/conda/bin/mamba create -y -q -p /opt/conda/envs/python-support -c conda-forge python=3.11 ipykernel xarray zarr s3fs pandas',
+    )
+    expect(lines[3]).toBe(
+      "/opt/conda/envs/python-support/bin/python -m ipykernel install --prefix /opt/conda/envs/hub --name python-support --display-name 'Data wrangling (Python 3.11)'",
+    )
   })
 
   it('installs R kernels with IRkernel into the hub prefix', async () => {
     const config = writeConfig(instanceConfig(await specFor('social-science'), REFS))
     const {stdout} = await run('/usr/bin/python3', [join(TEMPLATE_DIR, 'arw_setup.py'), 'install-kernels', '--plan', '--config', config])
     expect(stdout).toContain('-c conda-forge r-base=4.4 r-irkernel r-tidyverse r-survey')
-    expect(stdout).toContain(`/opt/conda/envs/r-stats/bin/Rscript -e 'IRkernel::installspec(name = "r-stats", displayname = "Statistics (R 4.4)", prefix = "/opt/conda/envs/hub")'`)
+    expect(stdout).toContain(
+      `/opt/conda/envs/r-stats/bin/Rscript -e 'IRkernel::installspec(name = "r-stats", displayname = "Statistics (R 4.4)", prefix = "/opt/conda/envs/hub")'`,
+    )
   })
 
   it('writes one Mountpoint unit per data mount with read-only, requester-pays, prefix and region', async () => {
     const spec = await specFor('geospatial')
-    const config = writeConfig({...instanceConfig(spec, REFS), dataMounts: [...(instanceConfig(spec, REFS).dataMounts as object[]), {source: 's3://lab-results/runs/2026', mountPath: '/data/results', readOnly: false}]})
+    const config = writeConfig({
+      ...instanceConfig(spec, REFS),
+      dataMounts: [
+        ...(instanceConfig(spec, REFS).dataMounts as object[]),
+        {source: 's3://lab-results/runs/2026', mountPath: '/data/results', readOnly: false},
+      ],
+    })
     const unitDir = mkdtempSync(join(tmpdir(), 'units-'))
     await run('/usr/bin/python3', [join(TEMPLATE_DIR, 'arw_setup.py'), 'mount-units', '--config', config, '--unit-dir', unitDir])
-    expect(readdirSync(unitDir).sort()).toEqual(['arw-mount-data-copernicus-dem.service', 'arw-mount-data-landsat.service', 'arw-mount-data-results.service', 'arw-mount-data-sentinel-2.service'])
+    expect(readdirSync(unitDir).sort()).toEqual([
+      'arw-mount-data-copernicus-dem.service',
+      'arw-mount-data-landsat.service',
+      'arw-mount-data-results.service',
+      'arw-mount-data-sentinel-2.service',
+    ])
     const landsat = readFileSync(join(unitDir, 'arw-mount-data-landsat.service'), 'utf8')
-    expect(landsat).toMatch(/ExecStart=\/usr\/bin\/mount-s3 .*--read-only .*--requester-pays --region us-west-2 usgs-landsat \/data\/landsat/)
+    expect(landsat).toMatch(
+      /ExecStart=\/usr\/bin\/mount-s3 .*--read-only .*--requester-pays --region us-west-2 usgs-landsat \/data\/landsat/,
+    )
     const results = readFileSync(join(unitDir, 'arw-mount-data-results.service'), 'utf8')
     expect(results).not.toContain('--read-only')
     expect(results).toContain('--allow-delete')
@@ -90,9 +115,19 @@ describe('instance scripts', () => {
 
   it('adds GPU metrics to the CloudWatch agent only on GPU instances', async () => {
     const out = mkdtempSync(join(tmpdir(), 'cw-'))
-    for (const [pack, gpu] of [['machine-learning', true], ['astronomy', false]] as const) {
+    for (const [pack, gpu] of [
+      ['machine-learning', true],
+      ['astronomy', false],
+    ] as const) {
       const config = writeConfig(instanceConfig(await specFor(pack), REFS))
-      await run('/usr/bin/python3', [join(TEMPLATE_DIR, 'arw_setup.py'), 'cloudwatch-config', '--config', config, '--out', join(out, `${pack}.json`)])
+      await run('/usr/bin/python3', [
+        join(TEMPLATE_DIR, 'arw_setup.py'),
+        'cloudwatch-config',
+        '--config',
+        config,
+        '--out',
+        join(out, `${pack}.json`),
+      ])
       const agent = JSON.parse(readFileSync(join(out, `${pack}.json`), 'utf8'))
       expect(Boolean(agent.metrics.metrics_collected.nvidia_gpu)).toBe(gpu)
       expect(agent.logs.logs_collected.files.collect_list[0].log_group_name).toBe('/arw/lab1/hub')
@@ -106,14 +141,29 @@ describe('idle agent decisions', () => {
   async function decide(state: string, now: string, observe: Record<string, unknown>) {
     const statePath = join(mkdtempSync(join(tmpdir(), 'idle-')), 'idle.json')
     if (state) writeFileSync(statePath, state)
-    const {stdout} = await run('/usr/bin/python3', [join(TEMPLATE_DIR, 'idle_agent.py'), '--config', config, '--state', statePath, '--now', now, '--observe', JSON.stringify(observe), '--dry-run'])
+    const {stdout} = await run('/usr/bin/python3', [
+      join(TEMPLATE_DIR, 'idle_agent.py'),
+      '--config',
+      config,
+      '--state',
+      statePath,
+      '--now',
+      now,
+      '--observe',
+      JSON.stringify(observe),
+      '--dry-run',
+    ])
     return JSON.parse(stdout) as {action: string | null; idleSince: string | null; busy: string[]}
   }
 
   it('starts counting when every signal is quiet and stops after the idle window', async () => {
     const first = await decide('', '2026-11-23T10:00:00+00:00', {cpuPercent: 1, gpuPercent: 0, lastActivity: '2026-11-23T09:00:00+00:00'})
     expect(first).toEqual({action: null, idleSince: '2026-11-23T10:00:00+00:00', busy: []})
-    const later = await decide(JSON.stringify(first), '2026-11-23T10:31:00+00:00', {cpuPercent: 1, gpuPercent: 0, lastActivity: '2026-11-23T09:00:00+00:00'})
+    const later = await decide(JSON.stringify(first), '2026-11-23T10:31:00+00:00', {
+      cpuPercent: 1,
+      gpuPercent: 0,
+      lastActivity: '2026-11-23T09:00:00+00:00',
+    })
     expect(later.action).toBe('stop')
   })
 
@@ -129,7 +179,18 @@ describe('idle agent decisions', () => {
   it('never stops when auto-shutdown is 0', async () => {
     const off = writeConfig({autoShutdown: {idleMinutes: 0}})
     const statePath = join(mkdtempSync(join(tmpdir(), 'idle-')), 'idle.json')
-    const {stdout} = await run('/usr/bin/python3', [join(TEMPLATE_DIR, 'idle_agent.py'), '--config', off, '--state', statePath, '--now', '2026-11-23T10:00:00+00:00', '--observe', '{"cpuPercent": 0}', '--dry-run'])
+    const {stdout} = await run('/usr/bin/python3', [
+      join(TEMPLATE_DIR, 'idle_agent.py'),
+      '--config',
+      off,
+      '--state',
+      statePath,
+      '--now',
+      '2026-11-23T10:00:00+00:00',
+      '--observe',
+      '{"cpuPercent": 0}',
+      '--dry-run',
+    ])
     expect(JSON.parse(stdout).action).toBeNull()
   })
 })

@@ -18,7 +18,8 @@ import {specFor} from '../helpers/specs.js'
  * Julia kernels are not tested: Julia is not packaged for this machine.
  */
 const SYSTEM_PYTHON = '/usr/bin/python3'
-const available = existsSync('/usr/bin/jupyterhub') && existsSync('/usr/bin/jupyterhub-singleuser') && existsSync('/usr/bin/configurable-http-proxy')
+const available =
+  existsSync('/usr/bin/jupyterhub') && existsSync('/usr/bin/jupyterhub-singleuser') && existsSync('/usr/bin/configurable-http-proxy')
 const hasR = existsSync('/usr/lib/R/site-library/IRkernel')
 
 describe.skipIf(!available && !process.env.CI)('generated JupyterHub configuration on a real JupyterHub', () => {
@@ -28,7 +29,11 @@ describe.skipIf(!available && !process.env.CI)('generated JupyterHub configurati
   let baseUrl = ''
   let log = ''
   const api = async (path: string, init: RequestInit = {}) => {
-    const response = await fetch(`${baseUrl}${path}`, {...init, headers: {Authorization: `token ${token}`, ...(init.headers ?? {})}, signal: AbortSignal.timeout(10_000)})
+    const response = await fetch(`${baseUrl}${path}`, {
+      ...init,
+      headers: {Authorization: `token ${token}`, ...(init.headers ?? {})},
+      signal: AbortSignal.timeout(10_000),
+    })
     const text = await response.text()
     return {status: response.status, body: text ? JSON.parse(text) : undefined}
   }
@@ -37,7 +42,12 @@ describe.skipIf(!available && !process.env.CI)('generated JupyterHub configurati
     if (!available) throw new Error('CI must install jupyterhub, python3-notebook and python3-ipykernel (see .ci/run)')
     const spec = await specFor('social-science')
     const config = {
-      ...instanceConfig(spec, {homeVolumeId: 'vol-0', notebookBucket: 'b', logGroup: '/arw/lab1/hub', hubSettingsParameter: '/arw/lab1/hub-settings'}),
+      ...instanceConfig(spec, {
+        homeVolumeId: 'vol-0',
+        notebookBucket: 'b',
+        logGroup: '/arw/lab1/hub',
+        hubSettingsParameter: '/arw/lab1/hub-settings',
+      }),
       authenticator: 'dummy',
       interface: 'notebook',
     }
@@ -45,10 +55,23 @@ describe.skipIf(!available && !process.env.CI)('generated JupyterHub configurati
     // Kernelspecs exactly as arw_setup.py names them, installed into a prefix the servers see.
     const share = join(work, 'prefix')
     const python = spec.kernels.find((k) => k.language === 'python')!
-    execFileSync(SYSTEM_PYTHON, ['-m', 'ipykernel', 'install', '--prefix', share, '--name', python.name, '--display-name', python.display_name])
+    execFileSync(SYSTEM_PYTHON, [
+      '-m',
+      'ipykernel',
+      'install',
+      '--prefix',
+      share,
+      '--name',
+      python.name,
+      '--display-name',
+      python.display_name,
+    ])
     if (hasR) {
       const r = spec.kernels.find((k) => k.language === 'r')!
-      execFileSync('Rscript', ['-e', `IRkernel::installspec(name = ${JSON.stringify(r.name)}, displayname = ${JSON.stringify(r.display_name)}, prefix = ${JSON.stringify(share)})`])
+      execFileSync('Rscript', [
+        '-e',
+        `IRkernel::installspec(name = ${JSON.stringify(r.name)}, displayname = ${JSON.stringify(r.display_name)}, prefix = ${JSON.stringify(share)})`,
+      ])
     }
     const [proxyPort, hubPort, apiPort] = [await freePort(), await freePort(), await freePort()]
     baseUrl = `http://127.0.0.1:${proxyPort}`
@@ -71,7 +94,13 @@ describe.skipIf(!available && !process.env.CI)('generated JupyterHub configurati
     )
     hub = spawn(SYSTEM_PYTHON, ['-m', 'jupyterhub', '-f', join(work, 'test_config.py')], {
       cwd: work,
-      env: {...process.env, ARW_CONFIG: join(work, 'environment.json'), ARW_STATE_DIR: work, NODE_PATH: '/usr/share/nodejs', PATH: `/usr/bin:${process.env.PATH}`},
+      env: {
+        ...process.env,
+        ARW_CONFIG: join(work, 'environment.json'),
+        ARW_STATE_DIR: work,
+        NODE_PATH: '/usr/share/nodejs',
+        PATH: `/usr/bin:${process.env.PATH}`,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     hub.stdout?.on('data', (d) => {
@@ -102,7 +131,11 @@ describe.skipIf(!available && !process.env.CI)('generated JupyterHub configurati
   it("spawns a server that lists the pack's kernelspecs and runs a cell in the Python kernel", async () => {
     expect((await api('/hub/api/users/grace', {method: 'POST'})).status).toBe(201)
     expect([201, 202]).toContain((await api('/hub/api/users/grace/server', {method: 'POST'})).status)
-    await waitFor('the single-user server', async () => (await api('/hub/api/users/grace')).body?.servers?.['']?.ready === true, 60_000).catch((error) => {
+    await waitFor(
+      'the single-user server',
+      async () => (await api('/hub/api/users/grace')).body?.servers?.['']?.ready === true,
+      60_000,
+    ).catch((error) => {
       throw new Error(`${error.message}\n${log}`)
     })
     const specs = await api('/user/grace/api/kernelspecs')
@@ -112,19 +145,39 @@ describe.skipIf(!available && !process.env.CI)('generated JupyterHub configurati
     expect(specs.body.kernelspecs['python-text'].spec.display_name).toBe('Text as data (Python 3.11)')
     if (hasR) expect(names).toContain('r-stats')
 
-    const kernel = await api('/user/grace/api/kernels', {method: 'POST', body: JSON.stringify({name: 'python-text'}), headers: {'Content-Type': 'application/json'}})
+    const kernel = await api('/user/grace/api/kernels', {
+      method: 'POST',
+      body: JSON.stringify({name: 'python-text'}),
+      headers: {'Content-Type': 'application/json'},
+    })
     expect(kernel.status).toBe(201)
-    const output = await executeCell(`${baseUrl.replace('http', 'ws')}/user/grace/api/kernels/${kernel.body.id}/channels`, token, 'print(sum(range(10)) * 7)')
+    const output = await executeCell(
+      `${baseUrl.replace('http', 'ws')}/user/grace/api/kernels/${kernel.body.id}/channels`,
+      token,
+      'print(sum(range(10)) * 7)',
+    )
     expect(output).toBe('315\n')
   }, 120_000)
 
-  it.skipIf(!hasR && !process.env.CI)('runs a cell in the R kernel (IRkernel)', async () => {
-    expect(hasR).toBe(true)
-    const kernel = await api('/user/grace/api/kernels', {method: 'POST', body: JSON.stringify({name: 'r-stats'}), headers: {'Content-Type': 'application/json'}})
-    expect(kernel.status).toBe(201)
-    const output = await executeCell(`${baseUrl.replace('http', 'ws')}/user/grace/api/kernels/${kernel.body.id}/channels`, token, 'cat(6 * 7, "\\n")')
-    expect(output).toBe('42 \n')
-  }, 120_000)
+  it.skipIf(!hasR && !process.env.CI)(
+    'runs a cell in the R kernel (IRkernel)',
+    async () => {
+      expect(hasR).toBe(true)
+      const kernel = await api('/user/grace/api/kernels', {
+        method: 'POST',
+        body: JSON.stringify({name: 'r-stats'}),
+        headers: {'Content-Type': 'application/json'},
+      })
+      expect(kernel.status).toBe(201)
+      const output = await executeCell(
+        `${baseUrl.replace('http', 'ws')}/user/grace/api/kernels/${kernel.body.id}/channels`,
+        token,
+        'cat(6 * 7, "\\n")',
+      )
+      expect(output).toBe('42 \n')
+    },
+    120_000,
+  )
 })
 
 /** Sends one execute_request over the kernel websocket and returns its stdout. */

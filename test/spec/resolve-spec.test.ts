@@ -15,7 +15,13 @@ async function pack(name: string) {
 
 describe('resolveSpec', () => {
   it('resolves the documented example into one frozen spec', async () => {
-    const spec = await specFor('genomics', {users: 10, instanceType: 'r6i.4xlarge', sharedStorage: '1TB', autoShutdownMinutes: 60, monthlyBudgetUsd: 500})
+    const spec = await specFor('genomics', {
+      users: 10,
+      instanceType: 'r6i.4xlarge',
+      sharedStorage: '1TB',
+      autoShutdownMinutes: 60,
+      monthlyBudgetUsd: 500,
+    })
     expect(spec).toMatchObject({
       stackName: 'arw-lab1',
       users: 10,
@@ -94,7 +100,12 @@ describe('estimateCost', () => {
     const eu = estimateCost(await specFor('astronomy', {region: 'eu-central-1'}))
     expect(eu.hourlyUsd).toBeGreaterThan(us.hourlyUsd)
     const existing = estimateCost(
-      await specFor('astronomy', {vpcId: 'vpc-0123456789abcdef0', subnetId: 'subnet-0123456789abcdef0', availabilityZone: 'us-east-1a', vpcCidr: '10.0.0.0/16'}),
+      await specFor('astronomy', {
+        vpcId: 'vpc-0123456789abcdef0',
+        subnetId: 'subnet-0123456789abcdef0',
+        availabilityZone: 'us-east-1a',
+        vpcCidr: '10.0.0.0/16',
+      }),
     )
     expect(existing.lines.some((l) => l.item === 'NAT gateway')).toBe(false)
     expect(us.lines.some((l) => l.item === 'NAT gateway')).toBe(true)

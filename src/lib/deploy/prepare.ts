@@ -1,7 +1,7 @@
 import type {Finding} from '../../domain-pack/findings.js'
 import {ExitCode, WizardError} from '../../errors.js'
 import {requirePack} from '../domain/require-pack.js'
-import {userDataSize, USER_DATA_LIMIT_BYTES} from '../instance/user-data.js'
+import {USER_DATA_LIMIT_BYTES, userDataSize} from '../instance/user-data.js'
 import {resolveSpec} from '../spec/resolve-spec.js'
 import type {EnvironmentSpec, SpecOverrides} from '../spec/types.js'
 
@@ -30,7 +30,8 @@ export async function prepareEnvironment(
         level: 'error',
         path: '/kernels',
         message: `The instance bootstrap for this pack is ${size} bytes; EC2 accepts at most ${USER_DATA_LIMIT_BYTES}.`,
-        remedy: 'Shorten the kernels\' package lists (put rarely used packages in a requirements file users install themselves) or split the pack.',
+        remedy:
+          "Shorten the kernels' package lists (put rarely used packages in a requirements file users install themselves) or split the pack.",
       })
       spec = undefined
     }

@@ -56,7 +56,10 @@ let packedFiles: string | undefined
 /** All instance files as one gzipped JSON object: one stream compresses far better than four. */
 function packInstanceFiles(): string {
   // Node's gzip writes no timestamp, so the same templates always give the same user data.
-  packedFiles ??= gzipSync(JSON.stringify(Object.fromEntries(INSTANCE_FILES.map((file) => [file, readFileSync(join(TEMPLATE_DIR, file), 'utf8')]))), {level: 9}).toString('base64')
+  packedFiles ??= gzipSync(
+    JSON.stringify(Object.fromEntries(INSTANCE_FILES.map((file) => [file, readFileSync(join(TEMPLATE_DIR, file), 'utf8')]))),
+    {level: 9},
+  ).toString('base64')
   return packedFiles
 }
 

@@ -1,5 +1,5 @@
-import {prepareEnvironment} from '../deploy/prepare.js'
 import {type EnvironmentFlagValues, overridesFromFlags} from '../deploy/overrides.js'
+import {prepareEnvironment} from '../deploy/prepare.js'
 import {buildApp} from './build-app.js'
 
 /** Context keys accepted from cdk.json / `cdk synth -c key=value`: the CLI's flag names. */
