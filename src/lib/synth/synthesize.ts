@@ -97,15 +97,13 @@ function readValidationReport(directory: string): SynthFinding[] {
   const report = JSON.parse(readFileSync(file, 'utf8')) as {pluginReports?: {pluginName?: string; violations?: ReportViolation[]}[]}
   return (report.pluginReports ?? []).flatMap((pluginReport) =>
     (pluginReport.violations ?? []).flatMap((violation) =>
-      (violation.violatingConstructs?.length ? violation.violatingConstructs : [{}]).map(
-        (construct): SynthFinding => ({
-          source: pluginReport.pluginName === 'AwsSolutions' ? 'cdk-nag' : (pluginReport.pluginName ?? 'validation'),
-          level: violation.severity === 'warning' ? 'warning' : violation.severity === 'info' ? 'info' : 'error',
-          rule: violation.ruleName,
-          message: violation.description ?? violation.ruleName,
-          ...(construct.constructPath ? {constructPath: construct.constructPath} : {}),
-        }),
-      ),
+      (violation.violatingConstructs?.length ? violation.violatingConstructs : [{}]).map((construct): SynthFinding => ({
+        source: pluginReport.pluginName === 'AwsSolutions' ? 'cdk-nag' : (pluginReport.pluginName ?? 'validation'),
+        level: violation.severity === 'warning' ? 'warning' : violation.severity === 'info' ? 'info' : 'error',
+        rule: violation.ruleName,
+        message: violation.description ?? violation.ruleName,
+        ...(construct.constructPath ? {constructPath: construct.constructPath} : {}),
+      })),
     ),
   )
 }
