@@ -1,4 +1,6 @@
 import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
+import {AwsClients} from './aws/clients.js'
+import {toAwsError} from './aws/errors.js'
 import {ExitCode, type ExitCodeValue, isWizardError, WizardError} from './errors.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
@@ -55,6 +57,28 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     this.positionals = argv.map(String)
   }
 
+  /** SDK clients for --region/--profile (lazily loaded; no AWS call until used). */
+  protected awsClients(): AwsClients {
+    const flags = this.flags as {region?: string; profile?: string}
+    return new AwsClients({region: flags.region, profile: flags.profile})
+  }
+
+  /** True when a person can answer a prompt: a terminal, not --json, not CI. */
+  protected canPrompt(): boolean {
+    return Boolean(process.stdin.isTTY) && !this.jsonEnabled() && !process.env.CI
+  }
+
+  /**
+   * Asks a yes/no question. --yes answers yes; without a terminal the answer is the
+   * safe one: `nonInteractive` (default false, i.e. refuse).
+   */
+  protected async confirm(question: string, options: {yes?: boolean; nonInteractive?: boolean} = {}): Promise<boolean> {
+    if (options.yes) return true
+    if (!this.canPrompt()) return options.nonInteractive ?? false
+    const {confirm} = await import('@inquirer/prompts')
+    return confirm({message: question, default: false}, {output: process.stderr})
+  }
+
   /** A warning shown on stderr for people and carried in the JSON envelope for machines. */
   protected addWarning(message: string): void {
     this.collectedWarnings.push(message)
@@ -80,7 +104,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   public override async catch(error: Error & {exitCode?: number}): Promise<unknown> {
     if (error instanceof Errors.ExitError) throw error
-    const wizardError = toWizardError(error)
+    const flags = (this.flags ?? {}) as {region?: string; profile?: string}
+    const wizardError = toWizardError(toAwsError(error, {profile: flags.profile, region: flags.region}))
     if (this.jsonEnabled()) {
       this.logJson(this.toErrorJson(wizardError))
     } else {

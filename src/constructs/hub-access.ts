@@ -23,6 +23,11 @@ export function hubSettingsParameterName(environmentName: string): string {
   return `/arw/${environmentName}/hub-settings`
 }
 
+/** SecureString where a private hub keeps its generated admin password. */
+export function adminPasswordParameterName(environmentName: string): string {
+  return `/arw/${environmentName}/admin-password`
+}
+
 /**
  * How people reach the hub: HTTPS on a CloudFront domain, CloudFront reaching the
  * private instance through a VPC origin (no public IP, no inbound 0.0.0.0/0), and

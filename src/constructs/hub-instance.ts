@@ -18,8 +18,11 @@ export const IMAGE_PARAMETERS = {
 export interface HubInstanceProps {
   readonly vpc: ec2.IVpc
   readonly subnet: ec2.ISubnet
-  /** CIDR the CloudFront VPC origin connects from; the only inbound rule. */
-  readonly originCidr: string
+  /**
+   * CIDR the CloudFront VPC origin connects from; the only inbound rule.
+   * @default - no inbound rule at all (private access through SSM port forwarding)
+   */
+  readonly originCidr?: string
   readonly instanceType: string
   readonly architecture: 'x86_64' | 'arm64'
   /** GPU types boot the Deep Learning AMI (NVIDIA driver + CUDA) instead of plain Ubuntu. */
@@ -58,7 +61,8 @@ export class HubInstance extends Construct {
       description: 'JupyterHub: inbound only from the CloudFront VPC origin inside the VPC',
       allowAllOutbound: true,
     })
-    this.securityGroup.addIngressRule(ec2.Peer.ipv4(props.originCidr), ec2.Port.tcp(HUB_PORT), 'CloudFront VPC origin to JupyterHub')
+    if (props.originCidr)
+      this.securityGroup.addIngressRule(ec2.Peer.ipv4(props.originCidr), ec2.Port.tcp(HUB_PORT), 'CloudFront VPC origin to JupyterHub')
 
     const userData = ec2.UserData.custom(props.userData)
     this.instance = new ec2.Instance(this, 'Resource', {

@@ -8,8 +8,8 @@ import {AutoShutdown} from './auto-shutdown.js'
 import {CostGuard} from './cost-guard.js'
 import {DataMounts} from './data-mounts.js'
 import {HomeVolume} from './home-volume.js'
-import {HubAccess, hubSettingsParameterName} from './hub-access.js'
-import {HubInstance} from './hub-instance.js'
+import {adminPasswordParameterName, HubAccess, hubSettingsParameterName} from './hub-access.js'
+import {HUB_PORT, HubInstance} from './hub-instance.js'
 import {HubNetwork} from './hub-network.js'
 import {NotebookBucket} from './notebook-bucket.js'
 import {RequireEncryption} from './policies.js'
@@ -21,6 +21,9 @@ export const TAG_KEYS = {
   domain: 'aws-research-wizard:domain',
   owner: 'aws-research-wizard:owner',
 } as const
+
+/** Template metadata key holding the deploy record (domain, flags, resolved pack). */
+export const DEPLOY_RECORD_KEY = 'AwsResearchWizard'
 
 /** Output names are a contract with `status`, `list`, `stop` and `destroy`. */
 export const OUTPUTS = {
@@ -34,6 +37,8 @@ export const OUTPUTS = {
   logGroup: 'LogGroup',
   instanceType: 'InstanceType',
   autoShutdownMinutes: 'AutoShutdownMinutes',
+  accessMode: 'AccessMode',
+  users: 'Users',
 } as const
 
 export interface ResearchEnvironmentStackProps extends StackProps {
@@ -50,7 +55,7 @@ export class ResearchEnvironmentStack extends Stack {
   readonly homeVolume: HomeVolume
   readonly sharedStorage?: SharedStorage
   readonly notebookBucket: NotebookBucket
-  readonly access: HubAccess
+  readonly access?: HubAccess
 
   constructor(scope: Construct, id: string, props: ResearchEnvironmentStackProps) {
     const {spec} = props
@@ -78,13 +83,14 @@ export class ResearchEnvironmentStack extends Stack {
         sharedFileSystemId: this.sharedStorage?.fileSystemId,
         notebookBucket: this.notebookBucket.bucket.bucketName,
         logGroup: logGroup.logGroupName,
-        hubSettingsParameter: hubSettingsParameterName(spec.name),
+        hubSettingsParameter: spec.access === 'public' ? hubSettingsParameterName(spec.name) : '',
+        adminPasswordParameter: spec.access === 'private' ? adminPasswordParameterName(spec.name) : '',
       }),
     )
     this.hub = new HubInstance(this, 'Hub', {
       vpc: network.vpc,
       subnet: network.subnet,
-      originCidr: network.vpcCidr,
+      originCidr: spec.access === 'public' ? network.vpcCidr : undefined,
       instanceType: spec.instance.type,
       architecture: spec.instance.architecture,
       gpu: spec.instance.gpu,
@@ -112,8 +118,21 @@ export class ResearchEnvironmentStack extends Stack {
       ],
     })
 
-    this.access = new HubAccess(this, 'Access', {environmentName: spec.name, instance: this.hub.instance, adminEmail: spec.adminEmail})
-    this.access.grantHubSettingsRead(this.hub.role)
+    if (spec.access === 'public') {
+      this.access = new HubAccess(this, 'Access', {environmentName: spec.name, instance: this.hub.instance, adminEmail: spec.adminEmail})
+      this.access.grantHubSettingsRead(this.hub.role)
+    } else {
+      // The instance generates the admin password and stores it as a SecureString;
+      // it never passes through the template, the CLI or a log.
+      this.hub.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['ssm:PutParameter', 'ssm:GetParameter'],
+          resources: [
+            this.formatArn({service: 'ssm', resource: 'parameter', resourceName: adminPasswordParameterName(spec.name).slice(1)}),
+          ],
+        }),
+      )
+    }
 
     if (spec.autoShutdown.idleMinutes > 0) {
       new AutoShutdown(this, 'AutoShutdown', {
@@ -136,14 +155,26 @@ export class ResearchEnvironmentStack extends Stack {
     Tags.of(this).add(TAG_KEYS.owner, spec.owner)
     for (const [key, value] of Object.entries(spec.tags)) Tags.of(this).add(key, value)
     Aspects.of(this).add(new RequireEncryption())
+    // The stack is the only record of an environment: keep what it was made from so
+    // scale and diff can rebuild the same spec on any machine.
+    // A JSON string: template metadata may not hold fractional numbers (cpu_per_user: 0.5).
+    this.templateOptions.metadata = {
+      [DEPLOY_RECORD_KEY]: JSON.stringify({version: 1, domain: spec.domain, overrides: spec.overrides, pack: spec.pack}),
+    }
 
     const output = (id: string, value: string, description: string) => new CfnOutput(this, id, {value, description})
-    output(OUTPUTS.hubUrl, this.access.hubUrl, 'Open this to sign in to JupyterHub')
+    output(
+      OUTPUTS.hubUrl,
+      this.access?.hubUrl ?? `http://localhost:${HUB_PORT}`,
+      this.access ? 'Open this to sign in to JupyterHub' : 'Open after starting SSM port forwarding to the instance',
+    )
+    output(OUTPUTS.users, String(spec.users), 'Users the hub is sized for')
+    output(OUTPUTS.accessMode, spec.access, 'public (CloudFront + Cognito) or private (SSM port forwarding)')
     output(OUTPUTS.instanceId, this.hub.instanceId, 'Hub EC2 instance')
     output(OUTPUTS.homeVolumeId, this.homeVolume.volumeId, 'EBS volume holding /home (snapshotted on destroy)')
     if (this.sharedStorage) output(OUTPUTS.sharedFileSystemId, this.sharedStorage.fileSystemId, 'EFS at /shared (retained on destroy)')
     output(OUTPUTS.notebookBucket, this.notebookBucket.bucket.bucketName, 'S3 bucket for notebooks and backups (retained on destroy)')
-    output(OUTPUTS.userPoolId, this.access.userPool.userPoolId, 'Cognito user pool for hub sign-in (retained on destroy)')
+    if (this.access) output(OUTPUTS.userPoolId, this.access.userPool.userPoolId, 'Cognito user pool for hub sign-in (retained on destroy)')
     output(OUTPUTS.region, this.region, 'Region of the environment')
     output(OUTPUTS.logGroup, logGroup.logGroupName, 'Hub and bootstrap logs')
     output(OUTPUTS.instanceType, spec.instance.type, 'Hub instance type')

@@ -9,13 +9,24 @@ image's system python3 before any environment exists.
 import argparse
 import json
 import os
+import pwd
 import re
+import secrets
 import shlex
 import subprocess
 import sys
+import tempfile
 import time
 
 UNIT_SAFE = re.compile(r"[^a-zA-Z0-9]+")
+
+
+def unix_username(name):
+    """Sign-in names are e-mail addresses; Linux accounts need a short safe name."""
+    local = re.sub(r"[^a-z0-9]+", "-", name.strip().lower()).strip("-")
+    if not local or not local[0].isalpha():
+        local = "u-" + local
+    return local[:32].rstrip("-")
 
 
 def load(path):
@@ -226,6 +237,8 @@ def aws_json(*arguments):
 
 
 def cmd_hub_settings(config, args):
+    if not config.get("hubSettingsParameter"):
+        return
     region = config["region"]
     deadline = time.time() + 3600
     while True:
@@ -248,6 +261,36 @@ def cmd_hub_settings(config, args):
             handle.write(f"OAUTH_CLIENT_SECRET={secret}\n")
 
 
+def cmd_admin_accounts(config, args):
+    """Private hubs sign in with local accounts: create each admin with a generated
+    password and keep the passwords in an SSM SecureString (never in a file or log)."""
+    if config.get("authenticator") != "pam":
+        return
+    created = {}
+    for email in config.get("adminUsers", []):
+        user = unix_username(email)
+        try:
+            pwd.getpwnam(user)
+            continue
+        except KeyError:
+            pass
+        password = secrets.token_urlsafe(18)
+        subprocess.run(["adduser", "-q", "--gecos", "", "--disabled-password", user], check=True)
+        subprocess.run(["chpasswd"], input=f"{user}:{password}\n", text=True, check=True)
+        created[user] = password
+    if not created:
+        return
+    request = {"Name": config["adminPasswordParameter"], "Type": "SecureString", "Overwrite": True, "Value": json.dumps(created)}
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+        os.chmod(handle.name, 0o600)
+        json.dump(request, handle)
+    try:
+        subprocess.run(["aws", "ssm", "put-parameter", "--region", config["region"], "--cli-input-json", f"file://{handle.name}"], check=True, capture_output=True)
+    finally:
+        os.unlink(handle.name)
+    print(f"created admin accounts: {', '.join(sorted(created))}")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -268,7 +311,8 @@ def main(argv=None):
     hub = sub.add_parser("hub-settings")
     hub.add_argument("--out", required=True)
     hub.add_argument("--secret-out", required=True)
-    for sub_parser in (get, kernels, mounts, services, cloudwatch, hub):
+    admins = sub.add_parser("admin-accounts")
+    for sub_parser in (get, kernels, mounts, services, cloudwatch, hub, admins):
         sub_parser.add_argument("--config", default="/etc/aws-research-wizard/environment.json")
     args = parser.parse_args(argv)
     config = load(args.config)
@@ -279,6 +323,7 @@ def main(argv=None):
         "service-units": cmd_service_units,
         "cloudwatch-config": cmd_cloudwatch_config,
         "hub-settings": cmd_hub_settings,
+        "admin-accounts": cmd_admin_accounts,
     }
     handlers[args.command](config, args)
 

@@ -153,10 +153,12 @@ install_kernels() {
 }
 
 fetch_hub_settings() {
-  # Sign-in settings are published by the stack after the CloudFront distribution
-  # exists; the instance may boot first, so poll for them.
+  # Public hubs: sign-in settings are published by the stack after the CloudFront
+  # distribution exists; the instance may boot first, so poll for them.
+  # Private hubs: create the admin accounts instead.
   python3 "${ARW_LIB}/arw_setup.py" hub-settings --config "${CONFIG}" --out "${ARW_ETC}/hub.json" --secret-out "${ARW_ETC}/oauth.env"
-  chmod 600 "${ARW_ETC}/oauth.env"
+  if [ -e "${ARW_ETC}/oauth.env" ]; then chmod 600 "${ARW_ETC}/oauth.env"; fi
+  python3 "${ARW_LIB}/arw_setup.py" admin-accounts --config "${CONFIG}"
 }
 
 install_services() {

@@ -5,7 +5,6 @@
 import importlib.util
 import json
 import os
-import re
 import sys
 
 c = get_config()  # noqa: F821 - provided by JupyterHub when it loads this file
@@ -14,17 +13,11 @@ CONFIG_PATH = os.environ.get("ARW_CONFIG", "/etc/aws-research-wizard/environment
 ETC = os.path.dirname(CONFIG_PATH)
 STATE_DIR = os.environ.get("ARW_STATE_DIR", "/var/lib/jupyterhub")
 
+sys.path.insert(0, os.environ.get("ARW_LIB", "/opt/aws-research-wizard"))
+from arw_setup import unix_username  # noqa: E402 - shared with the account setup
+
 with open(CONFIG_PATH, encoding="utf-8") as handle:
     env = json.load(handle)
-
-
-def unix_username(name):
-    """Cognito signs people in by e-mail; Linux accounts need a short safe name."""
-    local = name.strip().lower()
-    local = re.sub(r"[^a-z0-9]+", "-", local).strip("-")
-    if not local or not local[0].isalpha():
-        local = "u-" + local
-    return local[:32].rstrip("-")
 
 
 c.JupyterHub.bind_url = "http://0.0.0.0:8000"
@@ -65,12 +58,11 @@ if authenticator == "cognito":
     c.CognitoAuthenticator.create_system_users = True
     c.CognitoAuthenticator.add_user_cmd = ["adduser", "-q", "--gecos", "", "--disabled-password", "--home", "/home/USERNAME", "USERNAME"]
     c.CognitoAuthenticator.admin_users = admins
-    c.JupyterHub.spawner_class = "systemdspawner.SystemdSpawner"
-    c.SystemdSpawner.dynamic_users = False
-    c.SystemdSpawner.isolate_tmp = True
-    c.SystemdSpawner.disable_user_sudo = True
-    c.SystemdSpawner.mem_limit = f"{env.get('memoryGiBPerUser', 4)}G"
-    c.SystemdSpawner.cpu_limit = float(env.get("cpuPerUser", 1))
+elif authenticator == "pam":
+    # Private hubs: reached only through SSM port forwarding; local accounts sign in.
+    c.JupyterHub.authenticator_class = "pam"
+    c.PAMAuthenticator.admin_users = admins
+    c.PAMAuthenticator.allow_all = True
 elif authenticator == "dummy":
     # For local trials only: any password signs in. Never selected by a shipped pack.
     c.JupyterHub.authenticator_class = "dummy"
@@ -78,6 +70,14 @@ elif authenticator == "dummy":
     c.Authenticator.allow_all = True
 else:
     raise ValueError(f"unknown authenticator {authenticator!r} in {CONFIG_PATH}")
+
+if authenticator in ("cognito", "pam"):
+    c.JupyterHub.spawner_class = "systemdspawner.SystemdSpawner"
+    c.SystemdSpawner.dynamic_users = False
+    c.SystemdSpawner.isolate_tmp = True
+    c.SystemdSpawner.disable_user_sudo = True
+    c.SystemdSpawner.mem_limit = f"{env.get('memoryGiBPerUser', 4)}G"
+    c.SystemdSpawner.cpu_limit = float(env.get("cpuPerUser", 1))
 
 services = []
 roles = []

@@ -214,6 +214,22 @@ describe('ResearchEnvironmentStack variants', () => {
     template.resourceCountIs('AWS::EFS::FileSystem', 0)
   })
 
+  it('private access creates no endpoint, no ingress and no user pool', async () => {
+    const template = templateOf(await specFor('genomics', {access: 'private'}))
+    for (const type of ['AWS::CloudFront::Distribution', 'AWS::CloudFront::VpcOrigin', 'AWS::Cognito::UserPool', 'AWS::SSM::Parameter'])
+      template.resourceCountIs(type, 0)
+    const groups = template.findResources('AWS::EC2::SecurityGroup')
+    for (const group of Object.values(groups)) {
+      if (String(group.Properties?.GroupDescription).startsWith('JupyterHub'))
+        expect(group.Properties?.SecurityGroupIngress).toBeUndefined()
+    }
+    template.resourceCountIs('AWS::EC2::SecurityGroupIngress', 1) // EFS from the hub only
+    const policies = JSON.stringify(template.findResources('AWS::IAM::Policy'))
+    expect(policies).toContain(':parameter/arw/lab1/admin-password')
+    expect(policies).not.toContain('cognito-idp')
+    expect(template.toJSON().Outputs.AccessMode.Value).toBe('private')
+  })
+
   it('is deterministic: the same spec gives the same template', async () => {
     const spec = await specFor('climate-science')
     expect(templateOf(spec).toJSON()).toEqual(templateOf(spec).toJSON())

@@ -15,6 +15,8 @@ const run = promisify(execFile)
 
 /** Every shipped pack synthesized once, with cdk-nag, into its own assembly. */
 const synthesized = new Map<string, SynthesisResult>()
+/** The private-access variant (no CloudFront or Cognito) is checked like the packs. */
+let privateVariant: SynthesisResult
 
 beforeAll(async () => {
   for (const pack of SHIPPED_PACKS) {
@@ -24,7 +26,17 @@ beforeAll(async () => {
       await synthesize([spec], {outdir: mkdtempSync(join(tmpdir(), `synth-${pack}-`)), validateTemplates: false, nag: true}),
     )
   }
+  const privateSpec = await specFor('genomics', {access: 'private', sharedStorage: '500GB', monthlyBudgetUsd: 300})
+  privateVariant = await synthesize([privateSpec], {
+    outdir: mkdtempSync(join(tmpdir(), 'synth-private-')),
+    validateTemplates: false,
+    nag: true,
+  })
 }, 300_000)
+
+it('private access synthesizes with zero unacknowledged cdk-nag errors', () => {
+  expect(privateVariant.findings.filter((f) => f.level === 'error')).toEqual([])
+})
 
 describe.each(SHIPPED_PACKS)('pack %s', (pack) => {
   it('synthesizes with zero unacknowledged cdk-nag AwsSolutions errors and no error annotations', () => {
@@ -52,7 +64,7 @@ describe('cdk-nag wiring', () => {
 
 describe('CloudFormation checks', () => {
   it('cfn-lint passes every synthesized template with no errors or warnings', async () => {
-    const files = [...synthesized.values()].map((r) => r.stacks[0]!.templateFile)
+    const files = [...synthesized.values(), privateVariant].map((r) => r.stacks[0]!.templateFile)
     const result = await run('cfn-lint', ['--format', 'parseable', '--', ...files]).catch(
       (error: {stdout: string; stderr: string; code: number}) => error,
     )

@@ -97,6 +97,7 @@ describe.skipIf(!available && !process.env.CI)('generated JupyterHub configurati
       env: {
         ...process.env,
         ARW_CONFIG: join(work, 'environment.json'),
+        ARW_LIB: TEMPLATE_DIR,
         ARW_STATE_DIR: work,
         NODE_PATH: '/usr/share/nodejs',
         PATH: `/usr/bin:${process.env.PATH}`,

@@ -5,12 +5,17 @@ import {environmentFlags} from '../../flags.js'
 import {overridesFromFlags} from '../../lib/deploy/overrides.js'
 import {type PlannedEnvironment, planEnvironment} from '../../lib/deploy/plan-environment.js'
 import type {DeploymentPlan} from '../../lib/plan/build-plan.js'
+import {applyEnvironment, type ApplyResult} from '../../lib/lifecycle/apply.js'
+import {signInInstructions} from '../../lib/lifecycle/sign-in.js'
+import {renderChanges} from '../../output/changes.js'
 import {renderPlan} from '../../output/plan.js'
 import {runWithProgress} from '../../output/progress.js'
 
 export interface DeployResult {
   dryRun: boolean
   plan: DeploymentPlan
+  /** Present after a real deploy. */
+  deployment?: ApplyResult & {signIn: string}
 }
 
 export default class JupyterDeploy extends BaseCommand<typeof JupyterDeploy> {
@@ -31,7 +36,15 @@ export default class JupyterDeploy extends BaseCommand<typeof JupyterDeploy> {
       description: "Also run aws-cdk-lib's CloudFormation template validation during a dry run (always on for a real deploy).",
       default: false,
     }),
-    yes: Flags.boolean({char: 'y', description: 'Do not ask for confirmation (implied when stdin is not a terminal).'}),
+    yes: Flags.boolean({char: 'y', description: 'Apply updates without asking (implied when stdin is not a terminal).'}),
+    'allow-replacement': Flags.boolean({
+      description: 'Allow an update that replaces a data-bearing resource (home volume, file system, bucket, user pool).',
+    }),
+    access: Flags.string({
+      description: 'public: HTTPS via CloudFront + Cognito sign-in. private: no endpoint; connect with SSM port forwarding.',
+      options: ['public', 'private'],
+      default: 'public',
+    }),
   }
 
   public async run(): Promise<DeployResult> {
@@ -42,11 +55,15 @@ export default class JupyterDeploy extends BaseCommand<typeof JupyterDeploy> {
         {
           title: `Planning ${flags.name} from the ${flags.domain} pack`,
           run: async (ctx) => {
-            ctx.planned = await planEnvironment(flags.domain, overridesFromFlags(flags), {
-              outdir: flags.output,
-              validateTemplates: flags.validate || !flags['dry-run'],
-              packDirs: flags['pack-dir'],
-            })
+            ctx.planned = await planEnvironment(
+              flags.domain,
+              {...overridesFromFlags(flags), access: flags.access as 'public' | 'private'},
+              {
+                outdir: flags.output,
+                validateTemplates: flags.validate || !flags['dry-run'],
+                packDirs: flags['pack-dir'],
+              },
+            )
           },
         },
       ],
@@ -70,11 +87,41 @@ export default class JupyterDeploy extends BaseCommand<typeof JupyterDeploy> {
       if (!this.jsonEnabled()) this.log(`\nDry run: nothing was deployed. Deploy with the same command without --dry-run.`)
       return {dryRun: true, plan: planned.plan}
     }
-    throw new WizardError({
-      code: 'deploy-unavailable',
-      message: 'Deploying to AWS is not available in this build yet; the plan above is what would be created.',
-      actions: ['Use --dry-run to plan, or deploy the synthesized assembly in cdk.out with your own pipeline.'],
-      exitCode: ExitCode.failure,
-    })
+    const clients = this.awsClients().forRegion(planned.spec.region)
+    const deployment: {result?: ApplyResult} = {}
+    await runWithProgress(
+      [
+        {
+          title: `Deploying ${planned.spec.stackName} to ${planned.spec.region}`,
+          run: async (ctx, report) => {
+            ctx.result = await applyEnvironment(planned.spec, {
+              clients,
+              outdir: flags.output,
+              allowReplacement: flags['allow-replacement'],
+              confirm: async (preview) =>
+                this.confirm(`Apply ${preview.changes.length} change(s) to ${planned.spec.stackName}?\n${renderChanges(preview.changes)}`, {
+                  yes: flags.yes,
+                  nonInteractive: true,
+                }),
+              onProgress: report,
+              onWarning: (message) => this.addWarning(message),
+            })
+          },
+        },
+      ],
+      deployment,
+      {quiet: this.jsonEnabled()},
+    )
+    const result = deployment.result as ApplyResult
+    const signIn = signInInstructions(planned.spec, result.outputs)
+    if (!this.jsonEnabled()) {
+      this.log(
+        result.applied
+          ? `\n${result.created ? 'Created' : 'Updated'} ${planned.spec.stackName}.`
+          : `\n${planned.spec.stackName} is already up to date.`,
+      )
+      this.log(signIn)
+    }
+    return {dryRun: false, plan: planned.plan, deployment: {...result, signIn}}
   }
 }

@@ -23,9 +23,31 @@ const IMPACT: Record<string, ResourceChange['impact']> = {
 
 type Template = {Resources?: Record<string, unknown>; [key: string]: unknown}
 
+/**
+ * Drops resource metadata the CDK adds for its own tooling (construct paths, asset
+ * hints): it depends on how the app was synthesized, not on what gets deployed.
+ */
+function withoutToolingMetadata(template: Template): Template {
+  const resources = Object.fromEntries(
+    Object.entries((template.Resources ?? {}) as Record<string, Record<string, unknown>>).map(([id, resource]) => {
+      const {Metadata, ...rest} = resource
+      const kept = Object.fromEntries(
+        Object.entries((Metadata ?? {}) as Record<string, unknown>).filter(
+          ([key]) => !key.startsWith('aws:cdk:') && !key.startsWith('aws:asset:'),
+        ),
+      )
+      return [id, Object.keys(kept).length > 0 ? {...rest, Metadata: kept} : rest]
+    }),
+  )
+  return {...template, Resources: resources}
+}
+
 /** What changing `current` into `next` does to each resource, data-bearing ones flagged. */
 export function classifyChanges(current: Template, next: Template): ResourceChange[] {
-  const diff = fullDiff(current as {[key: string]: unknown}, next as {[key: string]: unknown})
+  const diff = fullDiff(
+    withoutToolingMetadata(current) as {[key: string]: unknown},
+    withoutToolingMetadata(next) as {[key: string]: unknown},
+  )
   const changes: ResourceChange[] = []
   diff.resources.forEachDifference((logicalId, change) => {
     const type = change.newResourceType ?? change.oldResourceType ?? 'unknown'

@@ -19,6 +19,8 @@ export interface RuntimeReferences {
   readonly notebookBucket: string
   readonly logGroup: string
   readonly hubSettingsParameter: string
+  /** Private access only: where the instance stores the generated admin password. */
+  readonly adminPasswordParameter?: string
 }
 
 /** The description of the environment the instance-side scripts read (environment.json). */
@@ -32,6 +34,8 @@ export function instanceConfig(spec: EnvironmentSpec, refs: RuntimeReferences): 
     notebookBucket: refs.notebookBucket,
     logGroup: refs.logGroup,
     hubSettingsParameter: refs.hubSettingsParameter,
+    adminPasswordParameter: refs.adminPasswordParameter ?? '',
+    access: spec.access,
     scratchGiB: spec.storage.scratchGiB,
     interface: spec.jupyterhub.interface,
     authenticator: spec.jupyterhub.authenticator,
@@ -97,6 +101,7 @@ const WORST_CASE_REFERENCES: RuntimeReferences = {
   notebookBucket: 'x'.repeat(63),
   logGroup: '/arw/' + 'x'.repeat(24) + '/hub',
   hubSettingsParameter: '/arw/' + 'x'.repeat(24) + '/hub-settings',
+  adminPasswordParameter: '/arw/' + 'x'.repeat(24) + '/admin-password',
 }
 
 /** Bytes the user data of this spec will take once deployed (worst case). */

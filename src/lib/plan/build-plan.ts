@@ -87,11 +87,16 @@ export function buildPlan(spec: EnvironmentSpec, stack: SynthesizedStack, findin
     })),
     autoShutdown: {idleMinutes: spec.autoShutdown.idleMinutes, signals: spec.autoShutdown.signals},
     access: {
-      url: 'https://<id>.cloudfront.net (known after deploy)',
+      url:
+        spec.access === 'private'
+          ? 'http://localhost:8000 through SSM port forwarding'
+          : 'https://<id>.cloudfront.net (known after deploy)',
       signIn:
         spec.jupyterhub.authenticator === 'cognito'
           ? 'Cognito user pool (e-mail + password, optional TOTP MFA)'
-          : 'dummy (any password; local trials only)',
+          : spec.jupyterhub.authenticator === 'pam'
+            ? 'local accounts; the admin password is generated on the instance and kept in SSM Parameter Store'
+            : 'dummy (any password; local trials only)',
       ...(spec.adminEmail ? {admin: spec.adminEmail} : {}),
     },
     ...(spec.cost.monthlyBudgetUsd !== undefined

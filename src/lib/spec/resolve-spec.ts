@@ -170,6 +170,7 @@ export function resolveSpec(domain: string, pack: DomainPack, overrides: SpecOve
   }
   if (
     (pack.jupyterhub.authenticator ?? 'cognito') === 'cognito' &&
+    overrides.access !== 'private' &&
     !overrides.adminEmail &&
     (pack.jupyterhub.admin_users ?? []).length === 0
   ) {
@@ -221,9 +222,10 @@ export function resolveSpec(domain: string, pack: DomainPack, overrides: SpecOve
     jupyterhub: {
       interface: pack.jupyterhub.interface ?? 'lab',
       adminUsers: [...new Set([...(pack.jupyterhub.admin_users ?? []), ...(overrides.adminEmail ? [overrides.adminEmail] : [])])],
-      authenticator: pack.jupyterhub.authenticator ?? 'cognito',
+      authenticator: overrides.access === 'private' ? 'pam' : (pack.jupyterhub.authenticator ?? 'cognito'),
     },
     ...(overrides.adminEmail ? {adminEmail: overrides.adminEmail} : {}),
+    access: overrides.access ?? 'public',
     kernels: pack.kernels,
     dataMounts: pack.data_mounts ?? [],
     readBuckets: [
@@ -240,6 +242,7 @@ export function resolveSpec(domain: string, pack: DomainPack, overrides: SpecOve
     cost: {tracking: pack.cost.tracking ?? true, ...(monthlyBudgetUsd === undefined ? {} : {monthlyBudgetUsd}), alertEmails},
     tags: {...(pack.tags ?? {})},
     pack,
+    overrides: Object.fromEntries(Object.entries(overrides).filter(([, value]) => value !== undefined)) as unknown as SpecOverrides,
   }
   return {spec: deepFreeze(spec), findings}
 }

@@ -18,6 +18,12 @@ export interface SpecOverrides {
   readonly subnetId?: string
   readonly availabilityZone?: string
   readonly vpcCidr?: string
+  /**
+   * public: HTTPS through CloudFront with Cognito sign-in. private: no endpoint at all;
+   * people reach the hub through SSM Session Manager port forwarding and sign in with
+   * local accounts (for institutions that forbid internet-facing services).
+   */
+  readonly access?: 'public' | 'private'
 }
 
 export type NetworkSpec =
@@ -60,9 +66,10 @@ export interface EnvironmentSpec {
   readonly jupyterhub: {
     readonly interface: 'lab' | 'notebook'
     readonly adminUsers: readonly string[]
-    readonly authenticator: 'cognito' | 'dummy'
+    readonly authenticator: 'cognito' | 'pam' | 'dummy'
   }
   readonly adminEmail?: string
+  readonly access: 'public' | 'private'
   readonly kernels: readonly Kernel[]
   readonly dataMounts: readonly DataMount[]
   /** Buckets the hub may read (mounted or not), as bucket[/prefix]. */
@@ -75,4 +82,6 @@ export interface EnvironmentSpec {
   readonly cost: {readonly tracking: boolean; readonly monthlyBudgetUsd?: number; readonly alertEmails: readonly string[]}
   readonly tags: Readonly<Record<string, string>>
   readonly pack: DomainPack
+  /** The flags it was resolved from: recorded in the stack so scale/diff can resolve it again. */
+  readonly overrides: SpecOverrides
 }

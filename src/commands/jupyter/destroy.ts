@@ -1,0 +1,96 @@
+import {Args, Flags} from '@oclif/core'
+import {BaseCommand} from '../../base-command.js'
+import {ExitCode, WizardError} from '../../errors.js'
+import {getEnvironment} from '../../lib/environments/discover.js'
+import {deleteEnvironmentStack, deleteRetainedData, type DestroyResult, findRetainedData} from '../../lib/lifecycle/destroy.js'
+import {runWithProgress} from '../../output/progress.js'
+
+export default class JupyterDestroy extends BaseCommand<typeof JupyterDestroy> {
+  static override summary = 'Delete an environment, keeping its data unless told otherwise.'
+  static override description =
+    'Deletes the stack arw-NAME. The home volume is snapshotted and the shared file system, notebook bucket and user pool are kept; the command lists them with the commands that delete them. --delete-data removes them too, after a second confirmation.'
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> lab1',
+    '<%= config.bin %> <%= command.id %> lab1 --yes --json',
+    '<%= config.bin %> <%= command.id %> lab1 --delete-data',
+  ]
+  static override args = {name: Args.string({description: 'Environment name', required: true})}
+  static override flags = {
+    yes: Flags.boolean({char: 'y', description: 'Do not ask for the name (required without a terminal).'}),
+    'delete-data': Flags.boolean({
+      description:
+        'Also delete the home snapshot, shared file system, notebook bucket and user pool (asks again; with --yes, no questions).',
+    }),
+    wait: Flags.integer({description: 'Longest wait for the stack deletion, in seconds.', default: 1800, min: 1}),
+  }
+
+  public async run(): Promise<DestroyResult> {
+    const {name} = this.args
+    const clients = this.awsClients()
+    const environment = await getEnvironment(clients, name)
+    await this.confirmByName(name)
+    const context: {retained: Awaited<ReturnType<typeof findRetainedData>>; deleted: Awaited<ReturnType<typeof deleteRetainedData>>} = {
+      retained: [],
+      deleted: [],
+    }
+    await runWithProgress(
+      [
+        {
+          title: `Deleting stack ${environment.stackName}`,
+          run: (_ctx, report) => deleteEnvironmentStack(clients, environment, {maxWaitSeconds: this.flags.wait, onProgress: report}),
+        },
+        {title: 'Listing the data that was kept', run: async (ctx) => void (ctx.retained = await findRetainedData(clients, environment))},
+      ],
+      context,
+      {quiet: this.jsonEnabled()},
+    )
+    if (this.flags['delete-data'] && context.retained.length > 0) {
+      const list = context.retained.map((i) => `${i.kind} ${i.id}`).join(', ')
+      if (!(await this.confirm(`Permanently delete ${list}? This cannot be undone.`, {yes: this.flags.yes}))) {
+        this.addWarning('Data kept: the second confirmation was not given.')
+      } else {
+        await runWithProgress(
+          [
+            {
+              title: 'Deleting kept data',
+              run: async (ctx, report) => void (ctx.deleted = await deleteRetainedData(clients, ctx.retained, report)),
+            },
+          ],
+          context,
+          {quiet: this.jsonEnabled()},
+        )
+      }
+    }
+    const kept = context.retained.filter((item) => !context.deleted.includes(item))
+    if (!this.jsonEnabled()) {
+      this.log(`Deleted ${environment.stackName}.`)
+      if (kept.length > 0) {
+        this.log('Kept (delete each when you no longer need it):')
+        for (const item of kept) this.log(`  ${item.kind} ${item.id}\n    ${item.deleteCommand}`)
+      }
+      if (context.deleted.length > 0) this.log(`Deleted data: ${context.deleted.map((i) => `${i.kind} ${i.id}`).join(', ')}`)
+    }
+    return {name, stackName: environment.stackName, deleted: true, retained: kept, dataDeleted: context.deleted}
+  }
+
+  private async confirmByName(name: string): Promise<void> {
+    if (this.flags.yes) return
+    if (!this.canPrompt()) {
+      throw new WizardError({
+        code: 'confirmation-required',
+        message: `Destroying ${name} needs confirmation, and there is no terminal to ask.`,
+        actions: ['Pass --yes to confirm non-interactively.'],
+        exitCode: ExitCode.usage,
+      })
+    }
+    const {input} = await import('@inquirer/prompts')
+    const typed = await input({message: `Type the environment name (${name}) to delete it (data is kept):`}, {output: process.stderr})
+    if (typed.trim() !== name)
+      throw new WizardError({
+        code: 'cancelled',
+        message: 'The name did not match; nothing was deleted.',
+        actions: [],
+        exitCode: ExitCode.failure,
+      })
+  }
+}

@@ -1,0 +1,60 @@
+import {Args, Flags} from '@oclif/core'
+import {BaseCommand} from '../../base-command.js'
+import type {ResourceChange} from '../../lib/diff/data-safety.js'
+import {previewChanges, respecFromDeployed} from '../../lib/lifecycle/apply.js'
+import {getEnvironment} from '../../lib/environments/discover.js'
+import {renderChanges} from '../../output/changes.js'
+import {runWithProgress} from '../../output/progress.js'
+
+export interface DiffResult {
+  name: string
+  changes: readonly ResourceChange[]
+  dataAtRisk: readonly ResourceChange[]
+}
+
+export default class JupyterDiff extends BaseCommand<typeof JupyterDiff> {
+  static override summary = 'Show what a redeploy (or a scale) would change in an environment.'
+  static override description =
+    'Compares the deployed template with the one this version of the CLI would deploy; replacements of data-bearing resources are marked "!!" and listed under dataAtRisk.'
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> lab1',
+    '<%= config.bin %> <%= command.id %> lab1 --instance-type r6i.4xlarge',
+    '<%= config.bin %> <%= command.id %> lab1 --json',
+  ]
+  static override args = {name: Args.string({description: 'Environment name', required: true})}
+  static override flags = {
+    users: Flags.integer({description: 'Preview a new number of users.', min: 1}),
+    'instance-type': Flags.string({description: 'Preview a new instance type.'}),
+  }
+
+  public async run(): Promise<DiffResult> {
+    const clients = this.awsClients()
+    const context: {result?: DiffResult} = {}
+    await runWithProgress(
+      [
+        {
+          title: `Comparing ${this.args.name}`,
+          run: async (ctx) => {
+            const spec = await respecFromDeployed(clients, this.args.name, {
+              users: this.flags.users,
+              instanceType: this.flags['instance-type'],
+            })
+            const preview = await previewChanges(clients, spec, await getEnvironment(clients, this.args.name))
+            ctx.result = {name: this.args.name, changes: preview.changes, dataAtRisk: preview.risks}
+          },
+        },
+      ],
+      context,
+      {quiet: this.jsonEnabled()},
+    )
+    const result = context.result as DiffResult
+    if (!this.jsonEnabled()) {
+      this.log(renderChanges(result.changes))
+      if (result.dataAtRisk.length > 0)
+        this.log(
+          `\n!! ${result.dataAtRisk.length} data-bearing resource(s) would be replaced; deploy/scale refuse this without --allow-replacement.`,
+        )
+    }
+    return result
+  }
+}

@@ -1,0 +1,76 @@
+import {Args, Flags} from '@oclif/core'
+import {BaseCommand} from '../../base-command.js'
+import {type ApplyResult, applyEnvironment, respecFromDeployed} from '../../lib/lifecycle/apply.js'
+import {renderChanges} from '../../output/changes.js'
+import {runWithProgress} from '../../output/progress.js'
+
+export interface ScaleResult extends ApplyResult {
+  instanceType: string
+  users: number
+}
+
+export default class JupyterScale extends BaseCommand<typeof JupyterScale> {
+  static override summary = 'Resize an environment for more or fewer users, or move it to another instance type.'
+  static override description =
+    'Recomputes the environment from the pack it was deployed with, shows the change set, and applies it after confirmation. A type change stops and starts the instance; /home, /shared and the bucket are untouched. A change that would replace a data-bearing resource is refused unless --allow-replacement.'
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> lab1 --users 25',
+    '<%= config.bin %> <%= command.id %> lab1 --instance-type r6i.8xlarge --yes',
+    '<%= config.bin %> <%= command.id %> gpu-lab --instance-type g5.2xlarge --json --yes',
+  ]
+  static override args = {name: Args.string({description: 'Environment name', required: true})}
+  static override flags = {
+    users: Flags.integer({
+      description: 'New number of users (re-sizes the instance within the pack).',
+      min: 1,
+      exactlyOne: ['users', 'instance-type'],
+    }),
+    'instance-type': Flags.string({description: 'New instance type.', exactlyOne: ['users', 'instance-type']}),
+    'allow-replacement': Flags.boolean({description: 'Allow replacing a data-bearing resource.'}),
+    yes: Flags.boolean({char: 'y', description: 'Apply without asking.'}),
+    output: Flags.string({char: 'o', description: 'Directory for the synthesized cloud assembly.', default: 'cdk.out'}),
+  }
+
+  public async run(): Promise<ScaleResult> {
+    const clients = this.awsClients()
+    const context: {result?: ApplyResult; spec?: Awaited<ReturnType<typeof respecFromDeployed>>} = {}
+    await runWithProgress(
+      [
+        {
+          title: `Recomputing ${this.args.name}`,
+          run: async (ctx) =>
+            void (ctx.spec = await respecFromDeployed(clients, this.args.name, {
+              users: this.flags.users,
+              instanceType: this.flags['instance-type'],
+            })),
+        },
+        {
+          title: 'Applying the change',
+          run: async (ctx, report) => {
+            ctx.result = await applyEnvironment(ctx.spec!, {
+              clients: clients.forRegion(ctx.spec!.region),
+              outdir: this.flags.output,
+              allowReplacement: this.flags['allow-replacement'],
+              confirm: async (preview) =>
+                this.confirm(`Apply these changes to ${ctx.spec!.stackName}?\n${renderChanges(preview.changes)}`, {
+                  yes: this.flags.yes,
+                  nonInteractive: true,
+                }),
+              onProgress: report,
+              onWarning: (message) => this.addWarning(message),
+            })
+          },
+        },
+      ],
+      context,
+      {quiet: this.jsonEnabled()},
+    )
+    const result = context.result as ApplyResult
+    const spec = context.spec!
+    if (!this.jsonEnabled()) {
+      this.log(result.applied ? renderChanges(result.changes) : 'Nothing to change.')
+      this.log(`${spec.name}: ${spec.instance.type} for ${spec.users} users.`)
+    }
+    return {...result, instanceType: spec.instance.type, users: spec.users}
+  }
+}

@@ -1,0 +1,119 @@
+import type {AwsClients} from '../../aws/clients.js'
+import {toAwsError} from '../../aws/errors.js'
+import {ExitCode, WizardError} from '../../errors.js'
+import {buildApp} from '../synth/build-app.js'
+import type {EnvironmentSpec} from '../spec/types.js'
+import {type IoHostOptions, type StackEventSummary, WizardIoHost} from './io-host.js'
+
+export interface EngineOptions extends IoHostOptions {
+  readonly clients: AwsClients
+  readonly outdir: string
+  /** True when the stack already exists (an update rather than a create). */
+  readonly update?: boolean
+}
+
+export interface DeployOutcome {
+  readonly stackName: string
+  readonly outputs: Record<string, string>
+  readonly events: readonly StackEventSummary[]
+}
+
+async function toolkitFor(options: EngineOptions, ioHost: WizardIoHost) {
+  const toolkitLib = await import('@aws-cdk/toolkit-lib')
+  const toolkit = new toolkitLib.Toolkit({
+    ioHost,
+    color: false,
+    emojis: false,
+    sdkConfig: {
+      baseCredentials: toolkitLib.BaseCredentials.awsCliCompatible({
+        profile: options.clients.options.profile,
+        defaultRegion: options.clients.region,
+      }),
+    },
+  })
+  return {toolkit, toolkitLib}
+}
+
+/**
+ * Deploys one environment through @aws-cdk/toolkit-lib, in process: the same App the
+ * CLI plans, a change set, stack events as progress. Template validation runs here.
+ */
+export async function deployEnvironment(spec: EnvironmentSpec, options: EngineOptions): Promise<DeployOutcome> {
+  const ioHost = new WizardIoHost(options)
+  const {toolkit, toolkitLib} = await toolkitFor(options, ioHost)
+  const previous = process.env.CDK_VALIDATION
+  process.env.CDK_VALIDATION = 'true'
+  try {
+    const source = await toolkit.fromAssemblyBuilder(async () => buildApp([spec], {outdir: options.outdir}).app.synth(), {
+      outdir: options.outdir,
+    })
+    const result = await toolkit.deploy(source, {
+      stacks: {strategy: toolkitLib.StackSelectionStrategy.PATTERN_MUST_MATCH_SINGLE, patterns: [spec.stackName]},
+      // A new environment has nothing to preview, so it is created directly; updates go
+      // through a change set, which is what lets us show replacements before applying.
+      deploymentMethod: options.update ? {method: 'change-set'} : {method: 'direct'},
+      // Resources that failed stay for inspection only when asked; the default rolls back cleanly.
+      rollback: true,
+      stackEventPollingInterval: 2000,
+    })
+    const stack = result.stacks[0]
+    return {stackName: spec.stackName, outputs: {...(stack?.outputs ?? {})}, events: ioHost.events}
+  } catch (error) {
+    throw deployFailure(error, ioHost, spec)
+  } finally {
+    if (previous === undefined) delete process.env.CDK_VALIDATION
+    else process.env.CDK_VALIDATION = previous
+  }
+}
+
+function deployFailure(error: unknown, ioHost: WizardIoHost, spec: EnvironmentSpec): unknown {
+  const mapped = toAwsError(error, {
+    region: spec.region,
+    alternativeInstanceTypes: (spec.pack.instance.allowed_types ?? []).filter((t) => t !== spec.instance.type),
+  })
+  if (mapped !== error) return mapped
+  const first = ioHost.firstFailure()
+  if (first) {
+    const capacity = toAwsError(
+      {name: '', message: first.reason ?? ''},
+      {region: spec.region, alternativeInstanceTypes: spec.pack.instance.allowed_types},
+    )
+    return new WizardError({
+      code: 'deploy-failed',
+      message: `Deploying ${spec.stackName} failed and was rolled back. First failure: ${first.resourceType} ${first.logicalId}: ${first.reason}`,
+      actions: [
+        ...(capacity instanceof WizardError ? capacity.actions : []),
+        `See every event with: aws cloudformation describe-stack-events --stack-name ${spec.stackName} --region ${spec.region}`,
+      ],
+      exitCode: ExitCode.deployFailed,
+      cause: error,
+      data: {firstFailure: first},
+    })
+  }
+  return new WizardError({
+    code: 'deploy-failed',
+    message: `Deploying ${spec.stackName} failed: ${(error as Error)?.message ?? String(error)}`,
+    actions: ['Fix the cause above and deploy again; the stack was rolled back to its previous state.'],
+    exitCode: ExitCode.deployFailed,
+    cause: error,
+  })
+}
+
+/** Prepares an account/region for deployments (the CDK bootstrap stack). */
+export async function bootstrapEnvironment(account: string, region: string, options: EngineOptions): Promise<void> {
+  const ioHost = new WizardIoHost(options)
+  const {toolkit, toolkitLib} = await toolkitFor(options, ioHost)
+  try {
+    await toolkit.bootstrap(toolkitLib.BootstrapEnvironments.fromList([`aws://${account}/${region}`]), {})
+  } catch (error) {
+    const mapped = toAwsError(error, {region})
+    if (mapped !== error) throw mapped
+    throw new WizardError({
+      code: 'bootstrap-failed',
+      message: `Bootstrapping aws://${account}/${region} failed: ${(error as Error).message}`,
+      actions: ['Check the permissions for CloudFormation, S3, IAM and SSM, then retry.'],
+      exitCode: ExitCode.deployFailed,
+      cause: error,
+    })
+  }
+}

@@ -1,0 +1,148 @@
+import {mkdtempSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import type {AwsClients} from '../../aws/clients.js'
+import {ExitCode, WizardError} from '../../errors.js'
+import {deployEnvironment, type DeployOutcome} from '../deploy/engine.js'
+import {classifyChanges, dataLossRisks, type ResourceChange} from '../diff/data-safety.js'
+import {readDeployedTemplate} from '../environments/deploy-record.js'
+import {type EnvironmentRecord, getEnvironment} from '../environments/discover.js'
+import {resolveSpec} from '../spec/resolve-spec.js'
+import type {EnvironmentSpec, SpecOverrides} from '../spec/types.js'
+import {synthesize} from '../synth/synthesize.js'
+
+export interface ChangePreview {
+  readonly existing?: EnvironmentRecord
+  readonly changes: readonly ResourceChange[]
+  readonly risks: readonly ResourceChange[]
+}
+
+/** Stack states from which an update cannot proceed. */
+const BLOCKED_STATES = new Set(['ROLLBACK_COMPLETE', 'ROLLBACK_FAILED', 'DELETE_FAILED', 'UPDATE_ROLLBACK_FAILED'])
+
+async function findEnvironment(clients: AwsClients, name: string): Promise<EnvironmentRecord | undefined> {
+  try {
+    return await getEnvironment(clients, name)
+  } catch (error) {
+    if ((error as WizardError).code === 'environment-not-found') return undefined
+    throw error
+  }
+}
+
+/** What deploying `spec` would change compared with what runs now (one GetTemplate call). */
+export async function previewChanges(
+  clients: AwsClients,
+  spec: EnvironmentSpec,
+  existing: EnvironmentRecord | undefined,
+): Promise<ChangePreview> {
+  if (!existing) return {changes: [], risks: []}
+  const {template} = await readDeployedTemplate(clients, existing.stackName)
+  const synthesis = await synthesize([spec], {outdir: mkdtempSync(join(tmpdir(), 'arw-preview-')), validateTemplates: false, nag: false})
+  const changes = classifyChanges(template, synthesis.stacks[0]!.template).filter((c) => c.impact !== 'no-change')
+  return {existing, changes, risks: dataLossRisks(changes)}
+}
+
+export interface ApplyOptions {
+  readonly clients: AwsClients
+  readonly outdir: string
+  readonly allowReplacement?: boolean
+  /** Asked before an update is applied; absent means "yes" (--yes or non-interactive). */
+  readonly confirm?: (preview: ChangePreview) => Promise<boolean>
+  readonly onProgress?: (line: string) => void
+  readonly onWarning?: (message: string) => void
+}
+
+export interface ApplyResult {
+  readonly environment: string
+  readonly created: boolean
+  readonly changes: readonly ResourceChange[]
+  readonly outputs: Record<string, string>
+  readonly applied: boolean
+}
+
+/**
+ * Creates or updates an environment safely: refuses to take over an environment of
+ * another domain, refuses stacks stuck after a failed create, and refuses updates
+ * that would replace a data-bearing resource unless explicitly allowed.
+ */
+export async function applyEnvironment(spec: EnvironmentSpec, options: ApplyOptions): Promise<ApplyResult> {
+  const {clients} = options
+  options.onProgress?.(`checking for an existing ${spec.stackName}`)
+  const existing = await findEnvironment(clients, spec.name)
+  if (existing) {
+    if (existing.domain && existing.domain !== spec.domain) {
+      throw new WizardError({
+        code: 'environment-exists',
+        message: `An environment named "${spec.name}" already exists in ${existing.region} with the ${existing.domain} pack; this deploy asked for ${spec.domain}.`,
+        actions: [`Choose another --name, or destroy the existing one first: aws-research-wizard jupyter destroy ${spec.name}`],
+        exitCode: ExitCode.usage,
+      })
+    }
+    if (BLOCKED_STATES.has(existing.stackStatus)) {
+      throw new WizardError({
+        code: 'stack-not-updatable',
+        message: `Stack ${existing.stackName} is in ${existing.stackStatus}${existing.stackStatusReason ? ` (${existing.stackStatusReason})` : ''} and cannot be updated.`,
+        actions: [
+          existing.stackStatus === 'ROLLBACK_COMPLETE'
+            ? `Its first creation failed; remove it with: aws-research-wizard jupyter destroy ${spec.name} (retained data stays), then deploy again.`
+            : `Inspect it with: aws cloudformation describe-stack-events --stack-name ${existing.stackName}`,
+        ],
+        exitCode: ExitCode.deployFailed,
+      })
+    }
+    if (/_IN_PROGRESS$/.test(existing.stackStatus)) {
+      throw new WizardError({
+        code: 'stack-busy',
+        message: `Stack ${existing.stackName} is busy (${existing.stackStatus}).`,
+        actions: ['Wait for the current operation to finish, then retry.'],
+        exitCode: ExitCode.failure,
+      })
+    }
+  }
+  const preview = await previewChanges(clients, spec, existing)
+  if (preview.risks.length > 0 && !options.allowReplacement) {
+    throw new WizardError({
+      code: 'data-replacement-refused',
+      message: `This change would replace data-bearing resources:\n${preview.risks.map((r) => `  ${r.type} ${r.logicalId} (${r.impact}; changed: ${r.properties.join(', ') || 'n/a'})`).join('\n')}`,
+      actions: ['Undo the change that causes it, or back up and pass --allow-replacement if losing that data is intended.'],
+      exitCode: ExitCode.usage,
+      data: {risks: preview.risks},
+    })
+  }
+  if (existing && preview.changes.length === 0) {
+    return {environment: spec.name, created: false, changes: [], outputs: {...existing.outputs} as Record<string, string>, applied: false}
+  }
+  if (existing && options.confirm && !(await options.confirm(preview))) {
+    throw new WizardError({code: 'cancelled', message: 'Nothing was changed.', actions: [], exitCode: ExitCode.failure})
+  }
+  const outcome: DeployOutcome = await deployEnvironment(spec, {
+    clients,
+    outdir: options.outdir,
+    update: Boolean(existing),
+    onProgress: options.onProgress,
+    onWarning: options.onWarning,
+    confirm: async () => true,
+  })
+  return {environment: spec.name, created: !existing, changes: preview.changes, outputs: outcome.outputs, applied: true}
+}
+
+/** Rebuilds the spec an environment was deployed with, optionally changed by `changes`. */
+export async function respecFromDeployed(clients: AwsClients, name: string, changes: Partial<SpecOverrides>): Promise<EnvironmentSpec> {
+  const environment = await getEnvironment(clients, name)
+  const {record} = await readDeployedTemplate(clients, environment.stackName)
+  const overrides: SpecOverrides = {...record.overrides, ...Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined))}
+  // A new type chosen explicitly wins over sizing; new users alone re-size within the pack.
+  if (changes.users !== undefined && changes.instanceType === undefined) delete (overrides as {instanceType?: string}).instanceType
+  const {spec, findings} = resolveSpec(record.domain, record.pack, overrides)
+  if (!spec) {
+    const errors = findings.filter((f) => f.level === 'error')
+    throw new WizardError({
+      code: 'invalid-environment',
+      message: `The ${record.domain} pack of ${name} does not allow this change:\n${errors.map((f) => `  ${f.code}: ${f.message}\n    fix: ${f.remedy}`).join('\n')}`,
+      actions: errors.map((f) => f.remedy),
+      exitCode: ExitCode.usage,
+      data: {findings},
+    })
+  }
+  return spec
+}

@@ -1,0 +1,169 @@
+import type {AwsClients} from '../../aws/clients.js'
+import {ExitCode, WizardError} from '../../errors.js'
+import type {EnvironmentRecord} from '../environments/discover.js'
+
+/** A piece of user data that outlives the stack, with the command that removes it. */
+export interface RetainedItem {
+  readonly kind: 'home-volume-snapshot' | 'home-volume' | 'shared-file-system' | 'notebook-bucket' | 'user-pool'
+  readonly id: string
+  readonly deleteCommand: string
+}
+
+export interface DestroyResult {
+  readonly name: string
+  readonly stackName: string
+  readonly deleted: boolean
+  readonly retained: readonly RetainedItem[]
+  readonly dataDeleted: readonly RetainedItem[]
+}
+
+export interface DestroyOptions {
+  readonly maxWaitSeconds?: number
+  readonly pollSeconds?: number
+  readonly onProgress?: (line: string) => void
+}
+
+/** Deletes the stack; retained resources (DeletionPolicy Retain/Snapshot) stay. */
+export async function deleteEnvironmentStack(
+  clients: AwsClients,
+  environment: EnvironmentRecord,
+  options: DestroyOptions = {},
+): Promise<void> {
+  const {DeleteStackCommand, DescribeStackEventsCommand, waitUntilStackDeleteComplete} = await import('@aws-sdk/client-cloudformation')
+  const client = await clients.cloudFormation()
+  const stackId = environment.stackId ?? environment.stackName
+  options.onProgress?.(`deleting stack ${environment.stackName}`)
+  await client.send(new DeleteStackCommand({StackName: stackId}))
+  try {
+    await waitUntilStackDeleteComplete(
+      {
+        client,
+        maxWaitTime: options.maxWaitSeconds ?? 1800,
+        minDelay: options.pollSeconds ?? 5,
+        maxDelay: Math.max(options.pollSeconds ?? 5, 20),
+      },
+      {StackName: stackId},
+    )
+  } catch (error) {
+    const {StackEvents = []} = await client.send(new DescribeStackEventsCommand({StackName: stackId})).catch(() => ({StackEvents: []}))
+    const failure = StackEvents.find((e) => e.ResourceStatus === 'DELETE_FAILED')
+    throw new WizardError({
+      code: 'destroy-failed',
+      message: `Deleting ${environment.stackName} did not finish: ${failure ? `${failure.ResourceType} ${failure.LogicalResourceId}: ${failure.ResourceStatusReason}` : (error as Error).message}`,
+      actions: ['Fix the resource named above (or remove it by hand) and run destroy again.'],
+      exitCode: ExitCode.failure,
+      cause: error,
+    })
+  }
+}
+
+/** What the stack kept: the home snapshot (or volume), EFS, notebook bucket, user pool. */
+export async function findRetainedData(clients: AwsClients, environment: EnvironmentRecord): Promise<RetainedItem[]> {
+  const region = environment.region
+  const items: RetainedItem[] = []
+  const volumeId = environment.outputs.homeVolumeId
+  if (volumeId) {
+    const {DescribeSnapshotsCommand, DescribeVolumesCommand} = await import('@aws-sdk/client-ec2')
+    const ec2 = await clients.ec2()
+    const {Snapshots = []} = await ec2.send(
+      new DescribeSnapshotsCommand({OwnerIds: ['self'], Filters: [{Name: 'volume-id', Values: [volumeId]}]}),
+    )
+    for (const snapshot of Snapshots.sort((a, b) => (b.StartTime?.getTime() ?? 0) - (a.StartTime?.getTime() ?? 0))) {
+      if (snapshot.SnapshotId)
+        items.push({
+          kind: 'home-volume-snapshot',
+          id: snapshot.SnapshotId,
+          deleteCommand: `aws ec2 delete-snapshot --region ${region} --snapshot-id ${snapshot.SnapshotId}`,
+        })
+    }
+    const volumes = await ec2.send(new DescribeVolumesCommand({Filters: [{Name: 'volume-id', Values: [volumeId]}]}))
+    if ((volumes.Volumes ?? []).length > 0)
+      items.push({kind: 'home-volume', id: volumeId, deleteCommand: `aws ec2 delete-volume --region ${region} --volume-id ${volumeId}`})
+  }
+  if (environment.outputs.sharedFileSystemId) {
+    const id = environment.outputs.sharedFileSystemId
+    items.push({kind: 'shared-file-system', id, deleteCommand: `aws efs delete-file-system --region ${region} --file-system-id ${id}`})
+  }
+  if (environment.outputs.notebookBucket) {
+    const id = environment.outputs.notebookBucket
+    items.push({
+      kind: 'notebook-bucket',
+      id,
+      deleteCommand: `aws s3 rb --region ${region} s3://${id} --force  # versioned: delete old versions first`,
+    })
+  }
+  if (environment.outputs.userPoolId) {
+    const id = environment.outputs.userPoolId
+    items.push({
+      kind: 'user-pool',
+      id,
+      deleteCommand: `aws cognito-idp update-user-pool --region ${region} --user-pool-id ${id} --deletion-protection INACTIVE && aws cognito-idp delete-user-pool --region ${region} --user-pool-id ${id}`,
+    })
+  }
+  return items
+}
+
+/** Removes retained data for good. Only ever called after an explicit second confirmation. */
+export async function deleteRetainedData(
+  clients: AwsClients,
+  items: readonly RetainedItem[],
+  onProgress: (line: string) => void = () => {},
+): Promise<RetainedItem[]> {
+  const deleted: RetainedItem[] = []
+  for (const item of items) {
+    onProgress(`deleting ${item.kind} ${item.id}`)
+    switch (item.kind) {
+      case 'home-volume-snapshot': {
+        const {DeleteSnapshotCommand} = await import('@aws-sdk/client-ec2')
+        await (await clients.ec2()).send(new DeleteSnapshotCommand({SnapshotId: item.id}))
+        break
+      }
+      case 'home-volume': {
+        const {DeleteVolumeCommand} = await import('@aws-sdk/client-ec2')
+        await (await clients.ec2()).send(new DeleteVolumeCommand({VolumeId: item.id}))
+        break
+      }
+      case 'shared-file-system': {
+        const {DeleteFileSystemCommand} = await import('@aws-sdk/client-efs')
+        await (await clients.efs()).send(new DeleteFileSystemCommand({FileSystemId: item.id}))
+        break
+      }
+      case 'notebook-bucket':
+        await emptyAndDeleteBucket(clients, item.id)
+        break
+      case 'user-pool': {
+        const {DeleteUserPoolCommand, DescribeUserPoolCommand, DeleteUserPoolDomainCommand, UpdateUserPoolCommand} =
+          await import('@aws-sdk/client-cognito-identity-provider')
+        const cognito = await clients.cognito()
+        const {UserPool} = await cognito.send(new DescribeUserPoolCommand({UserPoolId: item.id}))
+        if (UserPool?.Domain) await cognito.send(new DeleteUserPoolDomainCommand({UserPoolId: item.id, Domain: UserPool.Domain}))
+        await cognito.send(
+          new UpdateUserPoolCommand({
+            UserPoolId: item.id,
+            DeletionProtection: 'INACTIVE',
+            AutoVerifiedAttributes: UserPool?.AutoVerifiedAttributes,
+          }),
+        )
+        await cognito.send(new DeleteUserPoolCommand({UserPoolId: item.id}))
+        break
+      }
+    }
+    deleted.push(item)
+  }
+  return deleted
+}
+
+async function emptyAndDeleteBucket(clients: AwsClients, bucket: string): Promise<void> {
+  const {DeleteBucketCommand, DeleteObjectsCommand, ListObjectVersionsCommand} = await import('@aws-sdk/client-s3')
+  const s3 = await clients.s3()
+  let keyMarker: string | undefined
+  let versionIdMarker: string | undefined
+  do {
+    const page = await s3.send(new ListObjectVersionsCommand({Bucket: bucket, KeyMarker: keyMarker, VersionIdMarker: versionIdMarker}))
+    const objects = [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])].map((v) => ({Key: v.Key!, VersionId: v.VersionId}))
+    if (objects.length > 0) await s3.send(new DeleteObjectsCommand({Bucket: bucket, Delete: {Objects: objects, Quiet: true}}))
+    keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined
+    versionIdMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined
+  } while (keyMarker)
+  await s3.send(new DeleteBucketCommand({Bucket: bucket}))
+}

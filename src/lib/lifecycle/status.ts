@@ -1,0 +1,169 @@
+import type {AwsClients} from '../../aws/clients.js'
+import {hourlyPrice, lookupInstanceType} from '../../catalogue/instance-types.js'
+import {describeInstances, type EnvironmentRecord, getEnvironment, type InstanceState} from '../environments/discover.js'
+
+export interface HubHealth {
+  readonly checked: boolean
+  readonly healthy?: boolean
+  readonly status?: number
+  readonly error?: string
+  readonly latencyMs?: number
+}
+
+export interface UtilisationSeries {
+  readonly average?: number
+  readonly maximum?: number
+  readonly latest?: number
+  readonly points: number
+}
+
+export interface EnvironmentStatus {
+  readonly environment: EnvironmentRecord
+  readonly instance?: InstanceState
+  readonly health: HubHealth
+  readonly cpu: UtilisationSeries
+  readonly gpu?: UtilisationSeries
+  /** Minutes since CPU was last above the idle threshold (last hour; undefined = unknown). */
+  readonly idleMinutes?: number
+  readonly autoShutdownMinutes?: number
+  readonly uptimeHours?: number
+  /** Estimate from the price snapshot until the cost report reads Cost Explorer. */
+  readonly estimatedCostSinceLaunchUsd?: number
+  readonly hourlyUsd?: number
+  readonly access: {readonly mode: string; readonly url?: string; readonly connect?: string}
+}
+
+export interface StatusOptions {
+  readonly now?: Date
+  readonly healthTimeoutMs?: number
+  readonly cpuIdleThresholdPercent?: number
+  readonly fetchImpl?: typeof fetch
+}
+
+/** JupyterHub's unauthenticated health endpoint, through the public URL. */
+export async function checkHubHealth(
+  hubUrl: string | undefined,
+  accessMode: string | undefined,
+  options: StatusOptions = {},
+): Promise<HubHealth> {
+  if (!hubUrl || accessMode === 'private') return {checked: false}
+  const started = Date.now()
+  try {
+    const response = await (options.fetchImpl ?? fetch)(`${hubUrl.replace(/\/$/, '')}/hub/health`, {
+      signal: AbortSignal.timeout(options.healthTimeoutMs ?? 5000),
+      redirect: 'manual',
+    })
+    return {checked: true, healthy: response.status === 200, status: response.status, latencyMs: Date.now() - started}
+  } catch (error) {
+    return {checked: true, healthy: false, error: (error as Error).name === 'TimeoutError' ? 'timed out' : (error as Error).message}
+  }
+}
+
+async function utilisation(
+  clients: AwsClients,
+  instanceId: string,
+  now: Date,
+): Promise<{cpu: UtilisationSeries; gpu: UtilisationSeries; cpuSeries: {time: Date; value: number}[]}> {
+  const {GetMetricDataCommand} = await import('@aws-sdk/client-cloudwatch')
+  const client = await clients.cloudWatch()
+  const start = new Date(now.getTime() - 3600_000)
+  const {MetricDataResults = []} = await client.send(
+    new GetMetricDataCommand({
+      StartTime: start,
+      EndTime: now,
+      MetricDataQueries: [
+        {
+          Id: 'cpu',
+          MetricStat: {
+            Metric: {Namespace: 'AWS/EC2', MetricName: 'CPUUtilization', Dimensions: [{Name: 'InstanceId', Value: instanceId}]},
+            Period: 60,
+            Stat: 'Maximum',
+          },
+        },
+        {
+          Id: 'gpu',
+          MetricStat: {
+            Metric: {
+              Namespace: 'AwsResearchWizard',
+              MetricName: 'nvidia_smi_utilization_gpu',
+              Dimensions: [{Name: 'InstanceId', Value: instanceId}],
+            },
+            Period: 60,
+            Stat: 'Maximum',
+          },
+        },
+      ],
+    }),
+  )
+  const series = (id: string) => {
+    const result = MetricDataResults.find((r) => r.Id === id)
+    return (result?.Timestamps ?? [])
+      .map((time, i) => ({time: new Date(time), value: result?.Values?.[i] ?? 0}))
+      .sort((a, b) => a.time.getTime() - b.time.getTime())
+  }
+  const summarize = (points: {value: number}[]): UtilisationSeries =>
+    points.length === 0
+      ? {points: 0}
+      : {
+          points: points.length,
+          average: round(points.reduce((s, p) => s + p.value, 0) / points.length),
+          maximum: round(Math.max(...points.map((p) => p.value))),
+          latest: round(points.at(-1)!.value),
+        }
+  const cpuSeries = series('cpu')
+  return {cpu: summarize(cpuSeries), gpu: summarize(series('gpu')), cpuSeries}
+}
+
+const round = (v: number) => Math.round(v * 10) / 10
+
+/** Everything `jupyter status` shows, from CloudFormation, EC2, CloudWatch and the hub itself. */
+export async function environmentStatus(clients: AwsClients, name: string, options: StatusOptions = {}): Promise<EnvironmentStatus> {
+  const now = options.now ?? new Date()
+  const environment = await getEnvironment(clients, name)
+  const instanceId = environment.outputs.instanceId
+  const instance = instanceId ? (await describeInstances(clients, [instanceId])).get(instanceId) : undefined
+  const [health, metrics] = await Promise.all([
+    instance?.state === 'running'
+      ? checkHubHealth(environment.outputs.hubUrl, environment.outputs.accessMode, options)
+      : Promise.resolve<HubHealth>({checked: false}),
+    instanceId && instance?.state === 'running' ? utilisation(clients, instanceId, now) : Promise.resolve(undefined),
+  ])
+  const threshold = options.cpuIdleThresholdPercent ?? 5
+  let idleMinutes: number | undefined
+  if (metrics && metrics.cpuSeries.length > 0) {
+    const lastBusy = [...metrics.cpuSeries].reverse().find((p) => p.value >= threshold)
+    const since = lastBusy?.time ?? metrics.cpuSeries[0]!.time
+    idleMinutes = Math.max(0, Math.round((now.getTime() - since.getTime()) / 60_000))
+  }
+  const type = instance?.instanceType ?? environment.outputs.instanceType
+  const info = type ? lookupInstanceType(type) : undefined
+  const hourlyUsd = info ? Math.round(hourlyPrice(info, environment.region) * 100) / 100 : undefined
+  const uptimeHours =
+    instance?.state === 'running' && instance.launchTime
+      ? Math.round(((now.getTime() - new Date(instance.launchTime).getTime()) / 3600_000) * 10) / 10
+      : undefined
+  const mode = environment.outputs.accessMode ?? 'public'
+  return {
+    environment,
+    ...(instance ? {instance} : {}),
+    health,
+    cpu: metrics?.cpu ?? {points: 0},
+    ...(info && info.gpus > 0 ? {gpu: metrics?.gpu ?? {points: 0}} : {}),
+    ...(idleMinutes === undefined ? {} : {idleMinutes}),
+    ...(environment.outputs.autoShutdownMinutes ? {autoShutdownMinutes: Number(environment.outputs.autoShutdownMinutes)} : {}),
+    ...(uptimeHours === undefined ? {} : {uptimeHours}),
+    ...(hourlyUsd !== undefined && uptimeHours !== undefined
+      ? {estimatedCostSinceLaunchUsd: Math.round(hourlyUsd * uptimeHours * 100) / 100}
+      : {}),
+    ...(hourlyUsd === undefined ? {} : {hourlyUsd}),
+    access: {
+      mode,
+      url: environment.outputs.hubUrl,
+      ...(mode === 'private' && instanceId ? {connect: portForwardCommand(instanceId, environment.region)} : {}),
+    },
+  }
+}
+
+export function portForwardCommand(instanceId: string, region: string): string {
+  return `aws ssm start-session --region ${region} --target ${instanceId} --document-name AWS-StartPortForwardingSession --parameters portNumber=8000,localPortNumber=8000`
+}

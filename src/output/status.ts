@@ -1,0 +1,25 @@
+import type {EnvironmentStatus, UtilisationSeries} from '../lib/lifecycle/status.js'
+import {formatUsd} from './table.js'
+
+const pct = (s: UtilisationSeries) => (s.points === 0 ? 'no data' : `now ${s.latest}%, avg ${s.average}%, max ${s.maximum}% (last hour)`)
+
+export function renderStatus(status: EnvironmentStatus): string {
+  const e = status.environment
+  const health = !status.health.checked
+    ? 'not checked'
+    : status.health.healthy
+      ? `healthy (${status.health.latencyMs} ms)`
+      : `unhealthy (${status.health.status ?? status.health.error})`
+  return [
+    `Environment ${e.name} (${e.domain ?? 'unknown domain'}, ${e.region})`,
+    `  Stack          ${e.stackName}: ${e.stackStatus}${e.stackStatusReason ? ` (${e.stackStatusReason})` : ''}`,
+    `  Instance       ${status.instance ? `${status.instance.instanceId} ${status.instance.state}, ${status.instance.instanceType ?? '?'}${status.instance.launchTime ? `, launched ${status.instance.launchTime}` : ''}` : 'none'}`,
+    `  Hub            ${status.access.url ?? '-'} (${status.access.mode}), ${health}`,
+    ...(status.access.connect ? [`  Connect        ${status.access.connect}`] : []),
+    `  CPU            ${pct(status.cpu)}`,
+    ...(status.gpu ? [`  GPU            ${pct(status.gpu)}`] : []),
+    `  Idle           ${status.idleMinutes === undefined ? 'unknown' : `${status.idleMinutes} min`}; auto-shutdown ${status.autoShutdownMinutes ? `after ${status.autoShutdownMinutes} idle min` : 'off'}`,
+    `  Cost           ${status.hourlyUsd === undefined ? 'unknown' : `${formatUsd(status.hourlyUsd)}/hour`}${status.estimatedCostSinceLaunchUsd === undefined ? '' : `; about ${formatUsd(status.estimatedCostSinceLaunchUsd)} since launch (${status.uptimeHours} h, estimate)`}`,
+    `  Data           home ${e.outputs.homeVolumeId ?? '-'}, shared ${e.outputs.sharedFileSystemId ?? 'none'}, bucket ${e.outputs.notebookBucket ?? '-'}`,
+  ].join('\n')
+}
