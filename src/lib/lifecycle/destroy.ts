@@ -33,8 +33,8 @@ export async function deleteEnvironmentStack(
   const client = await clients.cloudFormation()
   const stackId = environment.stackId ?? environment.stackName
   options.onProgress?.(`deleting stack ${environment.stackName}`)
-  await client.send(new DeleteStackCommand({StackName: stackId}))
   try {
+    await client.send(new DeleteStackCommand({StackName: stackId}))
     await waitUntilStackDeleteComplete(
       {
         client,
@@ -45,6 +45,7 @@ export async function deleteEnvironmentStack(
       {StackName: stackId},
     )
   } catch (error) {
+    if ((error as WizardError).code === 'access-denied' || /not authorized|AccessDenied/i.test((error as Error).message)) throw error
     const {StackEvents = []} = await client.send(new DescribeStackEventsCommand({StackName: stackId})).catch(() => ({StackEvents: []}))
     const failure = StackEvents.find((e) => e.ResourceStatus === 'DELETE_FAILED')
     throw new WizardError({

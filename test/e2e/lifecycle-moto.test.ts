@@ -1,0 +1,233 @@
+import {execFile} from 'node:child_process'
+import {mkdtempSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {DescribeStacksCommand} from '@aws-sdk/client-cloudformation'
+import {PutLogEventsCommand, CreateLogStreamCommand} from '@aws-sdk/client-cloudwatch-logs'
+import {
+  DescribeImagesCommand,
+  DescribeInstancesCommand,
+  DescribeSubnetsCommand,
+  DescribeVolumesCommand,
+  DescribeVpcsCommand,
+} from '@aws-sdk/client-ec2'
+import {HeadBucketCommand} from '@aws-sdk/client-s3'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {AwsClients} from '../../src/aws/clients.js'
+import {type MotoServer, type RecordingProxy, startMoto, startRecordingProxy} from '../helpers/moto.js'
+import {PROJECT_ROOT} from '../helpers/run.js'
+
+/**
+ * The built CLI, as a subprocess, against a real AWS API server (moto) on loopback.
+ * moto gaps and how they are handled (no product code knows about moto):
+ * - no CloudFront or Cognito in its CloudFormation: the environment uses --access private;
+ * - deleting a stack-created VPC with a NAT gateway fails in moto: the environment uses an
+ *   existing VPC (--vpc-id ... , moto's default VPC);
+ * - no public Ubuntu / Deep Learning AMI parameters: --ami-id from moto's DescribeImages;
+ * - stack updates of EC2 instances: scale is covered with aws-sdk-client-mock instead.
+ */
+describe.sequential('lifecycle against moto', () => {
+  let moto: MotoServer
+  let proxy: RecordingProxy
+  let env: NodeJS.ProcessEnv
+  let clients: AwsClients
+  let network: string[]
+  let amiId: string
+  const work = mkdtempSync(join(tmpdir(), 'e2e-'))
+
+  const cli = async (...argv: string[]) => {
+    const result = await new Promise<{code: number; stdout: string; stderr: string}>((resolve) => {
+      execFile(
+        'node',
+        [join(PROJECT_ROOT, 'bin', 'run.js'), ...argv, '--json'],
+        {cwd: work, env, timeout: 120_000, maxBuffer: 20 * 1024 * 1024},
+        (error, stdout, stderr) => resolve({code: error ? ((error as {code?: number}).code ?? 1) : 0, stdout, stderr}),
+      )
+    })
+    let envelope: {status: number; result?: Record<string, unknown> & {[key: string]: unknown}; error?: {code: string; message: string}}
+    try {
+      envelope = JSON.parse(result.stdout)
+    } catch {
+      throw new Error(`not JSON (exit ${result.code}): ${result.stdout}\n${result.stderr}`)
+    }
+    return {...result, envelope}
+  }
+
+  beforeAll(async () => {
+    moto = await startMoto()
+    proxy = await startRecordingProxy(moto.port)
+    env = {
+      PATH: process.env.PATH,
+      HOME: work,
+      CI: 'true',
+      AWS_ENDPOINT_URL: proxy.url,
+      AWS_ACCESS_KEY_ID: 'testing',
+      AWS_SECRET_ACCESS_KEY: 'testing',
+      AWS_REGION: 'us-east-1',
+      AWS_CONFIG_FILE: join(work, 'no-config'),
+      AWS_SHARED_CREDENTIALS_FILE: join(work, 'no-credentials'),
+    }
+    // The test's own clients talk to moto directly, so the proxy only sees the CLI.
+    for (const [key, value] of Object.entries({AWS_ENDPOINT_URL: moto.url, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing'}))
+      process.env[key] = value
+    clients = new AwsClients({region: 'us-east-1'})
+    const ec2 = await clients.ec2()
+    const {Vpcs = []} = await ec2.send(new DescribeVpcsCommand({Filters: [{Name: 'is-default', Values: ['true']}]}))
+    const {Subnets = []} = await ec2.send(new DescribeSubnetsCommand({Filters: [{Name: 'vpc-id', Values: [Vpcs[0]!.VpcId!]}]}))
+    network = [
+      '--vpc-id',
+      Vpcs[0]!.VpcId!,
+      '--subnet-id',
+      Subnets[0]!.SubnetId!,
+      '--availability-zone',
+      Subnets[0]!.AvailabilityZone!,
+      '--vpc-cidr',
+      Vpcs[0]!.CidrBlock!,
+    ]
+    const {Images = []} = await ec2.send(new DescribeImagesCommand({Filters: [{Name: 'architecture', Values: ['x86_64']}]}))
+    amiId = Images[0]!.ImageId!
+  }, 60_000)
+
+  afterAll(async () => {
+    for (const key of ['AWS_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']) delete process.env[key]
+    await proxy?.stop()
+    await moto?.stop()
+  })
+
+  const instanceState = async (id: string) => {
+    const {Reservations = []} = await (await clients.ec2()).send(new DescribeInstancesCommand({InstanceIds: [id]}))
+    return Reservations[0]?.Instances?.[0]?.State?.Name
+  }
+
+  let instanceId = ''
+  let outputs: Record<string, string> = {}
+
+  it('bootstraps the account', async () => {
+    const {envelope} = await cli('bootstrap')
+    expect(envelope).toMatchObject({status: 0, result: {account: '123456789012', region: 'us-east-1'}})
+  })
+
+  it('deploys an environment', async () => {
+    const {envelope, stderr} = await cli(
+      'jupyter',
+      'deploy',
+      '--domain',
+      'astronomy',
+      '--name',
+      'e2e',
+      '--access',
+      'private',
+      '--ami-id',
+      amiId,
+      ...network,
+      '--owner',
+      'ada',
+      '--output',
+      join(work, 'cdk.out'),
+      '--yes',
+    )
+    expect(envelope.status, `${JSON.stringify(envelope)}\n${stderr}`).toBe(0)
+    const deployment = envelope.result?.deployment as {created: boolean; outputs: Record<string, string>}
+    expect(deployment.created).toBe(true)
+    outputs = deployment.outputs
+    instanceId = outputs.InstanceId!
+    expect(instanceId).toMatch(/^i-/)
+    expect(await instanceState(instanceId)).toBe('running')
+  }, 120_000)
+
+  it('lists it', async () => {
+    const {envelope} = await cli('jupyter', 'list')
+    const environments = envelope.result?.environments as {name: string; domain: string; instanceState: string; stackStatus: string}[]
+    expect(environments).toEqual([
+      expect.objectContaining({name: 'e2e', domain: 'astronomy', instanceState: 'running', stackStatus: 'CREATE_COMPLETE'}),
+    ])
+  })
+
+  it('reports its status', async () => {
+    const {envelope} = await cli('jupyter', 'status', 'e2e')
+    expect(envelope.result).toMatchObject({
+      environment: {name: 'e2e', stackStatus: 'CREATE_COMPLETE'},
+      instance: {instanceId, state: 'running'},
+      access: {mode: 'private', connect: expect.stringContaining(`--target ${instanceId}`)},
+    })
+  })
+
+  it('stops and starts it, idempotently, as EC2 confirms', async () => {
+    expect((await cli('jupyter', 'stop', 'e2e')).envelope.result).toMatchObject({changed: true, state: 'stopped'})
+    expect(await instanceState(instanceId)).toBe('stopped')
+    expect((await cli('jupyter', 'stop', 'e2e')).envelope.result).toMatchObject({changed: false, state: 'stopped'})
+    expect((await cli('jupyter', 'start', 'e2e')).envelope.result).toMatchObject({changed: true, state: 'running'})
+    expect(await instanceState(instanceId)).toBe('running')
+  })
+
+  it('shows the hub logs from CloudWatch Logs', async () => {
+    const logs = await clients.logs()
+    await logs.send(new CreateLogStreamCommand({logGroupName: outputs.LogGroup, logStreamName: `${instanceId}/jupyterhub`}))
+    await logs.send(
+      new PutLogEventsCommand({
+        logGroupName: outputs.LogGroup,
+        logStreamName: `${instanceId}/jupyterhub`,
+        logEvents: [{timestamp: Date.now() - 1000, message: 'JupyterHub is now running'}],
+      }),
+    )
+    const {envelope} = await cli('jupyter', 'logs', 'e2e', '--since', '10m')
+    expect(envelope.result?.lines).toEqual([
+      expect.objectContaining({message: 'JupyterHub is now running', stream: `${instanceId}/jupyterhub`}),
+    ])
+  })
+
+  it('refuses a second deploy of the same name with another domain pack', async () => {
+    const {envelope, code} = await cli(
+      'jupyter',
+      'deploy',
+      '--domain',
+      'genomics',
+      '--name',
+      'e2e',
+      '--access',
+      'private',
+      '--ami-id',
+      amiId,
+      ...network,
+      '--output',
+      join(work, 'cdk2.out'),
+      '--yes',
+    )
+    expect(code).toBe(2)
+    expect(envelope.error?.code).toBe('environment-exists')
+  }, 120_000)
+
+  it('destroys it and keeps the data', async () => {
+    const {envelope} = await cli('jupyter', 'destroy', 'e2e', '--yes')
+    expect(envelope.status).toBe(0)
+    const kept = (envelope.result?.retained as {kind: string; id: string}[]).map((r) => r.kind).sort()
+    expect(kept).toEqual(['home-volume', 'notebook-bucket'])
+    await expect((await clients.cloudFormation()).send(new DescribeStacksCommand({StackName: 'arw-e2e'}))).rejects.toThrow(/does not exist/)
+    await (await clients.s3()).send(new HeadBucketCommand({Bucket: outputs.NotebookBucket}))
+    const {Volumes = []} = await (await clients.ec2()).send(new DescribeVolumesCommand({VolumeIds: [outputs.HomeVolumeId!]}))
+    expect(Volumes).toHaveLength(1)
+  }, 120_000)
+
+  it('sent every request of the CLI (and of the deploy toolkit) to AWS_ENDPOINT_URL', () => {
+    for (const service of ['cloudformation', 'ec2', 'sts', 's3', 'ssm', 'monitoring', 'logs'])
+      expect(proxy.services, service).toContain(service)
+  })
+
+  it('builds every SDK client against AWS_ENDPOINT_URL', async () => {
+    const seen = new Set(proxy.services)
+    const viaProxy = new AwsClients({region: 'us-east-1'})
+    const saved = process.env.AWS_ENDPOINT_URL
+    process.env.AWS_ENDPOINT_URL = proxy.url
+    try {
+      const {ListUserPoolsCommand} = await import('@aws-sdk/client-cognito-identity-provider')
+      const {DescribeFileSystemsCommand} = await import('@aws-sdk/client-efs')
+      await (await viaProxy.cognito()).send(new ListUserPoolsCommand({MaxResults: 1}))
+      await (await viaProxy.efs()).send(new DescribeFileSystemsCommand({}))
+    } finally {
+      process.env.AWS_ENDPOINT_URL = saved
+    }
+    expect(proxy.services).toContain('cognito-idp')
+    expect(proxy.services).toContain('elasticfilesystem')
+    expect(proxy.services.size).toBeGreaterThan(seen.size)
+  })
+})

@@ -1,0 +1,84 @@
+import {type ChildProcess, spawn} from 'node:child_process'
+import {createServer, request, type Server} from 'node:http'
+import {freePort, waitFor} from './ports.js'
+
+export interface MotoServer {
+  readonly url: string
+  readonly port: number
+  stop(): Promise<void>
+  reset(): Promise<void>
+}
+
+/** Starts the moto AWS API server from this machine's python3 on 127.0.0.1. */
+export async function startMoto(): Promise<MotoServer> {
+  const port = await freePort()
+  let log = ''
+  const child: ChildProcess = spawn('python3', ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  child.stdout?.on('data', (d) => (log += d))
+  child.stderr?.on('data', (d) => (log = (log + d).slice(-20_000)))
+  const url = `http://localhost:${port}`
+  await waitFor('moto', async () => (await fetch(`${url}/moto-api/`, {signal: AbortSignal.timeout(2000)})).ok, 30_000).catch((error) => {
+    child.kill('SIGKILL')
+    throw new Error(`${error.message}\n${log}`)
+  })
+  return {
+    url,
+    port,
+    reset: async () => void (await fetch(`${url}/moto-api/reset`, {method: 'POST'})),
+    stop: async () => {
+      child.kill('SIGTERM')
+      await new Promise((r) => setTimeout(r, 300))
+      if (child.exitCode === null) child.kill('SIGKILL')
+    },
+  }
+}
+
+export interface RecordingProxy {
+  readonly url: string
+  /** Service names from each request's SigV4 credential scope (e.g. cloudformation, ec2, monitoring). */
+  readonly services: Set<string>
+  readonly requests: number
+  stop(): Promise<void>
+}
+
+/**
+ * A pass-through HTTP proxy in front of moto that records which AWS service each
+ * signed request was for, so a test can prove every client honoured AWS_ENDPOINT_URL.
+ */
+export async function startRecordingProxy(targetPort: number): Promise<RecordingProxy> {
+  const services = new Set<string>()
+  let requests = 0
+  const server: Server = createServer((incoming, outgoing) => {
+    requests++
+    const scope = /Credential=[^/]+\/\d{8}\/[^/]+\/([^/]+)\/aws4_request/.exec(String(incoming.headers.authorization ?? ''))
+    if (scope?.[1]) services.add(scope[1])
+    const forward = request(
+      {host: '127.0.0.1', port: targetPort, method: incoming.method, path: incoming.url, headers: incoming.headers},
+      (response) => {
+        outgoing.writeHead(response.statusCode ?? 502, response.headers)
+        response.pipe(outgoing)
+      },
+    )
+    forward.on('error', (error) => {
+      outgoing.writeHead(502)
+      outgoing.end(String(error))
+    })
+    incoming.pipe(forward)
+  })
+  const port = await freePort()
+  // Dual-stack where possible: "localhost" may resolve to ::1 or 127.0.0.1.
+  await new Promise<void>((resolve) => {
+    server.once('error', () => server.listen(port, '127.0.0.1', resolve))
+    server.listen({port, host: '::', ipv6Only: false}, resolve)
+  })
+  return {
+    url: `http://localhost:${port}`,
+    services,
+    get requests() {
+      return requests
+    },
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  }
+}
