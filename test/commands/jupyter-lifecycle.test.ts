@@ -1,0 +1,174 @@
+import {CloudFormationClient, DeleteStackCommand, DescribeStacksCommand} from '@aws-sdk/client-cloudformation'
+import {CloudWatchLogsClient, FilterLogEventsCommand} from '@aws-sdk/client-cloudwatch-logs'
+import {
+  DescribeInstancesCommand,
+  DescribeSnapshotsCommand,
+  DescribeVolumesCommand,
+  EC2Client,
+  StopInstancesCommand,
+} from '@aws-sdk/client-ec2'
+import {mockClient} from 'aws-sdk-client-mock'
+import {afterAll, beforeEach, describe, expect, it} from 'vitest'
+import {accessDenied, stackFor, stackMissing} from '../lifecycle/fixtures.js'
+import {runHuman, runJson} from '../helpers/run.js'
+
+const cfn = mockClient(CloudFormationClient)
+const ec2 = mockClient(EC2Client)
+const logs = mockClient(CloudWatchLogsClient)
+
+beforeEach(() => {
+  cfn.reset()
+  ec2.reset()
+  logs.reset()
+})
+afterAll(() => {
+  cfn.restore()
+  ec2.restore()
+  logs.restore()
+})
+
+const privateOutputs = {
+  InstanceId: 'i-0private000000000',
+  HomeVolumeId: 'vol-0home',
+  NotebookBucket: 'arw-lab1-nb',
+  LogGroup: '/arw/lab1/hub',
+  InstanceType: 'm6i.xlarge',
+  AccessMode: 'private',
+  HubUrl: 'http://localhost:8000',
+  Users: '5',
+  AutoShutdownMinutes: '45',
+}
+
+describe('jupyter list', () => {
+  it('returns every environment as JSON', async () => {
+    cfn.on(DescribeStacksCommand).resolves({Stacks: [stackFor('lab1', {outputs: privateOutputs})]})
+    ec2
+      .on(DescribeInstancesCommand)
+      .resolves({Reservations: [{Instances: [{InstanceId: 'i-0private000000000', State: {Name: 'stopped'}, InstanceType: 'm6i.xlarge'}]}]})
+    const {envelope, exitCode} = await runJson<{environments: unknown[]; regions: string[]}>(['jupyter', 'list', '--region', 'us-east-1'])
+    expect(exitCode).toBe(0)
+    expect(envelope.result).toEqual({
+      regions: ['us-east-1'],
+      environments: [
+        {
+          name: 'lab1',
+          region: 'us-east-1',
+          domain: 'genomics',
+          owner: 'ada',
+          stackStatus: 'CREATE_COMPLETE',
+          instanceState: 'stopped',
+          instanceType: 'm6i.xlarge',
+          users: 5,
+          url: 'http://localhost:8000',
+          hourlyUsd: 0.19,
+        },
+      ],
+    })
+  })
+
+  it('exits 4 naming the permission when access is denied', async () => {
+    cfn.on(DescribeStacksCommand).rejects(accessDenied('cloudformation:DescribeStacks'))
+    const {envelope, exitCode} = await runJson(['jupyter', 'list', '--region', 'us-east-1'])
+    expect(exitCode).toBe(4)
+    expect(envelope.error).toMatchObject({code: 'access-denied'})
+    expect(envelope.error?.actions[0]).toContain('cloudformation:DescribeStacks')
+  })
+})
+
+describe('jupyter status / stop', () => {
+  it('reports a stopped private environment with the connect command', async () => {
+    cfn.on(DescribeStacksCommand).resolves({Stacks: [stackFor('lab1', {outputs: privateOutputs})]})
+    ec2
+      .on(DescribeInstancesCommand)
+      .resolves({Reservations: [{Instances: [{InstanceId: 'i-0private000000000', State: {Name: 'stopped'}, InstanceType: 'm6i.xlarge'}]}]})
+    const {envelope} = await runJson<Record<string, unknown>>(['jupyter', 'status', 'lab1', '--region', 'us-east-1'])
+    expect(envelope.result).toMatchObject({
+      instance: {state: 'stopped'},
+      health: {checked: false},
+      autoShutdownMinutes: 45,
+      hourlyUsd: 0.19,
+      access: {mode: 'private', connect: expect.stringContaining('AWS-StartPortForwardingSession')},
+    })
+  })
+
+  it('exits 1 with a listing hint for an unknown environment', async () => {
+    cfn.on(DescribeStacksCommand).rejects(stackMissing('ghost'))
+    const {envelope, exitCode} = await runJson(['jupyter', 'stop', 'ghost', '--region', 'us-east-1'])
+    expect(exitCode).toBe(1)
+    expect(envelope.error?.code).toBe('environment-not-found')
+    expect(envelope.error?.actions[0]).toContain('jupyter list')
+    expect(ec2.commandCalls(StopInstancesCommand)).toHaveLength(0)
+  })
+
+  it('says so, for people, when the environment is already stopped', async () => {
+    cfn.on(DescribeStacksCommand).resolves({Stacks: [stackFor('lab1', {outputs: privateOutputs})]})
+    ec2
+      .on(DescribeInstancesCommand)
+      .resolves({Reservations: [{Instances: [{InstanceId: 'i-0private000000000', State: {Name: 'stopped'}}]}]})
+    const {stdout} = await runHuman(['jupyter', 'stop', 'lab1', '--region', 'us-east-1'])
+    expect(stdout).toContain('lab1 was already stopped; nothing to do.')
+  })
+})
+
+describe('jupyter destroy', () => {
+  it('refuses without --yes when it cannot ask, and deletes nothing', async () => {
+    cfn.on(DescribeStacksCommand).resolves({Stacks: [stackFor('lab1', {outputs: privateOutputs})]})
+    const {envelope, exitCode} = await runJson(['jupyter', 'destroy', 'lab1', '--region', 'us-east-1'])
+    expect(exitCode).toBe(2)
+    expect(envelope.error?.code).toBe('confirmation-required')
+    expect(cfn.commandCalls(DeleteStackCommand)).toHaveLength(0)
+  })
+
+  it('with --yes deletes the stack and reports the kept data', async () => {
+    cfn
+      .on(DescribeStacksCommand)
+      .resolvesOnce({Stacks: [stackFor('lab1', {outputs: privateOutputs})]})
+      .rejects(stackMissing('lab1'))
+    cfn.on(DeleteStackCommand).resolves({})
+    ec2.on(DescribeSnapshotsCommand).resolves({Snapshots: [{SnapshotId: 'snap-0last', VolumeId: 'vol-0home'}]})
+    ec2.on(DescribeVolumesCommand).resolves({Volumes: []})
+    const {envelope, exitCode} = await runJson<{retained: {kind: string; id: string}[]; dataDeleted: unknown[]}>([
+      'jupyter',
+      'destroy',
+      'lab1',
+      '--yes',
+      '--region',
+      'us-east-1',
+    ])
+    expect(exitCode).toBe(0)
+    expect(envelope.result?.retained.map((r) => [r.kind, r.id])).toEqual([
+      ['home-volume-snapshot', 'snap-0last'],
+      ['notebook-bucket', 'arw-lab1-nb'],
+    ])
+    expect(envelope.result?.dataDeleted).toEqual([])
+  }, 30_000)
+})
+
+describe('jupyter logs', () => {
+  it('prints hub lines since the given time, following pages', async () => {
+    cfn.on(DescribeStacksCommand).resolves({Stacks: [stackFor('lab1', {outputs: privateOutputs})]})
+    logs
+      .on(FilterLogEventsCommand)
+      .resolvesOnce({
+        events: [{timestamp: 1_790_000_000_000, logStreamName: 'i-1/bootstrap', message: 'installing kernels\n'}],
+        nextToken: 't2',
+      })
+      .resolves({events: [{timestamp: 1_790_000_001_000, logStreamName: 'i-1/jupyterhub', message: 'JupyterHub is now running'}]})
+    const {envelope} = await runJson<{lines: {message: string}[]}>([
+      'jupyter',
+      'logs',
+      'lab1',
+      '--since',
+      '2h',
+      '--component',
+      'hub',
+      '--region',
+      'us-east-1',
+    ])
+    expect(envelope.result?.lines.map((l) => l.message)).toEqual(['JupyterHub is now running'])
+    const calls = logs.commandCalls(FilterLogEventsCommand)
+    expect(calls).toHaveLength(2)
+    expect(calls[0]!.args[0].input.logGroupName).toBe('/arw/lab1/hub')
+    expect(Date.now() - calls[0]!.args[0].input.startTime!).toBeGreaterThanOrEqual(2 * 3600_000 - 60_000)
+  })
+})

@@ -1,0 +1,161 @@
+import {CloudFormationClient, DeleteStackCommand, DescribeStacksCommand, GetTemplateCommand} from '@aws-sdk/client-cloudformation'
+import {
+  CognitoIdentityProviderClient,
+  DeleteUserPoolCommand,
+  DescribeUserPoolCommand,
+  UpdateUserPoolCommand,
+  DeleteUserPoolDomainCommand,
+} from '@aws-sdk/client-cognito-identity-provider'
+import {DeleteSnapshotCommand, DeleteVolumeCommand, DescribeSnapshotsCommand, DescribeVolumesCommand, EC2Client} from '@aws-sdk/client-ec2'
+import {DeleteFileSystemCommand, EFSClient} from '@aws-sdk/client-efs'
+import {DeleteBucketCommand, DeleteObjectsCommand, ListObjectVersionsCommand, S3Client} from '@aws-sdk/client-s3'
+import {mkdtempSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {mockClient} from 'aws-sdk-client-mock'
+import {beforeEach, describe, expect, it, vi} from 'vitest'
+import {AwsClients} from '../../src/aws/clients.js'
+import {getEnvironment} from '../../src/lib/environments/discover.js'
+import {deleteEnvironmentStack, deleteRetainedData, findRetainedData} from '../../src/lib/lifecycle/destroy.js'
+import {synthesize} from '../../src/lib/synth/synthesize.js'
+import {specFor} from '../helpers/specs.js'
+import {stackFor} from './fixtures.js'
+
+vi.mock('../../src/lib/deploy/engine.js', () => ({
+  deployEnvironment: vi.fn(async (spec: {stackName: string}) => ({
+    stackName: spec.stackName,
+    outputs: {InstanceId: 'i-0alpha0000000000'},
+    events: [],
+  })),
+}))
+const {deployEnvironment} = await import('../../src/lib/deploy/engine.js')
+const {applyEnvironment, respecFromDeployed} = await import('../../src/lib/lifecycle/apply.js')
+
+const cfn = mockClient(CloudFormationClient)
+const ec2 = mockClient(EC2Client)
+const efs = mockClient(EFSClient)
+const s3 = mockClient(S3Client)
+const cognito = mockClient(CognitoIdentityProviderClient)
+const clients = () => new AwsClients({region: 'us-east-1'})
+
+const DATA_DELETES = [
+  [ec2, DeleteVolumeCommand],
+  [ec2, DeleteSnapshotCommand],
+  [efs, DeleteFileSystemCommand],
+  [s3, DeleteBucketCommand],
+  [s3, DeleteObjectsCommand],
+  [cognito, DeleteUserPoolCommand],
+] as const
+
+function dataDeleteCalls(): number {
+  return DATA_DELETES.reduce((sum, [client, command]) => sum + client.commandCalls(command as never).length, 0)
+}
+
+beforeEach(() => {
+  for (const client of [cfn, ec2, efs, s3, cognito]) client.reset()
+  vi.mocked(deployEnvironment).mockClear()
+})
+
+describe('destroy', () => {
+  const outputs = {
+    InstanceId: 'i-0abc',
+    HomeVolumeId: 'vol-0home',
+    SharedFileSystemId: 'fs-0shared',
+    NotebookBucket: 'arw-lab1-notebooks',
+    UserPoolId: 'us-east-1_Pool',
+    LogGroup: '/arw/lab1/hub',
+    AccessMode: 'public',
+  }
+
+  beforeEach(() => {
+    cfn
+      .on(DescribeStacksCommand)
+      .resolvesOnce({Stacks: [stackFor('lab1', {outputs})]})
+      .resolves({Stacks: [{...stackFor('lab1', {outputs}), StackStatus: 'DELETE_COMPLETE'}]})
+    cfn.on(DeleteStackCommand).resolves({})
+    ec2.on(DescribeSnapshotsCommand).resolves({Snapshots: [{SnapshotId: 'snap-0final', VolumeId: 'vol-0home', StartTime: new Date()}]})
+    ec2.on(DescribeVolumesCommand).resolves({Volumes: []})
+  })
+
+  it('deletes the stack, lists what was kept and deletes none of it', async () => {
+    const environment = await getEnvironment(clients(), 'lab1')
+    await deleteEnvironmentStack(clients(), environment, {pollSeconds: 1, maxWaitSeconds: 10})
+    const kept = await findRetainedData(clients(), environment)
+    expect(kept.map((k) => [k.kind, k.id])).toEqual([
+      ['home-volume-snapshot', 'snap-0final'],
+      ['shared-file-system', 'fs-0shared'],
+      ['notebook-bucket', 'arw-lab1-notebooks'],
+      ['user-pool', 'us-east-1_Pool'],
+    ])
+    expect(kept.every((k) => k.deleteCommand.startsWith('aws '))).toBe(true)
+    expect(cfn.commandCalls(DeleteStackCommand)[0]!.args[0].input.StackName).toBe(environment.stackId)
+    expect(dataDeleteCalls()).toBe(0)
+  })
+
+  it('deletes the kept data only when asked, emptying every object version first', async () => {
+    const environment = await getEnvironment(clients(), 'lab1')
+    const kept = await findRetainedData(clients(), environment)
+    s3.on(ListObjectVersionsCommand)
+      .resolvesOnce({Versions: [{Key: 'a.ipynb', VersionId: 'v1'}], IsTruncated: true, NextKeyMarker: 'a.ipynb', NextVersionIdMarker: 'v1'})
+      .resolves({DeleteMarkers: [{Key: 'b.ipynb', VersionId: 'v2'}], IsTruncated: false})
+    cognito.on(DescribeUserPoolCommand).resolves({UserPool: {Id: 'us-east-1_Pool', Domain: 'arw-lab1-123456789012'}})
+    const deleted = await deleteRetainedData(clients(), kept)
+    expect(deleted).toHaveLength(4)
+    expect(ec2.commandCalls(DeleteSnapshotCommand)[0]!.args[0].input).toEqual({SnapshotId: 'snap-0final'})
+    expect(efs.commandCalls(DeleteFileSystemCommand)[0]!.args[0].input).toEqual({FileSystemId: 'fs-0shared'})
+    expect(s3.commandCalls(DeleteObjectsCommand).map((c) => c.args[0].input.Delete?.Objects)).toEqual([
+      [{Key: 'a.ipynb', VersionId: 'v1'}],
+      [{Key: 'b.ipynb', VersionId: 'v2'}],
+    ])
+    expect(s3.commandCalls(DeleteBucketCommand)).toHaveLength(1)
+    expect(cognito.commandCalls(DeleteUserPoolDomainCommand)).toHaveLength(1)
+    expect(cognito.commandCalls(UpdateUserPoolCommand)[0]!.args[0].input.DeletionProtection).toBe('INACTIVE')
+  })
+})
+
+describe('scale', () => {
+  async function deployed(overrides: Parameters<typeof specFor>[1] = {}) {
+    const spec = await specFor('genomics', overrides)
+    const template = (await synthesize([spec], {outdir: mkdtempSync(join(tmpdir(), 'scale-')), validateTemplates: false, nag: false}))
+      .stacks[0]!.template
+    cfn.on(DescribeStacksCommand).resolves({Stacks: [stackFor('lab1')]})
+    cfn.on(GetTemplateCommand).resolves({TemplateBody: JSON.stringify(template)})
+    return spec
+  }
+
+  it('rebuilds the spec from the deploy record and applies a type change as an instance update, data untouched', async () => {
+    await deployed({adminEmail: 'pi@uni.edu', owner: 'pi'})
+    const spec = await respecFromDeployed(clients(), 'lab1', {instanceType: 'r6i.4xlarge'})
+    expect(spec).toMatchObject({instance: {type: 'r6i.4xlarge'}, adminEmail: 'pi@uni.edu', owner: 'pi', domain: 'genomics'})
+    const result = await applyEnvironment(spec, {clients: clients(), outdir: mkdtempSync(join(tmpdir(), 'out-'))})
+    expect(result.applied).toBe(true)
+    expect(result.changes.find((c) => c.type === 'AWS::EC2::Instance')?.properties).toContain('InstanceType')
+    expect(result.changes.filter((c) => c.dataBearing && c.impact !== 'update')).toEqual([])
+    expect(vi.mocked(deployEnvironment).mock.calls[0]![1]).toMatchObject({update: true})
+    expect(vi.mocked(deployEnvironment).mock.calls[0]![0].instance.type).toBe('r6i.4xlarge')
+    expect(dataDeleteCalls()).toBe(0)
+  })
+
+  it('re-sizes from a new user count within the pack', async () => {
+    await deployed()
+    const spec = await respecFromDeployed(clients(), 'lab1', {users: 20})
+    expect(spec.instance).toMatchObject({type: 'r6i.4xlarge', choice: 'sized'})
+  })
+
+  it('refuses a type the pack does not allow, with the allowed list', async () => {
+    await deployed()
+    await expect(respecFromDeployed(clients(), 'lab1', {instanceType: 'c6i.xlarge'})).rejects.toMatchObject({
+      code: 'invalid-environment',
+      exitCode: 2,
+    })
+  })
+
+  it('asks before applying and changes nothing when the answer is no', async () => {
+    await deployed()
+    const spec = await respecFromDeployed(clients(), 'lab1', {instanceType: 'r6i.4xlarge'})
+    const confirm = vi.fn(async () => false)
+    await expect(applyEnvironment(spec, {clients: clients(), outdir: '/tmp/x', confirm})).rejects.toMatchObject({code: 'cancelled'})
+    expect(confirm).toHaveBeenCalledTimes(1)
+    expect(deployEnvironment).not.toHaveBeenCalled()
+  })
+})
