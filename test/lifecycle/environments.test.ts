@@ -35,7 +35,7 @@ describe('listing environments', () => {
   it('follows DescribeStacks pages, ignores stacks that are not environments, and makes one DescribeInstances call', async () => {
     cfn
       .on(DescribeStacksCommand, {})
-      .resolves({Stacks: [stackFor('alpha'), {StackName: 'unrelated', StackStatus: 'CREATE_COMPLETE'}], NextToken: 'page-2'})
+      .resolves({Stacks: [stackFor('alpha'), {StackName: 'unrelated', StackStatus: 'CREATE_COMPLETE', CreationTime: new Date('2026-01-01T00:00:00Z')}], NextToken: 'page-2'})
     cfn
       .on(DescribeStacksCommand, {NextToken: 'page-2'})
       .resolves({
