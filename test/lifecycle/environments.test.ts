@@ -35,24 +35,26 @@ describe('listing environments', () => {
   it('follows DescribeStacks pages, ignores stacks that are not environments, and makes one DescribeInstances call', async () => {
     cfn
       .on(DescribeStacksCommand, {})
-      .resolves({Stacks: [stackFor('alpha'), {StackName: 'unrelated', StackStatus: 'CREATE_COMPLETE', CreationTime: new Date('2026-01-01T00:00:00Z')}], NextToken: 'page-2'})
-    cfn
-      .on(DescribeStacksCommand, {NextToken: 'page-2'})
       .resolves({
-        Stacks: [stackFor('beta', {domain: 'climate-science'}), stackFor('gamma', {StackStatus: 'ROLLBACK_COMPLETE', outputs: {}})],
-      })
-    ec2
-      .on(DescribeInstancesCommand)
-      .resolves({
-        Reservations: [
-          {
-            Instances: [
-              instance(stackFor('alpha').Outputs![1]!.OutputValue!, 'running'),
-              instance(stackFor('beta').Outputs![1]!.OutputValue!, 'stopped'),
-            ],
-          },
+        Stacks: [
+          stackFor('alpha'),
+          {StackName: 'unrelated', StackStatus: 'CREATE_COMPLETE', CreationTime: new Date('2026-01-01T00:00:00Z')},
         ],
+        NextToken: 'page-2',
       })
+    cfn.on(DescribeStacksCommand, {NextToken: 'page-2'}).resolves({
+      Stacks: [stackFor('beta', {domain: 'climate-science'}), stackFor('gamma', {StackStatus: 'ROLLBACK_COMPLETE', outputs: {}})],
+    })
+    ec2.on(DescribeInstancesCommand).resolves({
+      Reservations: [
+        {
+          Instances: [
+            instance(stackFor('alpha').Outputs![1]!.OutputValue!, 'running'),
+            instance(stackFor('beta').Outputs![1]!.OutputValue!, 'stopped'),
+          ],
+        },
+      ],
+    })
     const environments = await listRegion(clients(), new Date('2026-11-23T10:00:00Z'))
     expect(environments.map((e) => [e.name, e.domain, e.stackStatus, e.instanceState])).toEqual([
       ['alpha', 'genomics', 'CREATE_COMPLETE', 'running'],
@@ -138,16 +140,14 @@ describe('stop and start', () => {
 
 describe('deploying over an existing environment', () => {
   it('refuses a stack left in ROLLBACK_COMPLETE and points to destroy', async () => {
-    cfn
-      .on(DescribeStacksCommand)
-      .resolves({
-        Stacks: [
-          stackFor('lab1', {
-            StackStatus: 'ROLLBACK_COMPLETE',
-            StackStatusReason: 'The following resource(s) failed to create: [Hub36E1280D].',
-          }),
-        ],
-      })
+    cfn.on(DescribeStacksCommand).resolves({
+      Stacks: [
+        stackFor('lab1', {
+          StackStatus: 'ROLLBACK_COMPLETE',
+          StackStatusReason: 'The following resource(s) failed to create: [Hub36E1280D].',
+        }),
+      ],
+    })
     const spec = await specFor('genomics')
     const error = await applyEnvironment(spec, {clients: clients(), outdir: '/tmp/unused'}).catch((e) => e)
     expect(error).toMatchObject({code: 'stack-not-updatable', exitCode: 5})
