@@ -33,15 +33,10 @@ const instance = (id: string, state: string, type = 'r6i.2xlarge') => ({
 
 describe('listing environments', () => {
   it('follows DescribeStacks pages, ignores stacks that are not environments, and makes one DescribeInstances call', async () => {
-    cfn
-      .on(DescribeStacksCommand, {})
-      .resolves({
-        Stacks: [
-          stackFor('alpha'),
-          {StackName: 'unrelated', StackStatus: 'CREATE_COMPLETE', CreationTime: new Date('2026-01-01T00:00:00Z')},
-        ],
-        NextToken: 'page-2',
-      })
+    cfn.on(DescribeStacksCommand, {}).resolves({
+      Stacks: [stackFor('alpha'), {StackName: 'unrelated', StackStatus: 'CREATE_COMPLETE', CreationTime: new Date('2026-01-01T00:00:00Z')}],
+      NextToken: 'page-2',
+    })
     cfn.on(DescribeStacksCommand, {NextToken: 'page-2'}).resolves({
       Stacks: [stackFor('beta', {domain: 'climate-science'}), stackFor('gamma', {StackStatus: 'ROLLBACK_COMPLETE', outputs: {}})],
     })
