@@ -16,7 +16,9 @@ export interface BuildAppOptions {
 export function buildApp(specs: readonly EnvironmentSpec[], options: BuildAppOptions = {}): {app: App; stacks: ResearchEnvironmentStack[]} {
   const app = new App({
     ...(options.outdir ? {outdir: options.outdir} : {}),
-    context: {'@aws-cdk/core:failSynthOnValidationErrors': false, ...options.context},
+    // Construct paths in resource metadata, as the CDK CLI adds them: the same template
+    // either way, and CloudFormation resources map back to constructs.
+    context: {'@aws-cdk/core:failSynthOnValidationErrors': false, 'aws:cdk:enable-path-metadata': true, ...options.context},
     analyticsReporting: false,
   })
   const stacks = specs.map((spec) => new ResearchEnvironmentStack(app, spec.stackName, {spec, stackName: spec.stackName}))
