@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import {execute} from '@oclif/core'
+import {execute} from '../dist/cli/bundle.js'
 
 // This build pins its AWS SDK; the SDK's notice about Node versions required by
 // future SDK releases does not apply to it and would print on every AWS command.

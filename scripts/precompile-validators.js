@@ -9,7 +9,7 @@ for (const [name, schema, useDefaults] of [
   ['authoring', domainPackSchema, false],
   ['canonical', canonicalPackSchema, true],
 ]) {
-  const ajv = createAjv(useDefaults, true)
+  const ajv = await createAjv(useDefaults, true)
   const code = standaloneCode.default(ajv, ajv.compile(schema))
   writeFileSync(
     new URL(`../dist/domain-pack/${name}-validator.generated.js`, import.meta.url),

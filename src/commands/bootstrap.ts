@@ -1,6 +1,5 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../base-command.js'
-import {bootstrapEnvironment} from '../lib/deploy/engine.js'
 import {runWithProgress} from '../output/progress.js'
 
 export interface BootstrapResult {
@@ -34,13 +33,15 @@ export default class Bootstrap extends BaseCommand<typeof Bootstrap> {
         },
         {
           title: 'Bootstrapping',
-          run: (ctx, report) =>
-            bootstrapEnvironment(ctx.account!, ctx.region!, {
+          run: async (ctx, report) => {
+            const {bootstrapEnvironment} = await import('../lib/deploy/engine.js')
+            await bootstrapEnvironment(ctx.account!, ctx.region!, {
               clients,
               outdir: this.flags.output,
               onProgress: report,
               onWarning: (message) => this.addWarning(message),
-            }),
+            })
+          },
         },
       ],
       context,

@@ -14,32 +14,9 @@ import {HubNetwork} from './hub-network.js'
 import {NotebookBucket} from './notebook-bucket.js'
 import {RequireEncryption} from './policies.js'
 import {SharedStorage} from './shared-storage.js'
+import {DEPLOY_RECORD_KEY, OUTPUTS, TAG_KEYS} from './contract.js'
 
-/** Cost-allocation and discovery tags; `jupyter list` finds environments by them. */
-export const TAG_KEYS = {
-  environment: 'aws-research-wizard:environment',
-  domain: 'aws-research-wizard:domain',
-  owner: 'aws-research-wizard:owner',
-} as const
-
-/** Template metadata key holding the deploy record (domain, flags, resolved pack). */
-export const DEPLOY_RECORD_KEY = 'AwsResearchWizard'
-
-/** Output names are a contract with `status`, `list`, `stop` and `destroy`. */
-export const OUTPUTS = {
-  hubUrl: 'HubUrl',
-  instanceId: 'InstanceId',
-  homeVolumeId: 'HomeVolumeId',
-  sharedFileSystemId: 'SharedFileSystemId',
-  notebookBucket: 'NotebookBucket',
-  userPoolId: 'UserPoolId',
-  region: 'Region',
-  logGroup: 'LogGroup',
-  instanceType: 'InstanceType',
-  autoShutdownMinutes: 'AutoShutdownMinutes',
-  accessMode: 'AccessMode',
-  users: 'Users',
-} as const
+export {DEPLOY_RECORD_KEY, OUTPUTS, TAG_KEYS} from './contract.js'
 
 export interface ResearchEnvironmentStackProps extends StackProps {
   readonly spec: EnvironmentSpec

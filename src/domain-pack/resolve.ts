@@ -1,11 +1,11 @@
 import {existsSync, readdirSync} from 'node:fs'
-import {basename, dirname, extname, join, resolve} from 'node:path'
-import {fileURLToPath} from 'node:url'
+import {basename, extname, join, resolve} from 'node:path'
+import {packageRoot} from '../package-root.js'
 import {ExitCode, WizardError} from '../errors.js'
 import {closestMatches} from './did-you-mean.js'
 
 /** The packs shipped with the CLI, next to dist/ and src/. */
-export const BUILTIN_PACK_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'domain-packs')
+export const BUILTIN_PACK_DIR = join(packageRoot(), 'domain-packs')
 
 export interface PackLocation {
   readonly name: string

@@ -1,4 +1,7 @@
-import {Ajv, type ErrorObject, type ValidateFunction} from 'ajv'
+import {join, sep} from 'node:path'
+import {fileURLToPath, pathToFileURL} from 'node:url'
+import type {Ajv, ErrorObject, ValidateFunction} from 'ajv'
+import {packageRoot} from '../package-root.js'
 import {didYouMean} from './did-you-mean.js'
 import type {Finding} from './findings.js'
 import {canonicalPackSchema, type DomainPack, domainPackSchema} from './schema.js'
@@ -7,10 +10,14 @@ export const UPDATE_BEHAVIOURS = ['in-place', 'restart', 'replace'] as const
 export type UpdateBehaviour = (typeof UPDATE_BEHAVIOURS)[number]
 
 /** The one ajv configuration, used at run time and by the build's precompilation. */
-export function createAjv(useDefaults: boolean, standalone = false): Ajv {
+export async function createAjv(useDefaults: boolean, standalone = false): Promise<Ajv> {
+  const {Ajv} = await import('ajv')
+  // unicode: false counts string length in UTF-16 units, so the compiled validators need
+  // no ajv runtime module at start-up; pack strings are short and mostly ASCII.
   const ajv = new Ajv({
     allErrors: true,
     strict: true,
+    unicode: false,
     useDefaults,
     allowUnionTypes: true,
     verbose: true,
@@ -29,10 +36,12 @@ interface CompiledValidators {
 // run. The build precompiles them (scripts/precompile-validators.js writes
 // *-validator.generated.js next to this module); from sources (tests) we compile once.
 async function loadPrecompiled(): Promise<CompiledValidators | undefined> {
+  // Only the built CLI uses them: tests run the sources and must see schema edits at once.
+  if (!fileURLToPath(import.meta.url).includes(`${sep}dist${sep}`)) return undefined
   try {
     const [authoringModule, canonicalModule] = await Promise.all([
-      import(/* @vite-ignore */ `./${'authoring'}-validator.generated.js`),
-      import(/* @vite-ignore */ `./${'canonical'}-validator.generated.js`),
+      import(/* @vite-ignore */ pathToFileURL(join(packageRoot(), 'dist', 'domain-pack', 'authoring-validator.generated.js')).href),
+      import(/* @vite-ignore */ pathToFileURL(join(packageRoot(), 'dist', 'domain-pack', 'canonical-validator.generated.js')).href),
     ])
     return {authoring: authoringModule.default, canonical: canonicalModule.default}
   } catch {
@@ -40,12 +49,15 @@ async function loadPrecompiled(): Promise<CompiledValidators | undefined> {
   }
 }
 const precompiled = await loadPrecompiled()
-let compiledAtRuntime: CompiledValidators | undefined
+// Without a build (tests run from sources), compile once here; ajv itself is only
+// loaded on this path, so built commands never pay for it.
+const compiled: CompiledValidators = precompiled ?? {
+  authoring: (await createAjv(false)).compile(domainPackSchema),
+  canonical: (await createAjv(true)).compile(canonicalPackSchema),
+}
 
 function validators(): CompiledValidators {
-  if (precompiled) return precompiled
-  compiledAtRuntime ??= {authoring: createAjv(false).compile(domainPackSchema), canonical: createAjv(true).compile(canonicalPackSchema)}
-  return compiledAtRuntime
+  return compiled
 }
 
 function authoring(): ValidateFunction {

@@ -1,19 +1,23 @@
-import {Listr, ListrLogger, ProcessOutput} from 'listr2'
-
 export interface ProgressStep<Ctx> {
   readonly title: string
   readonly run: (context: Ctx, report: (detail: string) => void) => Promise<void> | void
 }
 
 /**
- * Runs steps with listr2 progress on stderr (stdout stays for results), silent under
- * --json; plain line output when stderr is not a terminal (CI logs).
+ * Runs steps with listr2 progress on stderr (stdout stays for results); plain line
+ * output when stderr is not a terminal (CI logs). Under --json the steps simply run:
+ * no renderer, and listr2 is never loaded.
  */
 export async function runWithProgress<Ctx extends object>(
   steps: readonly ProgressStep<Ctx>[],
   context: Ctx,
   options: {quiet: boolean},
 ): Promise<Ctx> {
+  if (options.quiet) {
+    for (const step of steps) await step.run(context, () => {})
+    return context
+  }
+  const {Listr, ListrLogger, ProcessOutput} = await import('listr2')
   const processOutput = new ProcessOutput(process.stderr, process.stderr)
   const logger = new ListrLogger({processOutput})
   const list = new Listr<Ctx>(
@@ -28,7 +32,6 @@ export async function runWithProgress<Ctx extends object>(
     {
       concurrent: false,
       exitOnError: true,
-      silentRendererCondition: options.quiet,
       fallbackRendererCondition: !process.stderr.isTTY,
       rendererOptions: {logger, collapseSubtasks: false},
       fallbackRendererOptions: {logger},

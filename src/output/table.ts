@@ -1,7 +1,12 @@
-import Table from 'cli-table3'
+import {createRequire} from 'node:module'
+import type TableConstructor from 'cli-table3'
+
+// Required on first use: commands that print no table never load it.
+const requireModule = createRequire(import.meta.url)
 
 /** A plain, borderless table that stays readable when piped or copied. */
 export function renderTable(head: readonly string[], rows: ReadonlyArray<ReadonlyArray<string | number>>): string {
+  const Table = requireModule('cli-table3') as typeof TableConstructor
   const table = new Table({
     head: [...head],
     style: {head: [], border: [], compact: true, 'padding-left': 0, 'padding-right': 2},

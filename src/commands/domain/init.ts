@@ -4,9 +4,8 @@ import {dirname, join, resolve} from 'node:path'
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../base-command.js'
 import type {Finding} from '../../domain-pack/findings.js'
-import {loadPackFromText} from '../../domain-pack/load.js'
 import {ExitCode, WizardError} from '../../errors.js'
-import {buildPack, type InitAnswers, renderPackYaml} from '../../lib/domain/init-pack.js'
+import type {InitAnswers} from '../../lib/domain/init-pack.js'
 import {publishedSchemaText} from '../../lib/domain/published-schema.js'
 
 export interface DomainInitResult {
@@ -52,6 +51,10 @@ export default class DomainInit extends BaseCommand<typeof DomainInit> {
         exitCode: ExitCode.usage,
       })
     }
+    const [{buildPack, renderPackYaml}, {loadPackFromText}] = await Promise.all([
+      import('../../lib/domain/init-pack.js'),
+      import('../../domain-pack/load.js'),
+    ])
     const text = renderPackYaml(buildPack(answers))
     const loaded = loadPackFromText(text, file)
     if (!loaded.pack) {

@@ -1,7 +1,6 @@
 import {BaseCommand} from '../../base-command.js'
 import {packDirFlag} from '../../flags.js'
-import {listPacks, type PackSummary} from '../../lib/domain/list-packs.js'
-import {renderTable} from '../../output/table.js'
+import type {PackSummary} from '../../lib/domain/list-packs.js'
 
 export interface DomainListResult {
   packs: PackSummary[]
@@ -19,6 +18,8 @@ export default class DomainList extends BaseCommand<typeof DomainList> {
   static override flags = {'pack-dir': packDirFlag}
 
   public async run(): Promise<DomainListResult> {
+    // Loaded on use so that `--help` and other commands never parse YAML or load validators.
+    const [{listPacks}, {renderTable}] = await Promise.all([import('../../lib/domain/list-packs.js'), import('../../output/table.js')])
     const packs = await listPacks({packDirs: this.flags['pack-dir']})
     if (!this.jsonEnabled()) {
       this.log(

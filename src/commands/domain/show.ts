@@ -1,9 +1,7 @@
 import {Args} from '@oclif/core'
-import {stringify} from 'yaml'
 import {BaseCommand} from '../../base-command.js'
 import type {DomainPack} from '../../domain-pack/schema.js'
 import {packDirFlag} from '../../flags.js'
-import {requirePack} from '../../lib/domain/require-pack.js'
 
 export interface DomainShowResult {
   name: string
@@ -19,6 +17,7 @@ export default class DomainShow extends BaseCommand<typeof DomainShow> {
   static override flags = {'pack-dir': packDirFlag}
 
   public async run(): Promise<DomainShowResult> {
+    const [{requirePack}, {stringify}] = await Promise.all([import('../../lib/domain/require-pack.js'), import('yaml')])
     const loaded = await requirePack(this.args.pack, {packDirs: this.flags['pack-dir']})
     if (!this.jsonEnabled()) this.log(`# ${loaded.file}\n${stringify(loaded.pack, {lineWidth: 0})}`)
     return {name: loaded.name, file: loaded.file, pack: loaded.pack}

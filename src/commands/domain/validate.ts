@@ -1,9 +1,8 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../../base-command.js'
-import {formatFindingLine} from '../../domain-pack/findings.js'
 import {ExitCode, WizardError} from '../../errors.js'
 import {packDirFlag} from '../../flags.js'
-import {type ValidationReport, validatePacks} from '../../lib/domain/validate-packs.js'
+import type {ValidationReport} from '../../lib/domain/validate-packs.js'
 
 export default class DomainValidate extends BaseCommand<typeof DomainValidate> {
   static override summary = 'Check domain packs and report every problem with its location and fix.'
@@ -22,6 +21,10 @@ export default class DomainValidate extends BaseCommand<typeof DomainValidate> {
   }
 
   public async run(): Promise<ValidationReport> {
+    const [{validatePacks}, {formatFindingLine}] = await Promise.all([
+      import('../../lib/domain/validate-packs.js'),
+      import('../../domain-pack/findings.js'),
+    ])
     const report = await validatePacks(this.positionals, {
       failOn: this.flags['fail-on'] as 'error' | 'warning',
       region: this.flags.region,

@@ -3,9 +3,9 @@ import {BaseCommand} from '../../base-command.js'
 import {ExitCode, WizardError} from '../../errors.js'
 import {environmentFlags} from '../../flags.js'
 import {overridesFromFlags} from '../../lib/deploy/overrides.js'
-import {type PlannedEnvironment, planEnvironment} from '../../lib/deploy/plan-environment.js'
+import type {PlannedEnvironment} from '../../lib/deploy/plan-environment.js'
 import type {DeploymentPlan} from '../../lib/plan/build-plan.js'
-import {applyEnvironment, type ApplyResult} from '../../lib/lifecycle/apply.js'
+import type {ApplyResult} from '../../lib/lifecycle/apply.js'
 import {signInInstructions} from '../../lib/lifecycle/sign-in.js'
 import {renderChanges} from '../../output/changes.js'
 import {renderPlan} from '../../output/plan.js'
@@ -55,6 +55,8 @@ export default class JupyterDeploy extends BaseCommand<typeof JupyterDeploy> {
         {
           title: `Planning ${flags.name} from the ${flags.domain} pack`,
           run: async (ctx) => {
+            // Loaded on use: synthesis pulls in aws-cdk-lib, which other commands never need.
+            const {planEnvironment} = await import('../../lib/deploy/plan-environment.js')
             ctx.planned = await planEnvironment(
               flags.domain,
               {...overridesFromFlags(flags), access: flags.access as 'public' | 'private'},
@@ -94,6 +96,7 @@ export default class JupyterDeploy extends BaseCommand<typeof JupyterDeploy> {
         {
           title: `Deploying ${planned.spec.stackName} to ${planned.spec.region}`,
           run: async (ctx, report) => {
+            const {applyEnvironment} = await import('../../lib/lifecycle/apply.js')
             ctx.result = await applyEnvironment(planned.spec, {
               clients,
               outdir: flags.output,

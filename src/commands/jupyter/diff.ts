@@ -1,7 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../../base-command.js'
 import type {ResourceChange} from '../../lib/diff/data-safety.js'
-import {previewChanges, respecFromDeployed} from '../../lib/lifecycle/apply.js'
 import {getEnvironment} from '../../lib/environments/discover.js'
 import {renderChanges} from '../../output/changes.js'
 import {runWithProgress} from '../../output/progress.js'
@@ -35,6 +34,7 @@ export default class JupyterDiff extends BaseCommand<typeof JupyterDiff> {
         {
           title: `Comparing ${this.args.name}`,
           run: async (ctx) => {
+            const {previewChanges, respecFromDeployed} = await import('../../lib/lifecycle/apply.js')
             const spec = await respecFromDeployed(clients, this.args.name, {
               users: this.flags.users,
               instanceType: this.flags['instance-type'],

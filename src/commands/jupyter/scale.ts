@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../../base-command.js'
-import {type ApplyResult, applyEnvironment, respecFromDeployed} from '../../lib/lifecycle/apply.js'
+import type {ApplyResult} from '../../lib/lifecycle/apply.js'
 import {renderChanges} from '../../output/changes.js'
 import {runWithProgress} from '../../output/progress.js'
 
@@ -33,6 +33,7 @@ export default class JupyterScale extends BaseCommand<typeof JupyterScale> {
 
   public async run(): Promise<ScaleResult> {
     const clients = this.awsClients()
+    const {applyEnvironment, respecFromDeployed} = await import('../../lib/lifecycle/apply.js')
     const context: {result?: ApplyResult; spec?: Awaited<ReturnType<typeof respecFromDeployed>>} = {}
     await runWithProgress(
       [

@@ -2,7 +2,6 @@ import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../base-command.js'
 import {environmentFlags} from '../../flags.js'
 import {overridesFromFlags} from '../../lib/deploy/overrides.js'
-import {planEnvironment} from '../../lib/deploy/plan-environment.js'
 import {runWithProgress} from '../../output/progress.js'
 
 export interface SynthResult {
@@ -36,6 +35,7 @@ export default class JupyterSynth extends BaseCommand<typeof JupyterSynth> {
         {
           title: `Synthesizing arw-${flags.name}`,
           run: async (ctx) => {
+            const {planEnvironment} = await import('../../lib/deploy/plan-environment.js')
             const {synthesis} = await planEnvironment(flags.domain, overridesFromFlags(flags), {
               outdir: flags.output,
               validateTemplates: flags.validate,

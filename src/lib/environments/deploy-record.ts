@@ -1,5 +1,5 @@
 import type {AwsClients} from '../../aws/clients.js'
-import {DEPLOY_RECORD_KEY} from '../../constructs/research-environment-stack.js'
+import {DEPLOY_RECORD_KEY} from '../../constructs/contract.js'
 import type {DomainPack} from '../../domain-pack/schema.js'
 import {ExitCode, WizardError} from '../../errors.js'
 import type {SpecOverrides} from '../spec/types.js'

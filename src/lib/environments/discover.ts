@@ -1,7 +1,7 @@
 import type {Stack} from '@aws-sdk/client-cloudformation'
 import type {Instance} from '@aws-sdk/client-ec2'
 import type {AwsClients} from '../../aws/clients.js'
-import {OUTPUTS, TAG_KEYS} from '../../constructs/research-environment-stack.js'
+import {OUTPUTS, TAG_KEYS} from '../../constructs/contract.js'
 import {ExitCode, WizardError} from '../../errors.js'
 
 /** An environment as CloudFormation knows it: the stack is the only record. */

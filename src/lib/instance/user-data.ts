@@ -1,10 +1,10 @@
 import {readFileSync} from 'node:fs'
-import {dirname, join, resolve} from 'node:path'
-import {fileURLToPath} from 'node:url'
+import {join} from 'node:path'
 import {gzipSync} from 'node:zlib'
+import {packageRoot} from '../../package-root.js'
 import type {EnvironmentSpec} from '../spec/types.js'
 
-export const TEMPLATE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'templates', 'instance')
+export const TEMPLATE_DIR = join(packageRoot(), 'templates', 'instance')
 
 /** Files shipped to every hub instance, installed under /opt/aws-research-wizard. */
 export const INSTANCE_FILES = ['bootstrap.sh', 'arw_setup.py', 'idle_agent.py', 'jupyterhub_config.py'] as const

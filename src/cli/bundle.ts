@@ -1,0 +1,40 @@
+// The CLI's single entry module: every command, registered explicitly so the build can
+// bundle them (with oclif) into one file that starts fast. Heavy libraries
+// (aws-cdk-lib, the AWS SDK, the deploy toolkit) stay outside and load on first use.
+import Bootstrap from '../commands/bootstrap.js'
+import DomainInit from '../commands/domain/init.js'
+import DomainList from '../commands/domain/list.js'
+import DomainSchema from '../commands/domain/schema.js'
+import DomainShow from '../commands/domain/show.js'
+import DomainValidate from '../commands/domain/validate.js'
+import JupyterDeploy from '../commands/jupyter/deploy.js'
+import JupyterDestroy from '../commands/jupyter/destroy.js'
+import JupyterDiff from '../commands/jupyter/diff.js'
+import JupyterList from '../commands/jupyter/list.js'
+import JupyterLogs from '../commands/jupyter/logs.js'
+import JupyterScale from '../commands/jupyter/scale.js'
+import JupyterStart from '../commands/jupyter/start.js'
+import JupyterStatus from '../commands/jupyter/status.js'
+import JupyterStop from '../commands/jupyter/stop.js'
+import JupyterSynth from '../commands/jupyter/synth.js'
+
+export {execute} from '@oclif/core'
+
+export const COMMANDS = {
+  bootstrap: Bootstrap,
+  'domain:init': DomainInit,
+  'domain:list': DomainList,
+  'domain:schema': DomainSchema,
+  'domain:show': DomainShow,
+  'domain:validate': DomainValidate,
+  'jupyter:deploy': JupyterDeploy,
+  'jupyter:destroy': JupyterDestroy,
+  'jupyter:diff': JupyterDiff,
+  'jupyter:list': JupyterList,
+  'jupyter:logs': JupyterLogs,
+  'jupyter:scale': JupyterScale,
+  'jupyter:start': JupyterStart,
+  'jupyter:status': JupyterStatus,
+  'jupyter:stop': JupyterStop,
+  'jupyter:synth': JupyterSynth,
+}

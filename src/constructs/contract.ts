@@ -1,0 +1,31 @@
+/**
+ * The names other commands rely on to find and read an environment: stack tags,
+ * outputs and the template metadata key. Kept free of aws-cdk-lib so that commands
+ * such as `jupyter list` can use them without loading the CDK.
+ */
+
+/** Cost-allocation and discovery tags; `jupyter list` finds environments by them. */
+export const TAG_KEYS = {
+  environment: 'aws-research-wizard:environment',
+  domain: 'aws-research-wizard:domain',
+  owner: 'aws-research-wizard:owner',
+} as const
+
+/** Template metadata key holding the deploy record (domain, flags, resolved pack). */
+export const DEPLOY_RECORD_KEY = 'AwsResearchWizard'
+
+/** Output names are a contract with `status`, `list`, `stop` and `destroy`. */
+export const OUTPUTS = {
+  hubUrl: 'HubUrl',
+  instanceId: 'InstanceId',
+  homeVolumeId: 'HomeVolumeId',
+  sharedFileSystemId: 'SharedFileSystemId',
+  notebookBucket: 'NotebookBucket',
+  userPoolId: 'UserPoolId',
+  region: 'Region',
+  logGroup: 'LogGroup',
+  instanceType: 'InstanceType',
+  autoShutdownMinutes: 'AutoShutdownMinutes',
+  accessMode: 'AccessMode',
+  users: 'Users',
+} as const
