@@ -12,12 +12,9 @@ export type UpdateBehaviour = (typeof UPDATE_BEHAVIOURS)[number]
 /** The one ajv configuration, used at run time and by the build's precompilation. */
 export async function createAjv(useDefaults: boolean, standalone = false): Promise<Ajv> {
   const {Ajv} = await import('ajv')
-  // unicode: false counts string length in UTF-16 units, so the compiled validators need
-  // no ajv runtime module at start-up; pack strings are short and mostly ASCII.
   const ajv = new Ajv({
     allErrors: true,
     strict: true,
-    unicode: false,
     useDefaults,
     allowUnionTypes: true,
     verbose: true,
