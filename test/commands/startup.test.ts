@@ -8,14 +8,24 @@ import {PACK_DIR, PROJECT_ROOT} from '../helpers/run.js'
 /** Which modules a run of the built CLI loaded. */
 function modulesLoadedBy(...argv: string[]): string[] {
   const file = join(mkdtempSync(join(tmpdir(), 'imports-')), 'modules.txt')
-  execFileSync('node', ['--import', join(PROJECT_ROOT, 'test', 'helpers', 'record-imports.mjs'), join(PROJECT_ROOT, 'bin', 'run.js'), ...argv], {
-    env: {...process.env, RECORD_IMPORTS_FILE: file},
-    stdio: ['ignore', 'ignore', 'ignore'],
-  })
+  execFileSync(
+    'node',
+    ['--import', join(PROJECT_ROOT, 'test', 'helpers', 'record-imports.mjs'), join(PROJECT_ROOT, 'bin', 'run.js'), ...argv],
+    {
+      env: {...process.env, RECORD_IMPORTS_FILE: file},
+      stdio: ['ignore', 'ignore', 'ignore'],
+    },
+  )
   return readFileSync(file, 'utf8').split('\n').filter(Boolean)
 }
 
-const HEAVY = [/\/node_modules\/aws-cdk-lib\//, /\/node_modules\/@aws-sdk\//, /\/node_modules\/@aws-cdk\//, /\/node_modules\/cdk-nag\//, /\/node_modules\/listr2\//]
+const HEAVY = [
+  /\/node_modules\/aws-cdk-lib\//,
+  /\/node_modules\/@aws-sdk\//,
+  /\/node_modules\/@aws-cdk\//,
+  /\/node_modules\/cdk-nag\//,
+  /\/node_modules\/listr2\//,
+]
 
 describe('start-up stays light', () => {
   it.each([

@@ -4,13 +4,16 @@ import {appendFileSync} from 'node:fs'
 import {createRequire, register} from 'node:module'
 
 const file = process.env.RECORD_IMPORTS_FILE
-register('data:text/javascript,' + encodeURIComponent(`
+register(
+  'data:text/javascript,' +
+    encodeURIComponent(`
 import {appendFileSync} from 'node:fs'
 export async function resolve(specifier, context, next) {
   const result = await next(specifier, context)
   appendFileSync(${JSON.stringify(file)}, result.url + '\\n')
   return result
-}`))
+}`),
+)
 const Module = createRequire(import.meta.url)('node:module')
 const load = Module._load
 Module._load = function (request, parent, isMain) {

@@ -59,14 +59,15 @@ export async function deployEnvironment(spec: EnvironmentSpec, options: EngineOp
     const stack = result.stacks[0]
     return {stackName: spec.stackName, outputs: {...(stack?.outputs ?? {})}, events: ioHost.events}
   } catch (error) {
-    throw deployFailure(error, ioHost, spec)
+    throw explainDeployFailure(error, ioHost, spec)
   } finally {
     if (previous === undefined) delete process.env.CDK_VALIDATION
     else process.env.CDK_VALIDATION = previous
   }
 }
 
-function deployFailure(error: unknown, ioHost: WizardIoHost, spec: EnvironmentSpec): unknown {
+/** Turns a toolkit failure into a coded error naming the first failing resource (exit 5). */
+export function explainDeployFailure(error: unknown, ioHost: WizardIoHost, spec: EnvironmentSpec): unknown {
   const mapped = toAwsError(error, {
     region: spec.region,
     alternativeInstanceTypes: (spec.pack.instance.allowed_types ?? []).filter((t) => t !== spec.instance.type),
