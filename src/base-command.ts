@@ -79,6 +79,16 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return confirm({message: question, default: false}, {output: process.stderr})
   }
 
+  /** Runs one piece of work under a progress line (silent with --json) and returns its result. */
+  protected async step<R>(title: string, work: (report: (detail: string) => void) => Promise<R>): Promise<R> {
+    const {runWithProgress} = await import('./output/progress.js')
+    const context: {result?: R} = {}
+    await runWithProgress([{title, run: async (ctx, report) => void (ctx.result = await work(report))}], context, {
+      quiet: this.jsonEnabled(),
+    })
+    return context.result as R
+  }
+
   /** A warning shown on stderr for people and carried in the JSON envelope for machines. */
   protected addWarning(message: string): void {
     this.collectedWarnings.push(message)

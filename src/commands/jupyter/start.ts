@@ -1,8 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../../base-command.js'
-import {getEnvironment} from '../../lib/environments/discover.js'
-import {type PowerResult, startEnvironment} from '../../lib/lifecycle/power.js'
-import {runWithProgress} from '../../output/progress.js'
+import {type PowerResult, setPower} from '../../lib/lifecycle/power.js'
 
 export default class JupyterStart extends BaseCommand<typeof JupyterStart> {
   static override summary = 'Start a stopped hub instance.'
@@ -13,29 +11,17 @@ export default class JupyterStart extends BaseCommand<typeof JupyterStart> {
   static override flags = {wait: Flags.integer({description: 'Longest wait in seconds.', default: 600, min: 1})}
 
   public async run(): Promise<PowerResult> {
-    const clients = this.awsClients()
-    const context: {result?: PowerResult} = {}
-    await runWithProgress(
-      [
-        {
-          title: `Starting ${this.args.name}`,
-          run: async (ctx, report) =>
-            void (ctx.result = await startEnvironment(clients, await getEnvironment(clients, this.args.name), {
-              maxWaitSeconds: this.flags.wait,
-              onProgress: report,
-            })),
-        },
-      ],
-      context,
-      {quiet: this.jsonEnabled()},
+    const {name} = this.args
+    const result = await this.step(`Starting ${name}`, (report) =>
+      setPower(this.awsClients(), name, 'running', {maxWaitSeconds: this.flags.wait, onProgress: report}),
     )
-    const result = context.result as PowerResult
-    if (!this.jsonEnabled())
+    if (!this.jsonEnabled()) {
       this.log(
         result.changed
-          ? `${result.name} is running (${result.instanceId}); check the hub with: ${this.config.bin} jupyter status ${result.name}`
-          : `${result.name} was already running; nothing to do.`,
+          ? `${name} is running (${result.instanceId}); check the hub with: ${this.config.bin} jupyter status ${name}`
+          : `${name} was already running; nothing to do.`,
       )
+    }
     return result
   }
 }

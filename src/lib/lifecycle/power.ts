@@ -1,3 +1,4 @@
+import type {EC2Client} from '@aws-sdk/client-ec2'
 import type {AwsClients} from '../../aws/clients.js'
 import {ExitCode, WizardError} from '../../errors.js'
 import {describeInstances, type EnvironmentRecord} from '../environments/discover.js'
@@ -18,9 +19,12 @@ export interface PowerOptions {
   readonly onProgress?: (line: string) => void
 }
 
-function instanceIdOf(environment: EnvironmentRecord): string {
-  const id = environment.outputs.instanceId
-  if (!id) {
+type Settled = 'stopped' | 'running'
+
+/** The instance of an environment and its current state; fails if there is none to act on. */
+async function currentInstance(clients: AwsClients, environment: EnvironmentRecord): Promise<{instanceId: string; state: string}> {
+  const instanceId = environment.outputs.instanceId
+  if (!instanceId) {
     throw new WizardError({
       code: 'no-instance',
       message: `Environment ${environment.name} has no hub instance (stack status ${environment.stackStatus}).`,
@@ -28,126 +32,35 @@ function instanceIdOf(environment: EnvironmentRecord): string {
       exitCode: ExitCode.failure,
     })
   }
-  return id
-}
-
-/** Stops the hub instance; volumes, file systems and buckets are untouched. Idempotent. */
-export async function stopEnvironment(
-  clients: AwsClients,
-  environment: EnvironmentRecord,
-  options: PowerOptions = {},
-): Promise<PowerResult> {
-  const instanceId = instanceIdOf(environment)
-  const before = (await describeInstances(clients, [instanceId])).get(instanceId)?.state ?? 'unknown'
-  if (before === 'stopped') return {name: environment.name, instanceId, previousState: before, state: before, changed: false}
-  if (before === 'terminated' || before === 'shutting-down' || before === 'unknown') {
+  const state = (await describeInstances(clients, [instanceId])).get(instanceId)?.state ?? 'unknown'
+  if (state === 'terminated' || state === 'shutting-down' || state === 'unknown') {
     throw new WizardError({
       code: 'instance-gone',
-      message: `The hub instance ${instanceId} is ${before}.`,
+      message: `The hub instance ${instanceId} is ${state}.`,
       actions: ['Redeploy the environment to get a new hub instance; /home is kept on its own volume.'],
       exitCode: ExitCode.failure,
     })
   }
-  const {StopInstancesCommand, waitUntilInstanceStopped} = await import('@aws-sdk/client-ec2')
-  const client = await clients.ec2()
-  if (before !== 'stopping') {
-    options.onProgress?.(`stopping ${instanceId}`)
-    await client.send(new StopInstancesCommand({InstanceIds: [instanceId]}))
-  }
-  await waitFor(
-    'stopped',
-    () =>
-      waitUntilInstanceStopped(
-        {
-          client,
-          maxWaitTime: options.maxWaitSeconds ?? 600,
-          minDelay: options.pollSeconds ?? 5,
-          maxDelay: Math.max(options.pollSeconds ?? 5, 15),
-        },
-        {InstanceIds: [instanceId]},
-      ),
-    instanceId,
-    options,
-  )
-  return {name: environment.name, instanceId, previousState: before, state: 'stopped', changed: true}
+  return {instanceId, state}
 }
 
-/** Starts the hub instance. Idempotent. */
-export async function startEnvironment(
-  clients: AwsClients,
-  environment: EnvironmentRecord,
-  options: PowerOptions = {},
-): Promise<PowerResult> {
-  const instanceId = instanceIdOf(environment)
-  const before = (await describeInstances(clients, [instanceId])).get(instanceId)?.state ?? 'unknown'
-  if (before === 'running') return {name: environment.name, instanceId, previousState: before, state: before, changed: false}
-  if (before === 'terminated' || before === 'shutting-down' || before === 'unknown') {
-    throw new WizardError({
-      code: 'instance-gone',
-      message: `The hub instance ${instanceId} is ${before}.`,
-      actions: ['Redeploy the environment to get a new hub instance; /home is kept on its own volume.'],
-      exitCode: ExitCode.failure,
-    })
-  }
-  const {StartInstancesCommand, waitUntilInstanceStopped, waitUntilInstanceRunning} = await import('@aws-sdk/client-ec2')
-  const client = await clients.ec2()
-  if (before === 'stopping') {
-    // EC2 refuses to start an instance that is still stopping.
-    options.onProgress?.(`waiting for ${instanceId} to finish stopping`)
-    await waitFor(
-      'stopped',
-      () =>
-        waitUntilInstanceStopped(
-          {
-            client,
-            maxWaitTime: options.maxWaitSeconds ?? 600,
-            minDelay: options.pollSeconds ?? 5,
-            maxDelay: Math.max(options.pollSeconds ?? 5, 15),
-          },
-          {InstanceIds: [instanceId]},
-        ),
-      instanceId,
-      options,
-    )
-  }
-  if (before !== 'pending') {
-    options.onProgress?.(`starting ${instanceId}`)
-    await client.send(new StartInstancesCommand({InstanceIds: [instanceId]}))
-  }
-  await waitFor(
-    'running',
-    () =>
-      waitUntilInstanceRunning(
-        {
-          client,
-          maxWaitTime: options.maxWaitSeconds ?? 600,
-          minDelay: options.pollSeconds ?? 5,
-          maxDelay: Math.max(options.pollSeconds ?? 5, 15),
-        },
-        {InstanceIds: [instanceId]},
-      ),
-    instanceId,
-    options,
-  )
-  return {name: environment.name, instanceId, previousState: before, state: 'running', changed: true}
-}
-
-async function waitFor(
-  target: string,
-  wait: () => Promise<{state: string; reason?: unknown}>,
-  instanceId: string,
-  options: PowerOptions,
-): Promise<void> {
+async function waitUntil(client: EC2Client, target: Settled, instanceId: string, options: PowerOptions): Promise<void> {
+  const {waitUntilInstanceRunning, waitUntilInstanceStopped} = await import('@aws-sdk/client-ec2')
+  const waiter = target === 'stopped' ? waitUntilInstanceStopped : waitUntilInstanceRunning
+  const poll = options.pollSeconds ?? 5
+  const maxWaitTime = options.maxWaitSeconds ?? 600
   options.onProgress?.(`waiting for ${instanceId} to be ${target}`)
-  const result = await wait().catch((error: Error) => ({
-    state: error.name === 'TimeoutError' || /timed? ?out/i.test(error.message) ? 'TIMEOUT' : 'FAILURE',
-    reason: error,
-  }))
+  const result = await waiter({client, maxWaitTime, minDelay: poll, maxDelay: Math.max(poll, 15)}, {InstanceIds: [instanceId]}).catch(
+    (error: Error) => ({
+      state: error.name === 'TimeoutError' || /timed? ?out/i.test(error.message) ? 'TIMEOUT' : 'FAILURE',
+      reason: error,
+    }),
+  )
   if (result.state === 'SUCCESS') return
   if (result.state === 'TIMEOUT' || result.state === 'RETRY') {
     throw new WizardError({
       code: 'instance-stuck',
-      message: `Instance ${instanceId} did not become ${target} within ${options.maxWaitSeconds ?? 600} seconds.`,
+      message: `Instance ${instanceId} did not become ${target} within ${maxWaitTime} seconds.`,
       actions: [
         `Check it in the EC2 console or with: aws ec2 describe-instances --instance-ids ${instanceId}`,
         target === 'stopped'
@@ -163,4 +76,49 @@ async function waitFor(
     actions: ['Check the instance state reason in the EC2 console.'],
     exitCode: ExitCode.failure,
   })
+}
+
+/** Stops the hub instance; volumes, file systems and buckets are untouched. Idempotent. */
+export async function stopEnvironment(
+  clients: AwsClients,
+  environment: EnvironmentRecord,
+  options: PowerOptions = {},
+): Promise<PowerResult> {
+  const {instanceId, state: before} = await currentInstance(clients, environment)
+  if (before === 'stopped') return {name: environment.name, instanceId, previousState: before, state: before, changed: false}
+  const {StopInstancesCommand} = await import('@aws-sdk/client-ec2')
+  const client = await clients.ec2()
+  if (before !== 'stopping') {
+    options.onProgress?.(`stopping ${instanceId}`)
+    await client.send(new StopInstancesCommand({InstanceIds: [instanceId]}))
+  }
+  await waitUntil(client, 'stopped', instanceId, options)
+  return {name: environment.name, instanceId, previousState: before, state: 'stopped', changed: true}
+}
+
+/** Starts the hub instance. Idempotent. */
+export async function startEnvironment(
+  clients: AwsClients,
+  environment: EnvironmentRecord,
+  options: PowerOptions = {},
+): Promise<PowerResult> {
+  const {instanceId, state: before} = await currentInstance(clients, environment)
+  if (before === 'running') return {name: environment.name, instanceId, previousState: before, state: before, changed: false}
+  const {StartInstancesCommand} = await import('@aws-sdk/client-ec2')
+  const client = await clients.ec2()
+  // EC2 refuses to start an instance that is still stopping.
+  if (before === 'stopping') await waitUntil(client, 'stopped', instanceId, options)
+  if (before !== 'pending') {
+    options.onProgress?.(`starting ${instanceId}`)
+    await client.send(new StartInstancesCommand({InstanceIds: [instanceId]}))
+  }
+  await waitUntil(client, 'running', instanceId, options)
+  return {name: environment.name, instanceId, previousState: before, state: 'running', changed: true}
+}
+
+/** Brings an environment (by name) to `target`; the shared body of `jupyter stop` and `start`. */
+export async function setPower(clients: AwsClients, name: string, target: Settled, options: PowerOptions = {}): Promise<PowerResult> {
+  const {getEnvironment} = await import('../environments/discover.js')
+  const environment = await getEnvironment(clients, name)
+  return target === 'stopped' ? stopEnvironment(clients, environment, options) : startEnvironment(clients, environment, options)
 }
