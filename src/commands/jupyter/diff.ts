@@ -3,7 +3,6 @@ import {BaseCommand} from '../../base-command.js'
 import type {ResourceChange} from '../../lib/diff/data-safety.js'
 import {getEnvironment} from '../../lib/environments/discover.js'
 import {renderChanges} from '../../output/changes.js'
-import {runWithProgress} from '../../output/progress.js'
 
 export interface DiffResult {
   name: string
@@ -28,26 +27,12 @@ export default class JupyterDiff extends BaseCommand<typeof JupyterDiff> {
 
   public async run(): Promise<DiffResult> {
     const clients = this.awsClients()
-    const context: {result?: DiffResult} = {}
-    await runWithProgress(
-      [
-        {
-          title: `Comparing ${this.args.name}`,
-          run: async (ctx) => {
-            const {previewChanges, respecFromDeployed} = await import('../../lib/lifecycle/apply.js')
-            const spec = await respecFromDeployed(clients, this.args.name, {
-              users: this.flags.users,
-              instanceType: this.flags['instance-type'],
-            })
-            const preview = await previewChanges(clients, spec, await getEnvironment(clients, this.args.name))
-            ctx.result = {name: this.args.name, changes: preview.changes, dataAtRisk: preview.risks}
-          },
-        },
-      ],
-      context,
-      {quiet: this.jsonEnabled()},
-    )
-    const result = context.result as DiffResult
+    const result = await this.step(`Comparing ${this.args.name}`, async (): Promise<DiffResult> => {
+      const {previewChanges, respecFromDeployed} = await import('../../lib/lifecycle/apply.js')
+      const spec = await respecFromDeployed(clients, this.args.name, {users: this.flags.users, instanceType: this.flags['instance-type']})
+      const preview = await previewChanges(clients, spec, await getEnvironment(clients, this.args.name))
+      return {name: this.args.name, changes: preview.changes, dataAtRisk: preview.risks}
+    })
     if (!this.jsonEnabled()) {
       this.log(renderChanges(result.changes))
       if (result.dataAtRisk.length > 0)

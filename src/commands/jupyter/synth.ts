@@ -2,7 +2,6 @@ import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../base-command.js'
 import {environmentFlags} from '../../flags.js'
 import {overridesFromFlags} from '../../lib/deploy/overrides.js'
-import {runWithProgress} from '../../output/progress.js'
 
 export interface SynthResult {
   stackName: string
@@ -29,34 +28,23 @@ export default class JupyterSynth extends BaseCommand<typeof JupyterSynth> {
 
   public async run(): Promise<SynthResult> {
     const {flags} = this
-    const context: {result?: SynthResult} = {}
-    await runWithProgress(
-      [
-        {
-          title: `Synthesizing arw-${flags.name}`,
-          run: async (ctx) => {
-            const {planEnvironment} = await import('../../lib/deploy/plan-environment.js')
-            const {synthesis} = await planEnvironment(flags.domain, overridesFromFlags(flags), {
-              outdir: flags.output,
-              validateTemplates: flags.validate,
-              nag: false,
-              packDirs: flags['pack-dir'],
-            })
-            const stack = synthesis.stacks[0]!
-            ctx.result = {
-              stackName: stack.stackName,
-              templateFile: stack.templateFile,
-              outdir: synthesis.outdir,
-              resources: stack.resourceCount,
-              templateBytes: stack.templateBytes,
-            }
-          },
-        },
-      ],
-      context,
-      {quiet: this.jsonEnabled()},
-    )
-    const result = context.result as SynthResult
+    const result = await this.step(`Synthesizing arw-${flags.name}`, async (): Promise<SynthResult> => {
+      const {planEnvironment} = await import('../../lib/deploy/plan-environment.js')
+      const {synthesis} = await planEnvironment(flags.domain, overridesFromFlags(flags), {
+        outdir: flags.output,
+        validateTemplates: flags.validate,
+        nag: false,
+        packDirs: flags['pack-dir'],
+      })
+      const stack = synthesis.stacks[0]!
+      return {
+        stackName: stack.stackName,
+        templateFile: stack.templateFile,
+        outdir: synthesis.outdir,
+        resources: stack.resourceCount,
+        templateBytes: stack.templateBytes,
+      }
+    })
     if (!this.jsonEnabled())
       this.log(`${result.templateFile} (${result.resources} resources, ${Math.round(result.templateBytes / 1024)} KiB)`)
     return result
