@@ -2,6 +2,7 @@ import {CloudFormationClient, DeleteStackCommand, DescribeStacksCommand} from '@
 import {CloudWatchLogsClient, FilterLogEventsCommand} from '@aws-sdk/client-cloudwatch-logs'
 import {
   DescribeInstancesCommand,
+  DescribeRegionsCommand,
   DescribeSnapshotsCommand,
   DescribeVolumesCommand,
   EC2Client,
@@ -64,6 +65,17 @@ describe('jupyter list', () => {
         },
       ],
     })
+  })
+
+  it('--all-regions asks EC2 for the enabled regions and lists each of them', async () => {
+    ec2.on(DescribeRegionsCommand).resolves({Regions: [{RegionName: 'us-east-1'}, {RegionName: 'eu-west-1'}]})
+    cfn.on(DescribeStacksCommand).resolves({Stacks: []})
+    ec2.on(DescribeInstancesCommand).resolves({Reservations: []})
+    const {envelope, exitCode} = await runJson<{regions: string[]; environments: unknown[]}>(['jupyter', 'list', '--all-regions'])
+    expect(exitCode).toBe(0)
+    expect(envelope.result).toEqual({regions: ['eu-west-1', 'us-east-1'], environments: []})
+    expect(ec2.commandCalls(DescribeRegionsCommand)).toHaveLength(1)
+    expect(cfn.commandCalls(DescribeStacksCommand)).toHaveLength(2)
   })
 
   it('exits 4 naming the permission when access is denied', async () => {
