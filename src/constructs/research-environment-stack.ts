@@ -2,7 +2,8 @@ import {Aspects, CfnOutput, RemovalPolicy, Stack, type StackProps, Tags} from 'a
 import * as iam from 'aws-cdk-lib/aws-iam'
 import * as logs from 'aws-cdk-lib/aws-logs'
 import type {Construct} from 'constructs'
-import {instanceConfig, renderUserData} from '../lib/instance/user-data.js'
+import * as s3assets from 'aws-cdk-lib/aws-s3-assets'
+import {instanceConfig, renderUserData, TEMPLATE_DIR} from '../lib/instance/user-data.js'
 import type {EnvironmentSpec} from '../lib/spec/types.js'
 import {AutoShutdown} from './auto-shutdown.js'
 import {CostGuard} from './cost-guard.js'
@@ -54,6 +55,9 @@ export class ResearchEnvironmentStack extends Stack {
       ? new SharedStorage(this, 'SharedStorage', {vpc: network.vpc, subnet: network.subnet})
       : undefined
 
+    // The instance scripts travel as a file asset (uploaded by the deploy, read by the
+    // instance role): user data is capped at 16 KiB and the scripts alone are close to it.
+    const instanceFiles = new s3assets.Asset(this, 'InstanceFiles', {path: TEMPLATE_DIR, exclude: ['__pycache__', '*.pyc']})
     const userData = renderUserData(
       instanceConfig(spec, {
         homeVolumeId: this.homeVolume.volumeId,
@@ -62,6 +66,8 @@ export class ResearchEnvironmentStack extends Stack {
         logGroup: logGroup.logGroupName,
         hubSettingsParameter: spec.access === 'public' ? hubSettingsParameterName(spec.name) : '',
         adminPasswordParameter: spec.access === 'private' ? adminPasswordParameterName(spec.name) : '',
+        filesBucket: instanceFiles.s3BucketName,
+        filesKey: instanceFiles.s3ObjectKey,
       }),
     )
     this.hub = new HubInstance(this, 'Hub', {
@@ -76,6 +82,13 @@ export class ResearchEnvironmentStack extends Stack {
       rootVolumeGiB: spec.instance.rootVolumeGiB + spec.storage.scratchGiB,
       userData,
     })
+    // Exactly that object: asset.grantRead() would open the whole bootstrap bucket.
+    this.hub.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject'],
+        resources: [`arn:${this.partition}:s3:::${instanceFiles.s3BucketName}/${instanceFiles.s3ObjectKey}`],
+      }),
+    )
     this.homeVolume.grantSelfAttach(this.hub.role, {key: TAG_KEYS.environment, value: spec.name})
     this.sharedStorage?.grantMount({connections: this.hub.connections, role: this.hub.role})
     this.notebookBucket.grantObjectReadWrite(this.hub.role)

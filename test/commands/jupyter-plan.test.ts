@@ -120,11 +120,13 @@ describe('jupyter deploy --dry-run', () => {
 
   it('refuses a pack whose bootstrap would exceed the EC2 user-data limit', async () => {
     const dir = tmp('pack-')
-    const packages = Array.from({length: 400}, (_, i) => `package-number-${i}`)
-    writeFileSync(
-      join(dir, 'huge.yaml'),
-      `name: huge-pack\nkernels:\n  - name: py\n    display_name: P\n    language: python\n    packages: [${packages.join(', ')}]\n`,
-    )
+    // Hash-like names barely compress: 6 kernels x 500 packages overflow even gzipped.
+    const {createHash} = await import('node:crypto')
+    const kernels = Array.from({length: 6}, (_, k) => {
+      const packages = Array.from({length: 500}, (_, i) => `p${createHash('sha1').update(`${k}-${i}`).digest('hex').slice(0, 14)}`)
+      return `  - name: py${k}\n    display_name: P${k}\n    language: python\n    packages: [${packages.join(', ')}]\n`
+    })
+    writeFileSync(join(dir, 'huge.yaml'), `name: huge-pack\nkernels:\n${kernels.join('')}`)
     const {envelope, exitCode} = await runJson(['jupyter', 'deploy', '-d', join(dir, 'huge.yaml'), '-n', 'x1', '--dry-run'])
     expect(exitCode).toBe(2)
     expect(envelope.error?.message).toContain('user-data-too-large')

@@ -173,6 +173,28 @@ describe('ResearchEnvironmentStack security properties (genomics)', () => {
     }
   })
 
+  it('ships the instance files as an asset the hub may read, and nothing else of that bucket', async () => {
+    const {App} = await import('aws-cdk-lib')
+    const {mkdtempSync, readdirSync} = await import('node:fs')
+    const {tmpdir} = await import('node:os')
+    const {join} = await import('node:path')
+    const {INSTANCE_FILES} = await import('../../src/lib/instance/user-data.js')
+    const outdir = mkdtempSync(join(tmpdir(), 'asset-'))
+    const {app} = buildApp([await specFor('genomics')], {outdir})
+    expect(app).toBeInstanceOf(App)
+    const assembly = app.synth()
+    const assetDir = readdirSync(assembly.directory).find((entry) => entry.startsWith('asset.'))
+    expect(assetDir).toBeDefined()
+    expect(readdirSync(join(assembly.directory, assetDir!)).sort()).toEqual([...INSTANCE_FILES].sort())
+    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+      (p) => (p.Properties.PolicyDocument as {Statement: {Action: string | string[]; Resource: unknown}[]}).Statement,
+    )
+    const assetRead = statements.filter((st) => JSON.stringify(st.Resource).includes('cdk-hnb659fds-assets'))
+    expect(assetRead).toHaveLength(1)
+    expect(assetRead[0]!.Action).toBe('s3:GetObject')
+    expect(JSON.stringify(assetRead[0]!.Resource)).toMatch(/\/[0-9a-f]{64}\.zip"/)
+  })
+
   it('exposes the outputs later commands read', () => {
     const outputs = Object.keys(template.toJSON().Outputs)
     for (const name of Object.values(OUTPUTS)) expect(outputs).toContain(name)

@@ -4,7 +4,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
 import {describe, expect, it} from 'vitest'
-import {INSTANCE_FILES, instanceConfig, renderUserData, TEMPLATE_DIR, USER_DATA_LIMIT_BYTES} from '../../src/lib/instance/user-data.js'
+import {instanceConfig, renderUserData, TEMPLATE_DIR, USER_DATA_LIMIT_BYTES} from '../../src/lib/instance/user-data.js'
 import {SHIPPED_PACKS, specFor} from '../helpers/specs.js'
 
 const run = promisify(execFile)
@@ -14,6 +14,8 @@ const REFS = {
   notebookBucket: 'arw-lab1-notebooks',
   logGroup: '/arw/lab1/hub',
   hubSettingsParameter: '/arw/lab1/hub-settings',
+  filesBucket: 'cdk-hnb659fds-assets-123456789012-us-east-1',
+  filesKey: 'a1b2c3.zip',
 }
 
 function writeConfig(config: Record<string, unknown>): string {
@@ -33,15 +35,45 @@ describe('rendered user data', () => {
     expect(`${result.stdout}${result.stderr ?? ''}`.trim()).toBe('')
   })
 
-  it('unpacks exactly the shipped instance files and runs the bootstrap', async () => {
-    const userData = renderUserData(instanceConfig(await specFor('genomics'), REFS))
+  it('carries the pack-derived description packed, the deploy-time references in clear, then runs the bootstrap', async () => {
+    const config = instanceConfig(await specFor('genomics'), REFS)
+    const userData = renderUserData(config)
     expect(userData.trimEnd().split('\n').at(-1)).toBe('exec /opt/aws-research-wizard/bootstrap.sh')
-    // The embedded files decode back to the templates byte for byte.
     const {gunzipSync} = await import('node:zlib')
-    const packed = /^ARW_FILES='([A-Za-z0-9+/=]+)'$/m.exec(userData)?.[1]
-    const files = JSON.parse(gunzipSync(Buffer.from(packed ?? '', 'base64')).toString()) as Record<string, string>
-    expect(Object.keys(files).sort()).toEqual([...INSTANCE_FILES].sort())
-    for (const file of INSTANCE_FILES) expect(files[file]).toBe(readFileSync(join(TEMPLATE_DIR, file), 'utf8'))
+    const packed = JSON.parse(gunzipSync(Buffer.from(/^ARW_PACKED='([A-Za-z0-9+/=]+)'$/m.exec(userData)?.[1] ?? '', 'base64')).toString())
+    const clear = JSON.parse(/<<'ARW_CONFIG_END'\n(.*)\nARW_CONFIG_END/s.exec(userData)?.[1] ?? '{}')
+    expect({...packed, ...clear}).toEqual(JSON.parse(JSON.stringify(config)))
+    expect(Object.keys(clear).sort()).toEqual(
+      [
+        'filesBucket',
+        'filesKey',
+        'hubSettingsParameter',
+        'homeVolumeId',
+        'logGroup',
+        'notebookBucket',
+        'sharedFileSystemId',
+        'adminPasswordParameter',
+      ].sort(),
+    )
+  })
+
+  it('merges the description and fetches the instance files when run (in a sandbox)', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'userdata-run-'))
+    const config = instanceConfig(await specFor('astronomy'), REFS)
+    const sandboxed = renderUserData(config)
+      .replaceAll('/etc/aws-research-wizard', join(root, 'etc'))
+      .replaceAll('/opt/aws-research-wizard', join(root, 'opt'))
+      .replaceAll('/var/lib/aws-research-wizard', join(root, 'var'))
+      .replace(/^exec .*$/m, 'echo done')
+      // The S3 download needs AWS: stand in for it with the files the asset is made of.
+      .replace(
+        /^if ! python3 -c "import boto3"[\s\S]*?extractall\([^)]*\)'$/m,
+        `cp ${TEMPLATE_DIR}/*.sh ${TEMPLATE_DIR}/*.py ${join(root, 'opt')}/`,
+      )
+    writeFileSync(join(root, 'user-data.sh'), sandboxed)
+    const {stdout} = await run('bash', [join(root, 'user-data.sh')]).catch((e) => ({stdout: `${e.stdout}${e.stderr}`}))
+    expect(stdout.trim()).toBe('done')
+    expect(JSON.parse(readFileSync(join(root, 'etc', 'environment.json'), 'utf8'))).toEqual(JSON.parse(JSON.stringify(config)))
   })
 
   it('carries no secret: the OAuth client secret is read on the instance at boot', async () => {

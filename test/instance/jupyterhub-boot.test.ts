@@ -47,6 +47,8 @@ describe.skipIf(!available && !process.env.CI)('generated JupyterHub configurati
         notebookBucket: 'b',
         logGroup: '/arw/lab1/hub',
         hubSettingsParameter: '/arw/lab1/hub-settings',
+        filesBucket: 'b',
+        filesKey: 'k.zip',
       }),
       authenticator: 'dummy',
       interface: 'notebook',

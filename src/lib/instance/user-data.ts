@@ -1,4 +1,3 @@
-import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {gzipSync} from 'node:zlib'
 import {packageRoot} from '../../package-root.js'
@@ -21,6 +20,9 @@ export interface RuntimeReferences {
   readonly hubSettingsParameter: string
   /** Private access only: where the instance stores the generated admin password. */
   readonly adminPasswordParameter?: string
+  /** Where the deploy uploaded the instance files (a CDK file asset: zip of templates/instance). */
+  readonly filesBucket: string
+  readonly filesKey: string
 }
 
 /** The description of the environment the instance-side scripts read (environment.json). */
@@ -35,6 +37,8 @@ export function instanceConfig(spec: EnvironmentSpec, refs: RuntimeReferences): 
     logGroup: refs.logGroup,
     hubSettingsParameter: refs.hubSettingsParameter,
     adminPasswordParameter: refs.adminPasswordParameter ?? '',
+    filesBucket: refs.filesBucket,
+    filesKey: refs.filesKey,
     access: spec.access,
     scratchGiB: spec.storage.scratchGiB,
     interface: spec.jupyterhub.interface,
@@ -55,28 +59,52 @@ export function instanceConfig(spec: EnvironmentSpec, refs: RuntimeReferences): 
   }
 }
 
-let packedFiles: string | undefined
+/** Keys of the environment description that hold deploy-time values (CloudFormation tokens). */
+const REFERENCE_KEYS: readonly string[] = [
+  'homeVolumeId',
+  'sharedFileSystemId',
+  'notebookBucket',
+  'logGroup',
+  'hubSettingsParameter',
+  'adminPasswordParameter',
+  'filesBucket',
+  'filesKey',
+]
 
-/** All instance files as one gzipped JSON object: one stream compresses far better than four. */
-function packInstanceFiles(): string {
-  // Node's gzip writes no timestamp, so the same templates always give the same user data.
-  packedFiles ??= gzipSync(
-    JSON.stringify(Object.fromEntries(INSTANCE_FILES.map((file) => [file, readFileSync(join(TEMPLATE_DIR, file), 'utf8')]))),
-    {level: 9},
-  ).toString('base64')
-  return packedFiles
-}
-
-// Writes each packed file under /opt/aws-research-wizard (python3 is on every supported image).
-const UNPACK = `python3 -c 'import base64, gzip, json, os, sys; [open(os.path.join("/opt/aws-research-wizard", n), "w").write(t) for n, t in json.loads(gzip.decompress(base64.b64decode(sys.argv[1]))).items()]' "$ARW_FILES"`
+// Merges the packed part of the environment description into the part written in clear,
+// then fetches the instance files with the instance role. boto3 comes from the distribution
+// (the images ship python3 but no AWS CLI).
+const UNPACK = [
+  `python3 -c 'import base64, gzip, json, sys`,
+  `path = "/etc/aws-research-wizard/environment.json"`,
+  `merged = {**json.loads(gzip.decompress(base64.b64decode(sys.argv[1]))), **json.load(open(path))}`,
+  `json.dump(merged, open(path, "w"), indent=1)' "$ARW_PACKED"`,
+  'if ! python3 -c "import boto3" 2>/dev/null; then',
+  '  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-boto3',
+  'fi',
+  `python3 -c 'import io, json, zipfile, boto3`,
+  `config = json.load(open("/etc/aws-research-wizard/environment.json"))`,
+  `body = boto3.client("s3", region_name=config["region"]).get_object(Bucket=config["filesBucket"], Key=config["filesKey"])["Body"].read()`,
+  `zipfile.ZipFile(io.BytesIO(body)).extractall("/opt/aws-research-wizard")'`,
+].join('\n')
 
 /**
- * The complete cloud-init user data: writes the environment description, unpacks
- * the instance files and runs the bootstrap. One renderer for every environment.
+ * The complete cloud-init user data: writes the environment description, fetches the
+ * instance files (templates/instance, uploaded by the deploy as an asset) and runs the
+ * bootstrap. One renderer for every environment.
+ *
+ * EC2 caps user data at 16 KiB: the pack-derived description (kernels, packages,
+ * mounts) travels gzipped; only the deploy-time references are written in clear.
  */
 export function renderUserData(config: Record<string, unknown>): string {
-  const json = JSON.stringify(config)
+  const references = Object.fromEntries(Object.entries(config).filter(([key]) => REFERENCE_KEYS.includes(key)))
+  const known = Object.fromEntries(Object.entries(config).filter(([key]) => !REFERENCE_KEYS.includes(key)))
+  const knownJson = JSON.stringify(known)
+  if (knownJson.includes('${Token[')) throw new Error('a deploy-time value reached the packed part of the user data')
+  const json = JSON.stringify(references)
   if (json.includes('ARW_CONFIG_END')) throw new Error('environment description contains the heredoc terminator')
+  // Node's gzip writes no timestamp, so the same inputs always give the same user data.
+  const packed = gzipSync(knownJson, {level: 9}).toString('base64')
   return [
     '#!/bin/bash',
     '# aws-research-wizard hub bootstrap (generated; see templates/instance in the CLI package)',
@@ -86,7 +114,7 @@ export function renderUserData(config: Record<string, unknown>): string {
     "cat > /etc/aws-research-wizard/environment.json <<'ARW_CONFIG_END'",
     json,
     'ARW_CONFIG_END',
-    `ARW_FILES='${packInstanceFiles()}'`,
+    `ARW_PACKED='${packed}'`,
     UNPACK,
     'chmod 0755 /opt/aws-research-wizard/bootstrap.sh',
     'exec /opt/aws-research-wizard/bootstrap.sh',
@@ -102,6 +130,8 @@ const WORST_CASE_REFERENCES: RuntimeReferences = {
   logGroup: '/arw/' + 'x'.repeat(24) + '/hub',
   hubSettingsParameter: '/arw/' + 'x'.repeat(24) + '/hub-settings',
   adminPasswordParameter: '/arw/' + 'x'.repeat(24) + '/admin-password',
+  filesBucket: 'cdk-hnb659fds-assets-123456789012-ap-southeast-2',
+  filesKey: `${'0'.repeat(64)}.zip`,
 }
 
 /** Bytes the user data of this spec will take once deployed (worst case). */
