@@ -203,6 +203,9 @@ def cloudwatch_config(config):
     metrics = {
         "namespace": "AwsResearchWizard",
         "append_dimensions": {"InstanceId": "${aws:InstanceId}"},
+        # Series keyed by instance (and mount path) alone, so `jupyter status` can ask for
+        # them without knowing device names or GPU indexes.
+        "aggregation_dimensions": [["InstanceId"], ["InstanceId", "path"]],
         "metrics_collected": {
             "mem": {"measurement": ["mem_used_percent"]},
             "disk": {"measurement": ["used_percent"], "resources": ["/", "/home"]},

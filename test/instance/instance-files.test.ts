@@ -162,6 +162,8 @@ describe('instance scripts', () => {
       ])
       const agent = JSON.parse(readFileSync(join(out, `${pack}.json`), 'utf8'))
       expect(Boolean(agent.metrics.metrics_collected.nvidia_gpu)).toBe(gpu)
+      // jupyter status queries disk and GPU series by instance (and path) only.
+      expect(agent.metrics.aggregation_dimensions).toEqual([['InstanceId'], ['InstanceId', 'path']])
       expect(agent.logs.logs_collected.files.collect_list[0].log_group_name).toBe('/arw/lab1/hub')
     }
   })

@@ -17,12 +17,19 @@ export interface UtilisationSeries {
   readonly points: number
 }
 
+export interface StorageUsage {
+  /** Latest used percentage of the file system at that path (CloudWatch agent). */
+  readonly homeUsedPercent?: number
+  readonly rootUsedPercent?: number
+}
+
 export interface EnvironmentStatus {
   readonly environment: EnvironmentRecord
   readonly instance?: InstanceState
   readonly health: HubHealth
   readonly cpu: UtilisationSeries
   readonly gpu?: UtilisationSeries
+  readonly storage: StorageUsage
   /** Minutes since CPU was last above the idle threshold (last hour; undefined = unknown). */
   readonly idleMinutes?: number
   readonly autoShutdownMinutes?: number
@@ -63,7 +70,7 @@ async function utilisation(
   clients: AwsClients,
   instanceId: string,
   now: Date,
-): Promise<{cpu: UtilisationSeries; gpu: UtilisationSeries; cpuSeries: {time: Date; value: number}[]}> {
+): Promise<{cpu: UtilisationSeries; gpu: UtilisationSeries; storage: StorageUsage; cpuSeries: {time: Date; value: number}[]}> {
   const {GetMetricDataCommand} = await import('@aws-sdk/client-cloudwatch')
   const client = await clients.cloudWatch()
   const start = new Date(now.getTime() - 3600_000)
@@ -92,6 +99,21 @@ async function utilisation(
             Stat: 'Maximum',
           },
         },
+        ...(['/home', '/'] as const).map((path) => ({
+          Id: path === '/' ? 'root' : 'home',
+          MetricStat: {
+            Metric: {
+              Namespace: 'AwsResearchWizard',
+              MetricName: 'disk_used_percent',
+              Dimensions: [
+                {Name: 'InstanceId', Value: instanceId},
+                {Name: 'path', Value: path},
+              ],
+            },
+            Period: 300,
+            Stat: 'Maximum',
+          },
+        })),
       ],
     }),
   )
@@ -111,7 +133,12 @@ async function utilisation(
           latest: round(points.at(-1)!.value),
         }
   const cpuSeries = series('cpu')
-  return {cpu: summarize(cpuSeries), gpu: summarize(series('gpu')), cpuSeries}
+  const latest = (id: string) => summarize(series(id)).latest
+  const storage: StorageUsage = {
+    ...(latest('home') === undefined ? {} : {homeUsedPercent: latest('home')}),
+    ...(latest('root') === undefined ? {} : {rootUsedPercent: latest('root')}),
+  }
+  return {cpu: summarize(cpuSeries), gpu: summarize(series('gpu')), storage, cpuSeries}
 }
 
 const round = (v: number) => Math.round(v * 10) / 10
@@ -149,6 +176,7 @@ export async function environmentStatus(clients: AwsClients, name: string, optio
     health,
     cpu: metrics?.cpu ?? {points: 0},
     ...(info && info.gpus > 0 ? {gpu: metrics?.gpu ?? {points: 0}} : {}),
+    storage: metrics?.storage ?? {},
     ...(idleMinutes === undefined ? {} : {idleMinutes}),
     ...(environment.outputs.autoShutdownMinutes ? {autoShutdownMinutes: Number(environment.outputs.autoShutdownMinutes)} : {}),
     ...(uptimeHours === undefined ? {} : {uptimeHours}),
