@@ -125,9 +125,9 @@ describe('scale', () => {
 
   it('rebuilds the spec from the deploy record and applies a type change as an instance update, data untouched', async () => {
     await deployed({adminEmail: 'pi@uni.edu', owner: 'pi'})
-    const spec = await respecFromDeployed(clients(), 'lab1', {instanceType: 'r6i.4xlarge'})
+    const {spec} = await respecFromDeployed(clients(), 'lab1', {instanceType: 'r6i.4xlarge'})
     expect(spec).toMatchObject({instance: {type: 'r6i.4xlarge'}, adminEmail: 'pi@uni.edu', owner: 'pi', domain: 'genomics'})
-    const result = await applyEnvironment(spec, {clients: clients(), outdir: mkdtempSync(join(tmpdir(), 'out-'))})
+    const result = await applyEnvironment(spec, {clients: clients(), outdir: mkdtempSync(join(tmpdir(), 'out-')), validateTemplates: false})
     expect(result.applied).toBe(true)
     expect(result.changes.find((c) => c.type === 'AWS::EC2::Instance')?.properties).toContain('InstanceType')
     expect(result.changes.filter((c) => c.dataBearing && c.impact !== 'update')).toEqual([])
@@ -138,7 +138,7 @@ describe('scale', () => {
 
   it('re-sizes from a new user count within the pack', async () => {
     await deployed()
-    const spec = await respecFromDeployed(clients(), 'lab1', {users: 20})
+    const {spec} = await respecFromDeployed(clients(), 'lab1', {users: 20})
     expect(spec.instance).toMatchObject({type: 'r6i.4xlarge', choice: 'sized'})
   })
 
@@ -152,9 +152,11 @@ describe('scale', () => {
 
   it('asks before applying and changes nothing when the answer is no', async () => {
     await deployed()
-    const spec = await respecFromDeployed(clients(), 'lab1', {instanceType: 'r6i.4xlarge'})
+    const {spec} = await respecFromDeployed(clients(), 'lab1', {instanceType: 'r6i.4xlarge'})
     const confirm = vi.fn(async () => false)
-    await expect(applyEnvironment(spec, {clients: clients(), outdir: '/tmp/x', confirm})).rejects.toMatchObject({code: 'cancelled'})
+    await expect(
+      applyEnvironment(spec, {clients: clients(), outdir: mkdtempSync(join(tmpdir(), 'out-')), validateTemplates: false, confirm}),
+    ).rejects.toMatchObject({code: 'cancelled'})
     expect(confirm).toHaveBeenCalledTimes(1)
     expect(deployEnvironment).not.toHaveBeenCalled()
   })

@@ -1,3 +1,6 @@
+import {mkdtempSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 import {CloudFormationClient, DescribeStacksCommand, GetTemplateCommand} from '@aws-sdk/client-cloudformation'
 import {DescribeInstancesCommand, EC2Client, StartInstancesCommand, StopInstancesCommand} from '@aws-sdk/client-ec2'
 import {mockClient} from 'aws-sdk-client-mock'
@@ -144,7 +147,11 @@ describe('deploying over an existing environment', () => {
       ],
     })
     const spec = await specFor('genomics')
-    const error = await applyEnvironment(spec, {clients: clients(), outdir: '/tmp/unused'}).catch((e) => e)
+    const error = await applyEnvironment(spec, {
+      clients: clients(),
+      outdir: mkdtempSync(join(tmpdir(), 'apply-')),
+      validateTemplates: false,
+    }).catch((e) => e)
     expect(error).toMatchObject({code: 'stack-not-updatable', exitCode: 5})
     expect(error.actions.join(' ')).toContain('jupyter destroy lab1')
     expect(cfn.commandCalls(GetTemplateCommand)).toHaveLength(0)
@@ -153,9 +160,6 @@ describe('deploying over an existing environment', () => {
   it('refuses an update that would replace a data-bearing resource unless allowed', async () => {
     const spec = await specFor('genomics')
     const {synthesize} = await import('../../src/lib/synth/synthesize.js')
-    const {mkdtempSync} = await import('node:fs')
-    const {tmpdir} = await import('node:os')
-    const {join} = await import('node:path')
     const deployed = (await synthesize([spec], {outdir: mkdtempSync(join(tmpdir(), 'dep-')), validateTemplates: false, nag: false}))
       .stacks[0]!.template
     // Deployed by a version that named the bucket: today's template would replace it.
@@ -163,7 +167,11 @@ describe('deploying over an existing environment', () => {
       if (resource.Type === 'AWS::S3::Bucket') resource.Properties = {...resource.Properties, BucketName: 'lab1-notebooks'}
     cfn.on(DescribeStacksCommand).resolves({Stacks: [stackFor('lab1')]})
     cfn.on(GetTemplateCommand).resolves({TemplateBody: JSON.stringify(deployed)})
-    const error = await applyEnvironment(spec, {clients: clients(), outdir: '/tmp/unused'}).catch((e) => e)
+    const error = await applyEnvironment(spec, {
+      clients: clients(),
+      outdir: mkdtempSync(join(tmpdir(), 'apply-')),
+      validateTemplates: false,
+    }).catch((e) => e)
     expect(error).toMatchObject({code: 'data-replacement-refused', exitCode: 2})
     expect(error.message).toContain('AWS::S3::Bucket')
   })
@@ -171,14 +179,15 @@ describe('deploying over an existing environment', () => {
   it('does nothing when the deployed template already matches', async () => {
     const spec = await specFor('genomics')
     const {synthesize} = await import('../../src/lib/synth/synthesize.js')
-    const {mkdtempSync} = await import('node:fs')
-    const {tmpdir} = await import('node:os')
-    const {join} = await import('node:path')
     const deployed = (await synthesize([spec], {outdir: mkdtempSync(join(tmpdir(), 'dep-')), validateTemplates: false, nag: false}))
       .stacks[0]!.template
     cfn.on(DescribeStacksCommand).resolves({Stacks: [stackFor('lab1')]})
     cfn.on(GetTemplateCommand).resolves({TemplateBody: JSON.stringify(deployed)})
-    const result = await applyEnvironment(spec, {clients: clients(), outdir: '/tmp/unused'})
+    const result = await applyEnvironment(spec, {
+      clients: clients(),
+      outdir: mkdtempSync(join(tmpdir(), 'apply-')),
+      validateTemplates: false,
+    })
     expect(result).toMatchObject({applied: false, created: false, changes: []})
   })
 })

@@ -1,12 +1,12 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../base-command.js'
-import {ExitCode, WizardError} from '../../errors.js'
 import {environmentFlags} from '../../flags.js'
 import {overridesFromFlags} from '../../lib/deploy/overrides.js'
 import type {PlannedEnvironment} from '../../lib/deploy/plan-environment.js'
 import type {DeploymentPlan} from '../../lib/plan/build-plan.js'
 import type {ApplyResult} from '../../lib/lifecycle/apply.js'
 import {signInInstructions} from '../../lib/lifecycle/sign-in.js'
+import {assertNoBlockingFindings} from '../../lib/synth/checks.js'
 import {renderChanges} from '../../output/changes.js'
 import {renderPlan} from '../../output/plan.js'
 import {runWithProgress} from '../../output/progress.js'
@@ -74,16 +74,7 @@ export default class JupyterDeploy extends BaseCommand<typeof JupyterDeploy> {
     )
     const planned = context.planned as PlannedEnvironment
     for (const finding of planned.plan.findings.filter((f) => f.level === 'warning')) this.addWarning(`${finding.rule}: ${finding.message}`)
-    const blocking = planned.plan.findings.filter((f) => f.level === 'error')
-    if (blocking.length > 0) {
-      throw new WizardError({
-        code: 'stack-checks-failed',
-        message: `The synthesized stack fails ${blocking.length} check(s):\n${blocking.map((f) => `  ${f.rule}: ${f.message} (${f.constructPath ?? f.source})`).join('\n')}`,
-        actions: ['This is a defect in the stack definition; report it with this output.'],
-        exitCode: ExitCode.internal,
-        data: {findings: blocking},
-      })
-    }
+    assertNoBlockingFindings(planned.plan.findings)
     if (!this.jsonEnabled()) this.log(renderPlan(planned.plan))
     if (flags['dry-run']) {
       if (!this.jsonEnabled()) this.log(`\nDry run: nothing was deployed. Deploy with the same command without --dry-run.`)
@@ -100,6 +91,8 @@ export default class JupyterDeploy extends BaseCommand<typeof JupyterDeploy> {
             ctx.result = await applyEnvironment(planned.spec, {
               clients,
               outdir: flags.output,
+              // The plan above already synthesized (and validated) this assembly: deploy it as is.
+              synthesis: planned.synthesis,
               allowReplacement: flags['allow-replacement'],
               confirm: async (preview) =>
                 this.confirm(`Apply ${preview.changes.length} change(s) to ${planned.spec.stackName}?\n${renderChanges(preview.changes)}`, {

@@ -1,7 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../../base-command.js'
 import type {ResourceChange} from '../../lib/diff/data-safety.js'
-import {getEnvironment} from '../../lib/environments/discover.js'
 import {renderChanges} from '../../output/changes.js'
 
 export interface DiffResult {
@@ -28,9 +27,8 @@ export default class JupyterDiff extends BaseCommand<typeof JupyterDiff> {
   public async run(): Promise<DiffResult> {
     const clients = this.awsClients()
     const result = await this.step(`Comparing ${this.args.name}`, async (): Promise<DiffResult> => {
-      const {previewChanges, respecFromDeployed} = await import('../../lib/lifecycle/apply.js')
-      const spec = await respecFromDeployed(clients, this.args.name, {users: this.flags.users, instanceType: this.flags['instance-type']})
-      const preview = await previewChanges(clients, spec, await getEnvironment(clients, this.args.name))
+      const {diffEnvironment} = await import('../../lib/lifecycle/apply.js')
+      const preview = await diffEnvironment(clients, this.args.name, {users: this.flags.users, instanceType: this.flags['instance-type']})
       return {name: this.args.name, changes: preview.changes, dataAtRisk: preview.risks}
     })
     if (!this.jsonEnabled()) {

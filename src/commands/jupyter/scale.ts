@@ -2,7 +2,6 @@ import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../../base-command.js'
 import type {ApplyResult} from '../../lib/lifecycle/apply.js'
 import {renderChanges} from '../../output/changes.js'
-import {runWithProgress} from '../../output/progress.js'
 
 export interface ScaleResult extends ApplyResult {
   instanceType: string
@@ -34,40 +33,24 @@ export default class JupyterScale extends BaseCommand<typeof JupyterScale> {
   public async run(): Promise<ScaleResult> {
     const clients = this.awsClients()
     const {applyEnvironment, respecFromDeployed} = await import('../../lib/lifecycle/apply.js')
-    const context: {result?: ApplyResult; spec?: Awaited<ReturnType<typeof respecFromDeployed>>} = {}
-    await runWithProgress(
-      [
-        {
-          title: `Recomputing ${this.args.name}`,
-          run: async (ctx) =>
-            void (ctx.spec = await respecFromDeployed(clients, this.args.name, {
-              users: this.flags.users,
-              instanceType: this.flags['instance-type'],
-            })),
-        },
-        {
-          title: 'Applying the change',
-          run: async (ctx, report) => {
-            ctx.result = await applyEnvironment(ctx.spec!, {
-              clients: clients.forRegion(ctx.spec!.region),
-              outdir: this.flags.output,
-              allowReplacement: this.flags['allow-replacement'],
-              confirm: async (preview) =>
-                this.confirm(`Apply these changes to ${ctx.spec!.stackName}?\n${renderChanges(preview.changes)}`, {
-                  yes: this.flags.yes,
-                  nonInteractive: true,
-                }),
-              onProgress: report,
-              onWarning: (message) => this.addWarning(message),
-            })
-          },
-        },
-      ],
-      context,
-      {quiet: this.jsonEnabled()},
+    const {spec, deployed} = await this.step(`Recomputing ${this.args.name}`, () =>
+      respecFromDeployed(clients, this.args.name, {users: this.flags.users, instanceType: this.flags['instance-type']}),
     )
-    const result = context.result as ApplyResult
-    const spec = context.spec!
+    const result = await this.step('Applying the change', (report) =>
+      applyEnvironment(spec, {
+        clients: clients.forRegion(spec.region),
+        outdir: this.flags.output,
+        deployed,
+        allowReplacement: this.flags['allow-replacement'],
+        confirm: async (preview) =>
+          this.confirm(`Apply these changes to ${spec.stackName}?\n${renderChanges(preview.changes)}`, {
+            yes: this.flags.yes,
+            nonInteractive: true,
+          }),
+        onProgress: report,
+        onWarning: (message) => this.addWarning(message),
+      }),
+    )
     if (!this.jsonEnabled()) {
       this.log(result.applied ? renderChanges(result.changes) : 'Nothing to change.')
       this.log(`${spec.name}: ${spec.instance.type} for ${spec.users} users.`)

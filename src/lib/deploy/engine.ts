@@ -1,12 +1,12 @@
 import type {AwsClients} from '../../aws/clients.js'
 import {toAwsError} from '../../aws/errors.js'
 import {ExitCode, WizardError} from '../../errors.js'
-import {buildApp} from '../synth/build-app.js'
 import type {EnvironmentSpec} from '../spec/types.js'
 import {type IoHostOptions, type StackEventSummary, WizardIoHost} from './io-host.js'
 
 export interface EngineOptions extends IoHostOptions {
   readonly clients: AwsClients
+  /** The cloud assembly to deploy (bootstrap: the toolkit's working directory). */
   readonly outdir: string
   /** True when the stack already exists (an update rather than a create). */
   readonly update?: boolean
@@ -35,18 +35,15 @@ async function toolkitFor(options: EngineOptions, ioHost: WizardIoHost) {
 }
 
 /**
- * Deploys one environment through @aws-cdk/toolkit-lib, in process: the same App the
- * CLI plans, a change set, stack events as progress. Template validation runs here.
+ * Deploys one environment through @aws-cdk/toolkit-lib, in process, from the cloud
+ * assembly the CLI synthesized and validated (options.outdir): a change set for
+ * updates, stack events as progress.
  */
 export async function deployEnvironment(spec: EnvironmentSpec, options: EngineOptions): Promise<DeployOutcome> {
   const ioHost = new WizardIoHost(options)
   const {toolkit, toolkitLib} = await toolkitFor(options, ioHost)
-  const previous = process.env.CDK_VALIDATION
-  process.env.CDK_VALIDATION = 'true'
   try {
-    const source = await toolkit.fromAssemblyBuilder(async () => buildApp([spec], {outdir: options.outdir}).app.synth(), {
-      outdir: options.outdir,
-    })
+    const source = await toolkit.fromAssemblyDirectory(options.outdir)
     const result = await toolkit.deploy(source, {
       stacks: {strategy: toolkitLib.StackSelectionStrategy.PATTERN_MUST_MATCH_SINGLE, patterns: [spec.stackName]},
       // A new environment has nothing to preview, so it is created directly; updates go
@@ -60,9 +57,6 @@ export async function deployEnvironment(spec: EnvironmentSpec, options: EngineOp
     return {stackName: spec.stackName, outputs: {...(stack?.outputs ?? {})}, events: ioHost.events}
   } catch (error) {
     throw explainDeployFailure(error, ioHost, spec)
-  } finally {
-    if (previous === undefined) delete process.env.CDK_VALIDATION
-    else process.env.CDK_VALIDATION = previous
   }
 }
 

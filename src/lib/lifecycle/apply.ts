@@ -5,11 +5,12 @@ import type {AwsClients} from '../../aws/clients.js'
 import {ExitCode, WizardError} from '../../errors.js'
 import {deployEnvironment, type DeployOutcome} from '../deploy/engine.js'
 import {classifyChanges, dataLossRisks, type ResourceChange} from '../diff/data-safety.js'
-import {readDeployedTemplate} from '../environments/deploy-record.js'
+import {type DeployedTemplate, readDeployedTemplate} from '../environments/deploy-record.js'
 import {type EnvironmentRecord, getEnvironment} from '../environments/discover.js'
 import {resolveSpec} from '../spec/resolve-spec.js'
 import type {EnvironmentSpec, SpecOverrides} from '../spec/types.js'
-import {synthesize} from '../synth/synthesize.js'
+import {assertNoBlockingFindings} from '../synth/checks.js'
+import {type CloudFormationTemplate, type SynthesisResult, synthesize} from '../synth/synthesize.js'
 
 export interface ChangePreview {
   readonly existing?: EnvironmentRecord
@@ -29,22 +30,32 @@ async function findEnvironment(clients: AwsClients, name: string): Promise<Envir
   }
 }
 
-/** What deploying `spec` would change compared with what runs now (one GetTemplate call). */
-export async function previewChanges(
-  clients: AwsClients,
-  spec: EnvironmentSpec,
-  existing: EnvironmentRecord | undefined,
-): Promise<ChangePreview> {
-  if (!existing) return {changes: [], risks: []}
-  const {template} = await readDeployedTemplate(clients, existing.stackName)
-  const synthesis = await synthesize([spec], {outdir: mkdtempSync(join(tmpdir(), 'arw-preview-')), validateTemplates: false, nag: false})
-  const changes = classifyChanges(template, synthesis.stacks[0]!.template).filter((c) => c.impact !== 'no-change')
-  return {existing, changes, risks: dataLossRisks(changes)}
+/** An environment as it runs now: its stack record and the template it was deployed with. */
+export interface DeployedEnvironment {
+  readonly environment: EnvironmentRecord
+  readonly template: DeployedTemplate['template']
+}
+
+/** What replacing the deployed template with `next` would change; nothing for a new environment. */
+export function previewChanges(deployed: DeployedEnvironment | undefined, next: CloudFormationTemplate): ChangePreview {
+  if (!deployed) return {changes: [], risks: []}
+  const changes = classifyChanges(deployed.template, next).filter((c) => c.impact !== 'no-change')
+  return {existing: deployed.environment, changes, risks: dataLossRisks(changes)}
 }
 
 export interface ApplyOptions {
   readonly clients: AwsClients
+  /** Where the cloud assembly is synthesized (and deployed from). */
   readonly outdir: string
+  /** The assembly of this spec when the caller already synthesized it (the deploy plan). */
+  readonly synthesis?: SynthesisResult
+  /** The environment as it runs now, when the caller already read it (scale). */
+  readonly deployed?: DeployedEnvironment
+  /**
+   * Run aws-cdk-lib's template validation when synthesizing here.
+   * @default true - as before every real deploy
+   */
+  readonly validateTemplates?: boolean
   readonly allowReplacement?: boolean
   /** Asked before an update is applied; absent means "yes" (--yes or non-interactive). */
   readonly confirm?: (preview: ChangePreview) => Promise<boolean>
@@ -68,7 +79,7 @@ export interface ApplyResult {
 export async function applyEnvironment(spec: EnvironmentSpec, options: ApplyOptions): Promise<ApplyResult> {
   const {clients} = options
   options.onProgress?.(`checking for an existing ${spec.stackName}`)
-  const existing = await findEnvironment(clients, spec.name)
+  const existing = options.deployed?.environment ?? (await findEnvironment(clients, spec.name))
   if (existing) {
     if (existing.domain && existing.domain !== spec.domain) {
       throw new WizardError({
@@ -99,7 +110,14 @@ export async function applyEnvironment(spec: EnvironmentSpec, options: ApplyOpti
       })
     }
   }
-  const preview = await previewChanges(clients, spec, existing)
+  const deployed =
+    existing && (options.deployed ?? {environment: existing, template: (await readDeployedTemplate(clients, existing.stackName)).template})
+  // One synthesis serves the preview and the deploy.
+  const synthesis =
+    options.synthesis ??
+    (await synthesize([spec], {outdir: options.outdir, validateTemplates: options.validateTemplates ?? true, nag: false}))
+  assertNoBlockingFindings(synthesis.findings)
+  const preview = previewChanges(deployed, synthesis.stacks[0]!.template)
   if (preview.risks.length > 0 && !options.allowReplacement) {
     throw new WizardError({
       code: 'data-replacement-refused',
@@ -117,7 +135,7 @@ export async function applyEnvironment(spec: EnvironmentSpec, options: ApplyOpti
   }
   const outcome: DeployOutcome = await deployEnvironment(spec, {
     clients,
-    outdir: options.outdir,
+    outdir: synthesis.outdir,
     update: Boolean(existing),
     onProgress: options.onProgress,
     onWarning: options.onWarning,
@@ -126,10 +144,17 @@ export async function applyEnvironment(spec: EnvironmentSpec, options: ApplyOpti
   return {environment: spec.name, created: !existing, changes: preview.changes, outputs: outcome.outputs, applied: true}
 }
 
-/** Rebuilds the spec an environment was deployed with, optionally changed by `changes`. */
-export async function respecFromDeployed(clients: AwsClients, name: string, changes: Partial<SpecOverrides>): Promise<EnvironmentSpec> {
+/**
+ * Rebuilds the spec an environment was deployed with, optionally changed by `changes`,
+ * and returns the environment as it runs now alongside (one DescribeStacks, one GetTemplate).
+ */
+export async function respecFromDeployed(
+  clients: AwsClients,
+  name: string,
+  changes: Partial<SpecOverrides>,
+): Promise<{spec: EnvironmentSpec; deployed: DeployedEnvironment}> {
   const environment = await getEnvironment(clients, name)
-  const {record} = await readDeployedTemplate(clients, environment.stackName)
+  const {record, template} = await readDeployedTemplate(clients, environment.stackName)
   const overrides: SpecOverrides = {...record.overrides, ...Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined))}
   // A new type chosen explicitly wins over sizing; new users alone re-size within the pack.
   if (changes.users !== undefined && changes.instanceType === undefined) delete (overrides as {instanceType?: string}).instanceType
@@ -144,5 +169,12 @@ export async function respecFromDeployed(clients: AwsClients, name: string, chan
       data: {findings},
     })
   }
-  return spec
+  return {spec, deployed: {environment, template}}
+}
+
+/** What a redeploy (with `changes`) would do to an environment, without deploying. */
+export async function diffEnvironment(clients: AwsClients, name: string, changes: Partial<SpecOverrides>): Promise<ChangePreview> {
+  const {spec, deployed} = await respecFromDeployed(clients, name, changes)
+  const synthesis = await synthesize([spec], {outdir: mkdtempSync(join(tmpdir(), 'arw-diff-')), validateTemplates: false, nag: false})
+  return previewChanges(deployed, synthesis.stacks[0]!.template)
 }
