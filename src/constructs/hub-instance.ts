@@ -1,4 +1,4 @@
-import {Stack, Validations} from 'aws-cdk-lib'
+import {Validations} from 'aws-cdk-lib'
 import * as ec2 from 'aws-cdk-lib/aws-ec2'
 import * as iam from 'aws-cdk-lib/aws-iam'
 import {Construct} from 'constructs'
@@ -128,11 +128,6 @@ export class HubInstance extends Construct {
 
   get connections(): ec2.Connections {
     return this.instance.connections
-  }
-
-  /** Stable ARN without a dependency on the instance resource. */
-  instanceArnPattern(): string {
-    return Stack.of(this).formatArn({service: 'ec2', resource: 'instance', resourceName: '*'})
   }
 }
 

@@ -53,21 +53,9 @@ const compiled: CompiledValidators = precompiled ?? {
   canonical: (await createAjv(true)).compile(canonicalPackSchema),
 }
 
-function validators(): CompiledValidators {
-  return compiled
-}
-
-function authoring(): ValidateFunction {
-  return validators().authoring
-}
-
-function canonical(): ValidateFunction {
-  return validators().canonical
-}
-
 /** Schema findings for a pack as written, pointers relative to the document. */
 export function validateAuthoringShape(data: unknown): Omit<Finding, 'file' | 'line' | 'column'>[] {
-  const validate = authoring()
+  const validate = compiled.authoring
   if (validate(data)) return []
   return errorsToFindings(validate.errors ?? [])
 }
@@ -78,7 +66,7 @@ export function validateAuthoringShape(data: unknown): Omit<Finding, 'file' | 'l
  * bugs in normalize() rather than user mistakes.
  */
 export function applyCanonicalDefaults(data: Record<string, unknown>): {pack: DomainPack; errors: string[]} {
-  const validate = canonical()
+  const validate = compiled.canonical
   const ok = validate(data)
   return {
     pack: data as DomainPack,

@@ -2,14 +2,12 @@ import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../base-command.js'
 import {environmentFlags} from '../../flags.js'
 import {overridesFromFlags} from '../../lib/deploy/overrides.js'
-import type {PlannedEnvironment} from '../../lib/deploy/plan-environment.js'
 import type {DeploymentPlan} from '../../lib/plan/build-plan.js'
 import type {ApplyResult} from '../../lib/lifecycle/apply.js'
 import {signInInstructions} from '../../lib/lifecycle/sign-in.js'
 import {assertNoBlockingFindings} from '../../lib/synth/checks.js'
 import {renderChanges} from '../../output/changes.js'
 import {renderPlan} from '../../output/plan.js'
-import {runWithProgress} from '../../output/progress.js'
 
 export interface DeployResult {
   dryRun: boolean
@@ -49,30 +47,15 @@ export default class JupyterDeploy extends BaseCommand<typeof JupyterDeploy> {
 
   public async run(): Promise<DeployResult> {
     const {flags} = this
-    const context: {planned?: PlannedEnvironment} = {}
-    await runWithProgress(
-      [
-        {
-          title: `Planning ${flags.name} from the ${flags.domain} pack`,
-          run: async (ctx) => {
-            // Loaded on use: synthesis pulls in aws-cdk-lib, which other commands never need.
-            const {planEnvironment} = await import('../../lib/deploy/plan-environment.js')
-            ctx.planned = await planEnvironment(
-              flags.domain,
-              {...overridesFromFlags(flags), access: flags.access as 'public' | 'private'},
-              {
-                outdir: flags.output,
-                validateTemplates: flags.validate || !flags['dry-run'],
-                packDirs: flags['pack-dir'],
-              },
-            )
-          },
-        },
-      ],
-      context,
-      {quiet: this.jsonEnabled()},
-    )
-    const planned = context.planned as PlannedEnvironment
+    const planned = await this.step(`Planning ${flags.name} from the ${flags.domain} pack`, async () => {
+      // Loaded on use: synthesis pulls in aws-cdk-lib, which other commands never need.
+      const {planEnvironment} = await import('../../lib/deploy/plan-environment.js')
+      return planEnvironment(
+        flags.domain,
+        {...overridesFromFlags(flags), access: flags.access as 'public' | 'private'},
+        {outdir: flags.output, validateTemplates: flags.validate || !flags['dry-run'], packDirs: flags['pack-dir']},
+      )
+    })
     for (const finding of planned.plan.findings.filter((f) => f.level === 'warning')) this.addWarning(`${finding.rule}: ${finding.message}`)
     assertNoBlockingFindings(planned.plan.findings)
     if (!this.jsonEnabled()) this.log(renderPlan(planned.plan))
@@ -81,34 +64,23 @@ export default class JupyterDeploy extends BaseCommand<typeof JupyterDeploy> {
       return {dryRun: true, plan: planned.plan}
     }
     const clients = this.awsClients().forRegion(planned.spec.region)
-    const deployment: {result?: ApplyResult} = {}
-    await runWithProgress(
-      [
-        {
-          title: `Deploying ${planned.spec.stackName} to ${planned.spec.region}`,
-          run: async (ctx, report) => {
-            const {applyEnvironment} = await import('../../lib/lifecycle/apply.js')
-            ctx.result = await applyEnvironment(planned.spec, {
-              clients,
-              outdir: flags.output,
-              // The plan above already synthesized (and validated) this assembly: deploy it as is.
-              synthesis: planned.synthesis,
-              allowReplacement: flags['allow-replacement'],
-              confirm: async (preview) =>
-                this.confirm(`Apply ${preview.changes.length} change(s) to ${planned.spec.stackName}?\n${renderChanges(preview.changes)}`, {
-                  yes: flags.yes,
-                  nonInteractive: true,
-                }),
-              onProgress: report,
-              onWarning: (message) => this.addWarning(message),
-            })
-          },
-        },
-      ],
-      deployment,
-      {quiet: this.jsonEnabled()},
-    )
-    const result = deployment.result as ApplyResult
+    const result = await this.step(`Deploying ${planned.spec.stackName} to ${planned.spec.region}`, async (report) => {
+      const {applyEnvironment} = await import('../../lib/lifecycle/apply.js')
+      return applyEnvironment(planned.spec, {
+        clients,
+        outdir: flags.output,
+        // The plan above already synthesized (and validated) this assembly: deploy it as is.
+        synthesis: planned.synthesis,
+        allowReplacement: flags['allow-replacement'],
+        confirm: async (preview) =>
+          this.confirm(`Apply ${preview.changes.length} change(s) to ${planned.spec.stackName}?\n${renderChanges(preview.changes)}`, {
+            yes: flags.yes,
+            nonInteractive: true,
+          }),
+        onProgress: report,
+        onWarning: (message) => this.addWarning(message),
+      })
+    })
     const signIn = signInInstructions(planned.spec, result.outputs)
     if (!this.jsonEnabled()) {
       this.log(

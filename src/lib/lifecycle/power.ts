@@ -1,7 +1,7 @@
 import type {EC2Client} from '@aws-sdk/client-ec2'
 import type {AwsClients} from '../../aws/clients.js'
 import {ExitCode, WizardError} from '../../errors.js'
-import {describeInstances, type EnvironmentRecord} from '../environments/discover.js'
+import {describeInstances, type EnvironmentRecord, getEnvironment} from '../environments/discover.js'
 
 export interface PowerResult {
   readonly name: string
@@ -118,7 +118,6 @@ export async function startEnvironment(
 
 /** Brings an environment (by name) to `target`; the shared body of `jupyter stop` and `start`. */
 export async function setPower(clients: AwsClients, name: string, target: Settled, options: PowerOptions = {}): Promise<PowerResult> {
-  const {getEnvironment} = await import('../environments/discover.js')
   const environment = await getEnvironment(clients, name)
   return target === 'stopped' ? stopEnvironment(clients, environment, options) : startEnvironment(clients, environment, options)
 }
