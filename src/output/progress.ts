@@ -20,13 +20,21 @@ export async function runWithProgress<Ctx extends object>(
   const {Listr, ListrLogger, ProcessOutput} = await import('listr2')
   const processOutput = new ProcessOutput(process.stderr, process.stderr)
   const logger = new ListrLogger({processOutput})
+  // The command prints the full error (message and fixes) once it fails; the task line
+  // only names the failure, so multi-line messages are not shown twice.
+  let failure: {error: unknown} | undefined
   const list = new Listr<Ctx>(
     steps.map((step) => ({
       title: step.title,
       task: async (ctx, task) => {
-        await step.run(ctx, (detail) => {
-          task.output = detail
-        })
+        try {
+          await step.run(ctx, (detail) => {
+            task.output = detail
+          })
+        } catch (error) {
+          failure = {error}
+          throw new Error(String((error as Error)?.message ?? error).split('\n')[0])
+        }
       },
     })),
     {
@@ -38,5 +46,9 @@ export async function runWithProgress<Ctx extends object>(
       registerSignalListeners: true,
     },
   )
-  return list.run(context)
+  try {
+    return await list.run(context)
+  } catch (error) {
+    throw failure ? failure.error : error
+  }
 }
