@@ -2,6 +2,8 @@ import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
 import {AwsClients} from './aws/clients.js'
 import {toAwsError} from './aws/errors.js'
 import {ExitCode, type ExitCodeValue, isWizardError, WizardError} from './errors.js'
+import type {ApplyOptions, ApplyResult, ChangePreview} from './lib/lifecycle/apply.js'
+import type {EnvironmentSpec} from './lib/spec/types.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
@@ -87,6 +89,29 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       quiet: this.jsonEnabled(),
     })
     return context.result as R
+  }
+
+  /**
+   * Creates or updates an environment: checks and preview under a progress line, the
+   * confirmation of an update in the open (a prompt inside a running progress display
+   * stays invisible), then the deploy under a second progress line.
+   */
+  protected async applyWithConfirmation(
+    spec: EnvironmentSpec,
+    options: Omit<ApplyOptions, 'confirm' | 'onProgress' | 'onWarning'>,
+    question: (preview: ChangePreview) => string,
+    yes: boolean,
+  ): Promise<ApplyResult> {
+    const {applyCancelled, executeApply, needsConfirmation, prepareApply} = await import('./lib/lifecycle/apply.js')
+    const onWarning = (message: string) => this.addWarning(message)
+    const prepared = await this.step(`Checking ${spec.stackName}`, (report) =>
+      prepareApply(spec, {...options, onProgress: report, onWarning}),
+    )
+    if (needsConfirmation(prepared) && !(await this.confirm(question(prepared.preview), {yes, nonInteractive: true})))
+      throw applyCancelled()
+    return this.step(`Deploying ${spec.stackName} to ${spec.region}`, (report) =>
+      executeApply(prepared, {...options, onProgress: report, onWarning}),
+    )
   }
 
   /** A warning shown on stderr for people and carried in the JSON envelope for machines. */

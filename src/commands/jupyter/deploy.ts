@@ -64,23 +64,13 @@ export default class JupyterDeploy extends BaseCommand<typeof JupyterDeploy> {
       return {dryRun: true, plan: planned.plan}
     }
     const clients = this.awsClients().forRegion(planned.spec.region)
-    const result = await this.step(`Deploying ${planned.spec.stackName} to ${planned.spec.region}`, async (report) => {
-      const {applyEnvironment} = await import('../../lib/lifecycle/apply.js')
-      return applyEnvironment(planned.spec, {
-        clients,
-        outdir: flags.output,
-        // The plan above already synthesized (and validated) this assembly: deploy it as is.
-        synthesis: planned.synthesis,
-        allowReplacement: flags['allow-replacement'],
-        confirm: async (preview) =>
-          this.confirm(`Apply ${preview.changes.length} change(s) to ${planned.spec.stackName}?\n${renderChanges(preview.changes)}`, {
-            yes: flags.yes,
-            nonInteractive: true,
-          }),
-        onProgress: report,
-        onWarning: (message) => this.addWarning(message),
-      })
-    })
+    const result = await this.applyWithConfirmation(
+      planned.spec,
+      // The plan above already synthesized (and validated) this assembly: deploy it as is.
+      {clients, outdir: flags.output, synthesis: planned.synthesis, allowReplacement: flags['allow-replacement']},
+      (preview) => `Apply ${preview.changes.length} change(s) to ${planned.spec.stackName}?\n${renderChanges(preview.changes)}`,
+      flags.yes,
+    )
     const signIn = signInInstructions(planned.spec, result.outputs)
     if (!this.jsonEnabled()) {
       this.log(

@@ -32,24 +32,15 @@ export default class JupyterScale extends BaseCommand<typeof JupyterScale> {
 
   public async run(): Promise<ScaleResult> {
     const clients = this.awsClients()
-    const {applyEnvironment, respecFromDeployed} = await import('../../lib/lifecycle/apply.js')
+    const {respecFromDeployed} = await import('../../lib/lifecycle/apply.js')
     const {spec, deployed} = await this.step(`Recomputing ${this.args.name}`, () =>
       respecFromDeployed(clients, this.args.name, {users: this.flags.users, instanceType: this.flags['instance-type']}),
     )
-    const result = await this.step('Applying the change', (report) =>
-      applyEnvironment(spec, {
-        clients: clients.forRegion(spec.region),
-        outdir: this.flags.output,
-        deployed,
-        allowReplacement: this.flags['allow-replacement'],
-        confirm: async (preview) =>
-          this.confirm(`Apply these changes to ${spec.stackName}?\n${renderChanges(preview.changes)}`, {
-            yes: this.flags.yes,
-            nonInteractive: true,
-          }),
-        onProgress: report,
-        onWarning: (message) => this.addWarning(message),
-      }),
+    const result = await this.applyWithConfirmation(
+      spec,
+      {clients: clients.forRegion(spec.region), outdir: this.flags.output, deployed, allowReplacement: this.flags['allow-replacement']},
+      (preview) => `Apply these changes to ${spec.stackName}?\n${renderChanges(preview.changes)}`,
+      this.flags.yes,
     )
     if (!this.jsonEnabled()) {
       this.log(result.applied ? renderChanges(result.changes) : 'Nothing to change.')

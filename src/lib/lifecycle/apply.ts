@@ -57,7 +57,7 @@ export interface ApplyOptions {
    */
   readonly validateTemplates?: boolean
   readonly allowReplacement?: boolean
-  /** Asked before an update is applied; absent means "yes" (--yes or non-interactive). */
+  /** Asked (by applyEnvironment) before an update is applied; absent means "yes". */
   readonly confirm?: (preview: ChangePreview) => Promise<boolean>
   readonly onProgress?: (line: string) => void
   readonly onWarning?: (message: string) => void
@@ -77,6 +77,34 @@ export interface ApplyResult {
  * that would replace a data-bearing resource unless explicitly allowed.
  */
 export async function applyEnvironment(spec: EnvironmentSpec, options: ApplyOptions): Promise<ApplyResult> {
+  const prepared = await prepareApply(spec, options)
+  if (needsConfirmation(prepared) && options.confirm && !(await options.confirm(prepared.preview))) throw applyCancelled()
+  return executeApply(prepared, options)
+}
+
+/** An apply that passed every check and knows what it would change. */
+export interface PreparedApply {
+  readonly spec: EnvironmentSpec
+  readonly existing?: EnvironmentRecord
+  readonly synthesis: SynthesisResult
+  readonly preview: ChangePreview
+}
+
+/** Updates with changes are confirmed first; creates and no-op updates are not. */
+export function needsConfirmation(prepared: PreparedApply): boolean {
+  return Boolean(prepared.existing) && prepared.preview.changes.length > 0
+}
+
+export function applyCancelled(): WizardError {
+  return new WizardError({code: 'cancelled', message: 'Nothing was changed.', actions: [], exitCode: ExitCode.failure})
+}
+
+/**
+ * Everything before the deploy: the existing-stack checks, one synthesis, the preview
+ * and the data-replacement refusal. Separate from executeApply() so that a command
+ * can ask its question between the two, outside any progress display.
+ */
+export async function prepareApply(spec: EnvironmentSpec, options: ApplyOptions): Promise<PreparedApply> {
   const {clients} = options
   options.onProgress?.(`checking for an existing ${spec.stackName}`)
   const existing = options.deployed?.environment ?? (await findEnvironment(clients, spec.name))
@@ -127,14 +155,17 @@ export async function applyEnvironment(spec: EnvironmentSpec, options: ApplyOpti
       data: {risks: preview.risks},
     })
   }
+  return {spec, ...(existing ? {existing} : {}), synthesis, preview}
+}
+
+/** Deploys a prepared apply (nothing happens when an existing stack has no changes). */
+export async function executeApply(prepared: PreparedApply, options: Omit<ApplyOptions, 'confirm'>): Promise<ApplyResult> {
+  const {spec, existing, synthesis, preview} = prepared
   if (existing && preview.changes.length === 0) {
     return {environment: spec.name, created: false, changes: [], outputs: {...existing.outputs} as Record<string, string>, applied: false}
   }
-  if (existing && options.confirm && !(await options.confirm(preview))) {
-    throw new WizardError({code: 'cancelled', message: 'Nothing was changed.', actions: [], exitCode: ExitCode.failure})
-  }
   const outcome: DeployOutcome = await deployEnvironment(spec, {
-    clients,
+    clients: options.clients,
     outdir: synthesis.outdir,
     update: Boolean(existing),
     onProgress: options.onProgress,
