@@ -29,3 +29,11 @@ export const OUTPUTS = {
   accessMode: 'AccessMode',
   users: 'Users',
 } as const
+
+/**
+ * SSM parameter the hub instance writes its boot progress to (JSON: phase, step, detail,
+ * failedStep, message, instanceId, time). `deploy` waits on it and `status` shows it.
+ */
+export function bootStatusParameterName(environmentName: string): string {
+  return `/arw/${environmentName}/boot-status`
+}

@@ -1,4 +1,4 @@
-import {Aspects, CfnOutput, RemovalPolicy, Stack, type StackProps, Tags} from 'aws-cdk-lib'
+import {Aspects, type CfnElement, CfnOutput, Lazy, RemovalPolicy, Stack, type StackProps, Tags} from 'aws-cdk-lib'
 import * as iam from 'aws-cdk-lib/aws-iam'
 import * as logs from 'aws-cdk-lib/aws-logs'
 import type {Construct} from 'constructs'
@@ -15,7 +15,7 @@ import {HubNetwork} from './hub-network.js'
 import {NotebookBucket} from './notebook-bucket.js'
 import {RequireEncryption} from './policies.js'
 import {SharedStorage} from './shared-storage.js'
-import {DEPLOY_RECORD_KEY, OUTPUTS, TAG_KEYS} from './contract.js'
+import {bootStatusParameterName, DEPLOY_RECORD_KEY, OUTPUTS, TAG_KEYS} from './contract.js'
 
 export {DEPLOY_RECORD_KEY, OUTPUTS, TAG_KEYS} from './contract.js'
 
@@ -68,6 +68,10 @@ export class ResearchEnvironmentStack extends Stack {
         adminPasswordParameter: spec.access === 'private' ? adminPasswordParameterName(spec.name) : '',
         filesBucket: instanceFiles.s3BucketName,
         filesKey: instanceFiles.s3ObjectKey,
+        stackName: this.stackName,
+        // The instance is created below from this user data; its logical id is known by then.
+        hubLogicalId: Lazy.string({produce: () => this.getLogicalId(this.hub.instance.node.defaultChild as CfnElement)}),
+        bootStatusParameter: bootStatusParameterName(spec.name),
       }),
     )
     this.hub = new HubInstance(this, 'Hub', {

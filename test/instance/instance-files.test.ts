@@ -16,6 +16,9 @@ const REFS = {
   hubSettingsParameter: '/arw/lab1/hub-settings',
   filesBucket: 'cdk-hnb659fds-assets-123456789012-us-east-1',
   filesKey: 'a1b2c3.zip',
+  stackName: 'arw-lab1',
+  hubLogicalId: 'HubResource1234ABCD',
+  bootStatusParameter: '/arw/lab1/boot-status',
 }
 
 function writeConfig(config: Record<string, unknown>): string {

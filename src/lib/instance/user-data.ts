@@ -23,6 +23,11 @@ export interface RuntimeReferences {
   /** Where the deploy uploaded the instance files (a CDK file asset: zip of templates/instance). */
   readonly filesBucket: string
   readonly filesKey: string
+  /** The stack and the instance's logical id, for the CloudFormation readiness signal. */
+  readonly stackName: string
+  readonly hubLogicalId: string
+  /** Where the instance reports its boot progress (see bootStatusParameterName). */
+  readonly bootStatusParameter: string
 }
 
 /** The description of the environment the instance-side scripts read (environment.json). */
@@ -39,6 +44,9 @@ export function instanceConfig(spec: EnvironmentSpec, refs: RuntimeReferences): 
     adminPasswordParameter: refs.adminPasswordParameter ?? '',
     filesBucket: refs.filesBucket,
     filesKey: refs.filesKey,
+    stackName: refs.stackName,
+    hubLogicalId: refs.hubLogicalId,
+    bootStatusParameter: refs.bootStatusParameter,
     access: spec.access,
     scratchGiB: spec.storage.scratchGiB,
     interface: spec.jupyterhub.interface,
@@ -69,6 +77,9 @@ const REFERENCE_KEYS: readonly string[] = [
   'adminPasswordParameter',
   'filesBucket',
   'filesKey',
+  'stackName',
+  'hubLogicalId',
+  'bootStatusParameter',
 ]
 
 // Merges the packed part of the environment description into the part written in clear,
@@ -132,6 +143,9 @@ const WORST_CASE_REFERENCES: RuntimeReferences = {
   adminPasswordParameter: '/arw/' + 'x'.repeat(24) + '/admin-password',
   filesBucket: 'cdk-hnb659fds-assets-123456789012-ap-southeast-2',
   filesKey: `${'0'.repeat(64)}.zip`,
+  stackName: 'arw-' + 'x'.repeat(40),
+  hubLogicalId: 'Hub' + 'X'.repeat(8) + 'Resource' + 'X'.repeat(8),
+  bootStatusParameter: '/arw/' + 'x'.repeat(40) + '/boot-status',
 }
 
 /** Bytes the user data of this spec will take once deployed (worst case). */
