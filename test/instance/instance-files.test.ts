@@ -1,13 +1,23 @@
 import {execFile} from 'node:child_process'
-import {mkdtempSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
+import {gunzipSync} from 'node:zlib'
 import {describe, expect, it} from 'vitest'
-import {instanceConfig, renderUserData, TEMPLATE_DIR, USER_DATA_LIMIT_BYTES} from '../../src/lib/instance/user-data.js'
+import {
+  INSTANCE_FILES,
+  instanceConfig,
+  renderBootScript,
+  renderUserData,
+  TEMPLATE_DIR,
+  USER_DATA_LIMIT_BYTES,
+} from '../../src/lib/instance/user-data.js'
 import {SHIPPED_PACKS, specFor} from '../helpers/specs.js'
+import {haveTool} from '../helpers/tools.js'
 
 const run = promisify(execFile)
+
 const REFS = {
   homeVolumeId: 'vol-0123456789abcdef0',
   sharedFileSystemId: 'fs-0123456789abcdef0',
@@ -28,142 +38,97 @@ function writeConfig(config: Record<string, unknown>): string {
   return file
 }
 
-describe('rendered user data', () => {
-  it.each(SHIPPED_PACKS)('%s: passes shellcheck and fits the 16 KiB EC2 limit', async (pack) => {
-    const userData = renderUserData(instanceConfig(await specFor(pack, {sharedStorage: '1TB'}), REFS))
-    expect(Buffer.byteLength(userData)).toBeLessThan(USER_DATA_LIMIT_BYTES)
+async function shellcheck(file: string): Promise<string> {
+  // shellcheck exits 1 with findings on stdout; any other failure (missing binary) throws.
+  const result = await run('shellcheck', ['--severity=style', '--format=gcc', file]).catch((error) => {
+    if (typeof error.code !== 'number') throw error
+    return error as {stdout: string; stderr: string}
+  })
+  return `${result.stdout}${result.stderr ?? ''}`.trim()
+}
+
+describe.runIf(haveTool('shellcheck', 'apt-get install shellcheck'))('rendered user data', () => {
+  it('shellcheck reports a planted defect (the check really runs)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'userdata-'))
-    writeFileSync(join(dir, 'user-data.sh'), userData)
-    const result = await run('shellcheck', ['--severity=style', join(dir, 'user-data.sh')]).catch((e) => e)
-    expect(`${result.stdout}${result.stderr ?? ''}`.trim()).toBe('')
+    writeFileSync(join(dir, 'bad.sh'), '#!/bin/bash\nrm -rf $1/*\n')
+    expect(await shellcheck(join(dir, 'bad.sh'))).toMatch(/SC2086/)
   })
 
-  it('carries the pack-derived description packed, the deploy-time references in clear, then runs the bootstrap', async () => {
+  it.each(SHIPPED_PACKS)('%s: the boot script passes shellcheck and the user data fits the 16 KiB EC2 limit', async (pack) => {
+    const config = instanceConfig(await specFor(pack, {sharedStorage: '1TB'}), REFS)
+    expect(Buffer.byteLength(renderUserData(config))).toBeLessThan(USER_DATA_LIMIT_BYTES)
+    const dir = mkdtempSync(join(tmpdir(), 'userdata-'))
+    writeFileSync(join(dir, 'boot.sh'), renderBootScript(config))
+    expect(await shellcheck(join(dir, 'boot.sh'))).toBe('')
+  })
+})
+
+describe('user data', () => {
+  it('is a cloud-init multipart: a cloud-config that runs user scripts on every boot, and the boot script', async () => {
+    const userData = renderUserData(instanceConfig(await specFor('genomics'), REFS))
+    expect(userData).toMatch(/^Content-Type: multipart\/mixed; boundary="==arw-user-data=="/)
+    expect(userData).toContain('Content-Type: text/cloud-config')
+    expect(userData).toContain('  - [scripts-user, always]')
+    expect(userData).toContain('Content-Type: text/x-shellscript')
+    expect(userData.trimEnd().endsWith('--==arw-user-data==--')).toBe(true)
+  })
+
+  it('carries the pack-derived description packed and the deploy-time references in clear', async () => {
     const config = instanceConfig(await specFor('genomics'), REFS)
-    const userData = renderUserData(config)
-    expect(userData.trimEnd().split('\n').at(-1)).toBe('exec /opt/aws-research-wizard/bootstrap.sh')
-    const {gunzipSync} = await import('node:zlib')
-    const packed = JSON.parse(gunzipSync(Buffer.from(/^ARW_PACKED='([A-Za-z0-9+/=]+)'$/m.exec(userData)?.[1] ?? '', 'base64')).toString())
-    const clear = JSON.parse(/<<'ARW_CONFIG_END'\n(.*)\nARW_CONFIG_END/s.exec(userData)?.[1] ?? '{}')
+    const script = renderBootScript(config)
+    const packed = JSON.parse(gunzipSync(Buffer.from(/^ARW_PACKED='([A-Za-z0-9+/=]+)'$/m.exec(script)?.[1] ?? '', 'base64')).toString())
+    const clear = JSON.parse(/<<'ARW_CONFIG_END'\n(.*)\nARW_CONFIG_END/s.exec(script)?.[1] ?? '{}')
     expect({...packed, ...clear}).toEqual(JSON.parse(JSON.stringify(config)))
-    expect(Object.keys(clear).sort()).toEqual(
-      [
-        'filesBucket',
-        'filesKey',
-        'hubSettingsParameter',
-        'homeVolumeId',
-        'logGroup',
-        'notebookBucket',
-        'sharedFileSystemId',
-        'adminPasswordParameter',
-      ].sort(),
-    )
+    expect(Object.keys(clear).sort()).toEqual(Object.keys(REFS).concat('adminPasswordParameter').sort())
+    expect(script).toContain('systemctl restart --no-block arw-configure.service')
   })
 
-  it('merges the description and fetches the instance files when run (in a sandbox)', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'userdata-run-'))
-    const config = instanceConfig(await specFor('astronomy'), REFS)
-    const sandboxed = renderUserData(config)
-      .replaceAll('/etc/aws-research-wizard', join(root, 'etc'))
-      .replaceAll('/opt/aws-research-wizard', join(root, 'opt'))
-      .replaceAll('/var/lib/aws-research-wizard', join(root, 'var'))
-      .replace(/^exec .*$/m, 'echo done')
-      // The S3 download needs AWS: stand in for it with the files the asset is made of.
-      .replace(
-        /^if ! python3 -c "import boto3"[\s\S]*?extractall\([^)]*\)'$/m,
-        `cp ${TEMPLATE_DIR}/*.sh ${TEMPLATE_DIR}/*.py ${join(root, 'opt')}/`,
-      )
-    writeFileSync(join(root, 'user-data.sh'), sandboxed)
-    const {stdout} = await run('bash', [join(root, 'user-data.sh')]).catch((e) => ({stdout: `${e.stdout}${e.stderr}`}))
-    expect(stdout.trim()).toBe('done')
-    expect(JSON.parse(readFileSync(join(root, 'etc', 'environment.json'), 'utf8'))).toEqual(JSON.parse(JSON.stringify(config)))
+  it("relies on neither HOME nor the caller's PATH (cloud-init gives neither)", async () => {
+    const script = renderBootScript(instanceConfig(await specFor('genomics'), REFS))
+    expect(script).not.toMatch(/\$\{?HOME/)
+    expect(script).toMatch(/^export PATH=\/usr\/local\/sbin:/m)
   })
 
   it('carries no secret: the OAuth client secret is read on the instance at boot', async () => {
     const userData = renderUserData(instanceConfig(await specFor('genomics'), REFS))
     expect(userData).not.toMatch(/secret["']?\s*[:=]\s*["'][^"']+/i)
-    expect(readFileSync(join(TEMPLATE_DIR, 'arw_setup.py'), 'utf8')).toContain('describe-user-pool-client')
+    expect(readFileSync(join(TEMPLATE_DIR, 'configure', 'configure.py'), 'utf8')).toContain('describe_user_pool_client')
   })
 })
 
-describe('instance scripts', () => {
-  it('bootstrap.sh passes shellcheck', async () => {
-    const result = await run('shellcheck', ['--severity=style', join(TEMPLATE_DIR, 'bootstrap.sh')]).catch((e) => e)
-    expect(`${result.stdout}${result.stderr ?? ''}`.trim()).toBe('')
-  })
-
-  it.each(readdirSync(TEMPLATE_DIR).filter((f) => f.endsWith('.py')))('%s compiles under the system python3', async (file) => {
-    await run('/usr/bin/python3', ['-m', 'py_compile', join(TEMPLATE_DIR, file)])
-  })
-
-  it('plans one conda env and kernelspec per pack kernel, with the pack packages and channels', async () => {
-    const config = writeConfig(instanceConfig(await specFor('scientific-modeling-julia'), REFS))
-    const {stdout} = await run('/usr/bin/python3', [join(TEMPLATE_DIR, 'arw_setup.py'), 'install-kernels', '--plan', '--config', config])
-    const lines = stdout.trim().split('\n')
-    expect(lines).toHaveLength(4)
-    expect(lines[0]).toBe('/opt/conda/bin/mamba create -y -q -p /opt/conda/envs/julia-sciml -c conda-forge julia=1.10')
-    expect(lines[1]).toContain('JUPYTER_DATA_DIR=/opt/conda/envs/hub/share/jupyter')
-    expect(lines[1]).toContain('Pkg.add(["IJulia", "DifferentialEquations", "ModelingToolkit"')
-    expect(lines[2]).toBe(
-      '/opt/conda/bin/mamba create -y -q -p /opt/conda/envs/python-support -c conda-forge python=3.11 ipykernel xarray zarr s3fs pandas',
-    )
-    expect(lines[3]).toBe(
-      "/opt/conda/envs/python-support/bin/python -m ipykernel install --prefix /opt/conda/envs/hub --name python-support --display-name 'Data wrangling (Python 3.11)'",
-    )
-  })
-
-  it('installs R kernels with IRkernel into the hub prefix', async () => {
-    const config = writeConfig(instanceConfig(await specFor('social-science'), REFS))
-    const {stdout} = await run('/usr/bin/python3', [join(TEMPLATE_DIR, 'arw_setup.py'), 'install-kernels', '--plan', '--config', config])
-    expect(stdout).toContain('-c conda-forge r-base=4.4 r-irkernel r-tidyverse r-survey')
-    expect(stdout).toContain(
-      `/opt/conda/envs/r-stats/bin/Rscript -e 'IRkernel::installspec(name = "r-stats", displayname = "Statistics (R 4.4)", prefix = "/opt/conda/envs/hub")'`,
-    )
-  })
-
-  it('writes one Mountpoint unit per data mount with read-only, requester-pays, prefix and region', async () => {
-    const spec = await specFor('geospatial')
-    const config = writeConfig({
-      ...instanceConfig(spec, REFS),
-      dataMounts: [
-        ...(instanceConfig(spec, REFS).dataMounts as object[]),
-        {source: 's3://lab-results/runs/2026', mountPath: '/data/results', readOnly: false},
-      ],
+describe('instance files', () => {
+  it.each(INSTANCE_FILES.filter((f) => f.endsWith('.py')))('%s compiles under the system python3', async (file) => {
+    await run('/usr/bin/python3', ['-m', 'py_compile', join(TEMPLATE_DIR, file)], {
+      env: {...process.env, PYTHONDONTWRITEBYTECODE: '1', PYTHONPYCACHEPREFIX: mkdtempSync(join(tmpdir(), 'pyc-'))},
     })
-    const unitDir = mkdtempSync(join(tmpdir(), 'units-'))
-    await run('/usr/bin/python3', [join(TEMPLATE_DIR, 'arw_setup.py'), 'mount-units', '--config', config, '--unit-dir', unitDir])
-    expect(readdirSync(unitDir).sort()).toEqual([
-      'arw-mount-data-copernicus-dem.service',
-      'arw-mount-data-landsat.service',
-      'arw-mount-data-results.service',
-      'arw-mount-data-sentinel-2.service',
-    ])
-    const landsat = readFileSync(join(unitDir, 'arw-mount-data-landsat.service'), 'utf8')
-    expect(landsat).toMatch(
-      /ExecStart=\/usr\/bin\/mount-s3 .*--read-only .*--requester-pays --region us-west-2 usgs-landsat \/data\/landsat/,
-    )
-    const results = readFileSync(join(unitDir, 'arw-mount-data-results.service'), 'utf8')
-    expect(results).not.toContain('--read-only')
-    expect(results).toContain('--allow-delete')
-    expect(results).toContain('--prefix runs/2026/ lab-results /data/results')
+  })
+
+  it('instance-side unit tests pass under the system python3 (escaping, Mountpoint arguments, kernels, downloads, accounts)', async () => {
+    const result = await run(
+      '/usr/bin/python3',
+      [join(TEMPLATE_DIR, '..', '..', 'test', 'instance', 'py', 'test_instance_side.py'), '-v'],
+      {
+        env: {...process.env, ARW_TEMPLATES: TEMPLATE_DIR, PYTHONDONTWRITEBYTECODE: '1'},
+      },
+    ).catch((error) => error as {stdout: string; stderr: string; code: number})
+    const output = `${result.stdout}${result.stderr}`
+    expect(output, output).toMatch(/^OK$/m)
+    expect(Number(/^Ran (\d+) tests/m.exec(output)?.[1])).toBeGreaterThanOrEqual(20)
   })
 
   it('adds GPU metrics to the CloudWatch agent only on GPU instances', async () => {
-    const out = mkdtempSync(join(tmpdir(), 'cw-'))
     for (const [pack, gpu] of [
       ['machine-learning', true],
       ['astronomy', false],
     ] as const) {
       const config = writeConfig(instanceConfig(await specFor(pack), REFS))
-      await run('/usr/bin/python3', [
-        join(TEMPLATE_DIR, 'arw_setup.py'),
-        'cloudwatch-config',
-        '--config',
+      const {stdout} = await run('/usr/bin/python3', [
+        '-c',
+        'import json, sys; sys.path.insert(0, sys.argv[1]); from cloudwatch import cloudwatch_config; print(json.dumps(cloudwatch_config(json.load(open(sys.argv[2])))))',
+        join(TEMPLATE_DIR, 'configure'),
         config,
-        '--out',
-        join(out, `${pack}.json`),
       ])
-      const agent = JSON.parse(readFileSync(join(out, `${pack}.json`), 'utf8'))
+      const agent = JSON.parse(stdout)
       expect(Boolean(agent.metrics.metrics_collected.nvidia_gpu)).toBe(gpu)
       // jupyter status queries disk and GPU series by instance (and path) only.
       expect(agent.metrics.aggregation_dimensions).toEqual([['InstanceId'], ['InstanceId', 'path']])
@@ -179,7 +144,7 @@ describe('idle agent decisions', () => {
     const statePath = join(mkdtempSync(join(tmpdir(), 'idle-')), 'idle.json')
     if (state) writeFileSync(statePath, state)
     const {stdout} = await run('/usr/bin/python3', [
-      join(TEMPLATE_DIR, 'idle_agent.py'),
+      join(TEMPLATE_DIR, 'agent', 'idle_agent.py'),
       '--config',
       config,
       '--state',
@@ -217,7 +182,7 @@ describe('idle agent decisions', () => {
     const off = writeConfig({autoShutdown: {idleMinutes: 0}})
     const statePath = join(mkdtempSync(join(tmpdir(), 'idle-')), 'idle.json')
     const {stdout} = await run('/usr/bin/python3', [
-      join(TEMPLATE_DIR, 'idle_agent.py'),
+      join(TEMPLATE_DIR, 'agent', 'idle_agent.py'),
       '--config',
       off,
       '--state',

@@ -5,8 +5,25 @@ import type {EnvironmentSpec} from '../spec/types.js'
 
 export const TEMPLATE_DIR = join(packageRoot(), 'templates', 'instance')
 
-/** Files shipped to every hub instance, installed under /opt/aws-research-wizard. */
-export const INSTANCE_FILES = ['bootstrap.sh', 'arw_setup.py', 'idle_agent.py', 'jupyterhub_config.py'] as const
+/** Entry points shipped to every hub instance (the whole folder is uploaded), under /opt/aws-research-wizard. */
+export const INSTANCE_FILES = [
+  'common/arw.py',
+  'install/install.py',
+  'install/artifacts.json',
+  'install/julia_kernel.jl',
+  'configure/configure.py',
+  'configure/accounts.py',
+  'configure/mount_s3.py',
+  'configure/cloudwatch.py',
+  'configure/jupyterhub_config.py',
+  'agent/idle_agent.py',
+  'systemd/arw-install.service',
+  'systemd/arw-configure.service',
+  'systemd/jupyterhub.service',
+  'systemd/arw-mount@.service',
+  'systemd/arw-idle-agent.service',
+  'systemd/arw-idle-agent.timer',
+] as const
 
 /** EC2 rejects user data above 16 KiB (before base64). */
 export const USER_DATA_LIMIT_BYTES = 16 * 1024
@@ -82,53 +99,111 @@ const REFERENCE_KEYS: readonly string[] = [
   'bootStatusParameter',
 ]
 
-// Merges the packed part of the environment description into the part written in clear,
-// then fetches the instance files with the instance role. boto3 comes from the distribution
-// (the images ship python3 but no AWS CLI).
-const UNPACK = [
-  `python3 -c 'import base64, gzip, json, sys`,
-  `path = "/etc/aws-research-wizard/environment.json"`,
-  `merged = {**json.loads(gzip.decompress(base64.b64decode(sys.argv[1]))), **json.load(open(path))}`,
-  `json.dump(merged, open(path, "w"), indent=1)' "$ARW_PACKED"`,
-  'if ! python3 -c "import boto3" 2>/dev/null; then',
-  '  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-boto3',
-  'fi',
-  `python3 -c 'import io, json, zipfile, boto3`,
-  `config = json.load(open("/etc/aws-research-wizard/environment.json"))`,
-  `body = boto3.client("s3", region_name=config["region"]).get_object(Bucket=config["filesBucket"], Key=config["filesKey"])["Body"].read()`,
-  `zipfile.ZipFile(io.BytesIO(body)).extractall("/opt/aws-research-wizard")'`,
-].join('\n')
+// Writes the environment description (deploy-time references in clear, the pack-derived
+// part gzipped), fetches the instance files with the instance role and starts the
+// configure phase. boto3 comes from the distribution (the images ship python3, no AWS
+// CLI). Every network step is retried; a failure before the configure phase exists is
+// still reported to the boot-status parameter and to CloudFormation.
+const BOOT_SCRIPT = String.raw`#!/bin/bash
+# aws-research-wizard hub boot (generated; see templates/instance in the CLI package).
+# cloud-init runs this on every boot (see the cloud-config part), with no HOME and a
+# minimal PATH: nothing here relies on either.
+set -euo pipefail
+umask 022
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+ETC=/etc/aws-research-wizard
+LIB=/opt/aws-research-wizard
+mkdir -p "$ETC" "$LIB" /var/lib/aws-research-wizard
+exec >>/var/log/aws-research-wizard-bootstrap.log 2>&1
+cat > "$ETC/references.json" <<'ARW_CONFIG_END'
+__REFERENCES__
+ARW_CONFIG_END
+python3 - "$ARW_PACKED" <<'ARW_PY_END'
+import base64, gzip, json, sys
+description = json.loads(gzip.decompress(base64.b64decode(sys.argv[1])))
+description.update(json.load(open("/etc/aws-research-wizard/references.json")))
+with open("/etc/aws-research-wizard/environment.json.tmp", "w") as handle:
+    json.dump(description, handle, indent=1)
+ARW_PY_END
+mv /etc/aws-research-wizard/environment.json.tmp "$ETC/environment.json"
+for attempt in 1 2 3 4 5 6; do
+  python3 -c 'import boto3' 2>/dev/null && break
+  { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-boto3; } || sleep $((attempt * 10))
+done
+python3 - <<'ARW_PY_END'
+import io, json, shutil, time, urllib.request, zipfile
+import boto3
+from botocore.config import Config
+config = json.load(open("/etc/aws-research-wizard/environment.json"))
+settings = Config(connect_timeout=10, read_timeout=60, retries={"max_attempts": 10, "mode": "adaptive"})
+def client(service):
+    return boto3.client(service, region_name=config["region"], config=settings)
+try:
+    body = client("s3").get_object(Bucket=config["filesBucket"], Key=config["filesKey"])["Body"].read()
+except Exception as error:
+    # Nothing else can report this failure: say so where deploy and status look.
+    token = urllib.request.urlopen(urllib.request.Request("http://169.254.169.254/latest/api/token", method="PUT", headers={"X-aws-ec2-metadata-token-ttl-seconds": "60"}), timeout=5).read().decode()
+    instance = urllib.request.urlopen(urllib.request.Request("http://169.254.169.254/latest/meta-data/instance-id", headers={"X-aws-ec2-metadata-token": token}), timeout=5).read().decode()
+    status = {"phase": "failed", "step": "fetch", "failedStep": "fetch", "detail": "failed: fetch", "message": "could not fetch the instance files: %s" % error, "instanceId": instance, "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    client("ssm").put_parameter(Name=config["bootStatusParameter"], Value=json.dumps(status)[:4000], Type="String", Overwrite=True)
+    client("cloudformation").signal_resource(StackName=config["stackName"], LogicalResourceId=config["hubLogicalId"], UniqueId=instance, Status="FAILURE")
+    raise
+shutil.rmtree("/opt/aws-research-wizard.new", ignore_errors=True)
+zipfile.ZipFile(io.BytesIO(body)).extractall("/opt/aws-research-wizard.new")
+shutil.rmtree("/opt/aws-research-wizard.old", ignore_errors=True)
+shutil.move("/opt/aws-research-wizard", "/opt/aws-research-wizard.old")
+shutil.move("/opt/aws-research-wizard.new", "/opt/aws-research-wizard")
+shutil.rmtree("/opt/aws-research-wizard.old", ignore_errors=True)
+ARW_PY_END
+install -m 0644 "$LIB"/systemd/*.service "$LIB"/systemd/*.timer /etc/systemd/system/
+systemctl daemon-reload
+# Not waited for: cloud-init must finish for the boot to complete. The configure phase
+# reports its own progress and sends the readiness signal.
+systemctl restart --no-block arw-configure.service
+`
 
-/**
- * The complete cloud-init user data: writes the environment description, fetches the
- * instance files (templates/instance, uploaded by the deploy as an asset) and runs the
- * bootstrap. One renderer for every environment.
- *
- * EC2 caps user data at 16 KiB: the pack-derived description (kernels, packages,
- * mounts) travels gzipped; only the deploy-time references are written in clear.
- */
-export function renderUserData(config: Record<string, unknown>): string {
+// cloud-init runs user-data scripts once per instance by default. Running the boot
+// script on every boot lets a stack update that changes the user data (and so stops
+// and starts the instance) reach the instance, and repairs a failed first boot.
+const CLOUD_CONFIG = `#cloud-config
+cloud_final_modules:
+  - scripts-per-once
+  - scripts-per-boot
+  - scripts-per-instance
+  - [scripts-user, always]
+  - final-message
+`
+
+const BOUNDARY = '==arw-user-data=='
+
+/** The boot script alone (the shell part of the user data), for linting and tests. */
+export function renderBootScript(config: Record<string, unknown>): string {
   const references = Object.fromEntries(Object.entries(config).filter(([key]) => REFERENCE_KEYS.includes(key)))
   const known = Object.fromEntries(Object.entries(config).filter(([key]) => !REFERENCE_KEYS.includes(key)))
   const knownJson = JSON.stringify(known)
   if (knownJson.includes('${Token[')) throw new Error('a deploy-time value reached the packed part of the user data')
   const json = JSON.stringify(references)
-  if (json.includes('ARW_CONFIG_END')) throw new Error('environment description contains the heredoc terminator')
+  if (/ARW_CONFIG_END|ARW_PY_END/.test(json)) throw new Error('environment description contains a heredoc terminator')
   // Node's gzip writes no timestamp, so the same inputs always give the same user data.
   const packed = gzipSync(knownJson, {level: 9}).toString('base64')
+  return BOOT_SCRIPT.replace('__REFERENCES__', () => json).replace('mkdir -p "$ETC"', () => `ARW_PACKED='${packed}'\nmkdir -p "$ETC"`)
+}
+
+/**
+ * The complete cloud-init user data: a cloud-config part that runs the boot script on
+ * every boot, and the boot script. EC2 caps user data at 16 KiB: the pack-derived
+ * description (kernels, packages, mounts) travels gzipped; the scripts are a file asset.
+ */
+export function renderUserData(config: Record<string, unknown>): string {
+  const part = (type: string, body: string) =>
+    [`--${BOUNDARY}`, `Content-Type: ${type}; charset="us-ascii"`, 'MIME-Version: 1.0', '', body].join('\n')
   return [
-    '#!/bin/bash',
-    '# aws-research-wizard hub bootstrap (generated; see templates/instance in the CLI package)',
-    'set -euo pipefail',
-    'umask 022',
-    'mkdir -p /etc/aws-research-wizard /opt/aws-research-wizard /var/lib/aws-research-wizard',
-    "cat > /etc/aws-research-wizard/environment.json <<'ARW_CONFIG_END'",
-    json,
-    'ARW_CONFIG_END',
-    `ARW_PACKED='${packed}'`,
-    UNPACK,
-    'chmod 0755 /opt/aws-research-wizard/bootstrap.sh',
-    'exec /opt/aws-research-wizard/bootstrap.sh',
+    `Content-Type: multipart/mixed; boundary="${BOUNDARY}"`,
+    'MIME-Version: 1.0',
+    '',
+    part('text/cloud-config', CLOUD_CONFIG),
+    part('text/x-shellscript', renderBootScript(config)),
+    `--${BOUNDARY}--`,
     '',
   ].join('\n')
 }

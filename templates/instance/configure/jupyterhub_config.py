@@ -2,6 +2,7 @@
 # Everything environment-specific comes from the JSON the stack wrote
 # (ARW_CONFIG) and the sign-in settings fetched at boot (hub.json, oauth.env),
 # so this file is identical for every environment and can be tested as is.
+import glob
 import importlib.util
 import json
 import os
@@ -13,8 +14,9 @@ CONFIG_PATH = os.environ.get("ARW_CONFIG", "/etc/aws-research-wizard/environment
 ETC = os.path.dirname(CONFIG_PATH)
 STATE_DIR = os.environ.get("ARW_STATE_DIR", "/var/lib/jupyterhub")
 
-sys.path.insert(0, os.environ.get("ARW_LIB", "/opt/aws-research-wizard"))
-from arw_setup import unix_username  # noqa: E402 - shared with the account setup
+LIB = os.environ.get("ARW_LIB", "/opt/aws-research-wizard")
+sys.path.insert(0, LIB)
+from configure import accounts  # noqa: E402 - one registry of sign-ins and accounts
 
 with open(CONFIG_PATH, encoding="utf-8") as handle:
     env = json.load(handle)
@@ -27,8 +29,22 @@ c.ConfigurableHTTPProxy.pid_file = f"{STATE_DIR}/jupyterhub-proxy.pid"
 c.JupyterHub.shutdown_on_logout = False
 c.Spawner.default_url = "/lab" if env.get("interface", "lab") == "lab" else "/tree"
 c.Spawner.notebook_dir = "~"
-c.Spawner.environment = {"ARW_ENVIRONMENT": env["environment"], "ARW_NOTEBOOK_BUCKET": env.get("notebookBucket") or ""}
-admins = {unix_username(email) for email in env.get("adminUsers", [])}
+# The single-user server comes from the hub's environment; PATH puts the kernels'
+# environments first so terminals find the pack's tools (written by configure.py).
+c.Spawner.cmd = [os.path.join(os.environ.get("ARW_HUB_ENV", "/opt/conda/envs/hub"), "bin", "jupyterhub-singleuser")]
+try:
+    with open(os.path.join(ETC, "paths.json"), encoding="utf-8") as handle:
+        tool_path = json.load(handle)["path"]
+except (OSError, ValueError, KeyError):
+    tool_path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+c.Spawner.environment = {
+    "ARW_ENVIRONMENT": env["environment"],
+    "ARW_NOTEBOOK_BUCKET": env.get("notebookBucket") or "",
+    "PATH": tool_path,
+}
+# Sign-in names (e-mail addresses) map to Linux accounts through the registry on the
+# home volume: unique, stable across instance replacement, never merged.
+admins = {accounts.name_for(email) for email in env.get("adminUsers", [])}
 
 authenticator = env.get("authenticator", "cognito")
 if authenticator == "cognito":
@@ -36,7 +52,10 @@ if authenticator == "cognito":
 
     class CognitoAuthenticator(LocalGenericOAuthenticator):
         def normalize_username(self, username):
-            return unix_username(username)
+            return accounts.name_for(username)
+
+        def add_system_user(self, user):
+            accounts.ensure_account(accounts.entry_by_name(user.name))
 
     with open(os.path.join(ETC, "hub.json"), encoding="utf-8") as handle:
         hub = json.load(handle)
@@ -56,20 +75,20 @@ if authenticator == "cognito":
     # (managed by `aws-research-wizard jupyter users`).
     c.CognitoAuthenticator.allow_all = True
     c.CognitoAuthenticator.create_system_users = True
-    c.CognitoAuthenticator.add_user_cmd = ["adduser", "-q", "--gecos", "", "--disabled-password", "--home", "/home/USERNAME", "USERNAME"]
     c.CognitoAuthenticator.admin_users = admins
 elif authenticator == "pam":
     # Private hubs: reached only through SSM port forwarding; local accounts sign in.
     c.JupyterHub.authenticator_class = "pam"
     c.PAMAuthenticator.admin_users = admins
     c.PAMAuthenticator.allow_all = True
-elif authenticator == "dummy":
-    # For local trials only: any password signs in. Never selected by a shipped pack.
+elif authenticator == "dummy" and env.get("access") == "private":
+    # For local trials behind SSM port forwarding only: any password signs in. A public
+    # hub never runs it (the pack validator refuses it too).
     c.JupyterHub.authenticator_class = "dummy"
     c.Authenticator.admin_users = admins
     c.Authenticator.allow_all = True
 else:
-    raise ValueError(f"unknown authenticator {authenticator!r} in {CONFIG_PATH}")
+    raise ValueError(f"authenticator {authenticator!r} is not allowed for {env.get('access')} access ({CONFIG_PATH})")
 
 if authenticator in ("cognito", "pam"):
     c.JupyterHub.spawner_class = "systemdspawner.SystemdSpawner"
@@ -94,3 +113,10 @@ if os.path.exists(token_file):
 
 c.JupyterHub.services = services
 c.JupyterHub.load_roles = roles
+
+
+# Site additions, as The Littlest JupyterHub does: *.py files in jupyterhub_config.d are
+# read last, in name order, for settings an administrator adds by hand on the instance.
+for extra in sorted(glob.glob(os.path.join(ETC, "jupyterhub_config.d", "*.py"))):
+    with open(extra, encoding="utf-8") as handle:
+        exec(compile(handle.read(), extra, "exec"))  # noqa: S102 - root-owned files by design

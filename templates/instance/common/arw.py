@@ -1,0 +1,228 @@
+"""Shared pieces of the instance side: the environment description, logging, retries,
+instance metadata (IMDSv2), AWS clients, and boot progress reporting.
+
+Standard library plus boto3 (python3-boto3 from the distribution): this runs under
+the image's system python3 before any conda environment exists.
+"""
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+CONFIG_PATH = os.environ.get("ARW_CONFIG", "/etc/aws-research-wizard/environment.json")
+LIB = os.environ.get("ARW_LIB", "/opt/aws-research-wizard")
+STATE_DIR = os.environ.get("ARW_STATE", "/var/lib/aws-research-wizard")
+LOG_PATH = os.environ.get("ARW_LOG", "/var/log/aws-research-wizard-bootstrap.log")
+IMDS = "http://169.254.169.254"
+CONDA = "/opt/conda"
+HUB_ENV = CONDA + "/envs/hub"
+# Kernelspecs go to the system-wide Jupyter data directory, seen by every Jupyter install.
+KERNEL_PREFIX = "/usr/local"
+SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+class StepFailed(Exception):
+    """A boot step failed; `step` names it for the status report and the signal."""
+
+    def __init__(self, step, message):
+        super().__init__(f"{step}: {message}")
+        self.step = step
+        self.message = message
+
+
+def load_config(path=None):
+    with open(path or CONFIG_PATH, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def log(message):
+    line = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()) + " arw: " + message
+    print(line, flush=True)
+    try:
+        with open(LOG_PATH, "a", encoding="utf-8") as handle:
+            handle.write(line + "\n")
+    except OSError:
+        pass
+
+
+def retry(what, action, attempts=6, base_delay=2.0, max_delay=60.0, retry_on=(Exception,), sleep=time.sleep):
+    """Runs action() until it succeeds, with exponential backoff and jitter.
+
+    Networks at boot are flaky (NAT not routed yet, mirrors busy); every download and
+    AWS call goes through here so a transient failure is not a failed hub.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            return action()
+        except retry_on as error:  # noqa: PERF203 - the loop is the retry
+            if attempt == attempts:
+                raise
+            delay = min(max_delay, base_delay * 2 ** (attempt - 1)) * (0.5 + random.random() / 2)
+            log(f"{what} failed (attempt {attempt}/{attempts}): {error}; retrying in {delay:.0f}s")
+            sleep(delay)
+    return None
+
+
+def run(argv, what=None, env=None, timeout=None, input_text=None):
+    """Runs a command (argument list, never a shell string), streaming its output to the log."""
+    label = what or argv[0]
+    log("running " + label)
+    merged = dict(os.environ, **(env or {}))
+    result = subprocess.run(argv, env=merged, timeout=timeout, input=input_text, text=True, capture_output=True, check=False)
+    output = (result.stdout or "") + (result.stderr or "")
+    if output.strip():
+        try:
+            with open(LOG_PATH, "a", encoding="utf-8") as handle:
+                handle.write(output if output.endswith("\n") else output + "\n")
+        except OSError:
+            pass
+    if result.returncode != 0:
+        tail = " | ".join(output.strip().splitlines()[-3:])
+        raise RuntimeError(f"{label} exited {result.returncode}: {tail}"[:600])
+    return result.stdout
+
+
+def imds_get(path, timeout=3):
+    """GET from the instance metadata service with an IMDSv2 session token."""
+    token_request = urllib.request.Request(
+        IMDS + "/latest/api/token", method="PUT", headers={"X-aws-ec2-metadata-token-ttl-seconds": "300"}
+    )
+    with urllib.request.urlopen(token_request, timeout=timeout) as response:
+        token = response.read().decode()
+    request = urllib.request.Request(IMDS + path, headers={"X-aws-ec2-metadata-token": token})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        return response.read().decode()
+
+
+def instance_id():
+    return retry("instance metadata", lambda: imds_get("/latest/meta-data/instance-id"), attempts=10, base_delay=1)
+
+
+def aws(service, config):
+    """A boto3 client with timeouts and the SDK's own adaptive retries."""
+    import boto3  # noqa: PLC0415 - only the AWS-facing steps need it
+    from botocore.config import Config  # noqa: PLC0415
+
+    return boto3.client(
+        service,
+        region_name=config["region"],
+        config=Config(connect_timeout=10, read_timeout=30, retries={"max_attempts": 8, "mode": "adaptive"}),
+    )
+
+
+class Progress:
+    """Boot progress, written to the log, to the boot-status parameter (read by `deploy`
+    and `status`) and, at the end, as the CloudFormation readiness signal."""
+
+    def __init__(self, config, phase):
+        self.config = config
+        self.phase = phase
+        self.kernels = {}
+        self._instance = None
+
+    @property
+    def instance(self):
+        if self._instance is None:
+            self._instance = instance_id()
+        return self._instance
+
+    def report(self, step, detail, phase=None, failed_step=None, message=None):
+        log(f"[{phase or self.phase}] {detail}")
+        status = {
+            "phase": phase or self.phase,
+            "step": step,
+            "detail": detail,
+            "failedStep": failed_step,
+            "message": message,
+            "instanceId": self.instance,
+            "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "kernels": self.kernels or _read_json(os.path.join(STATE_DIR, "kernels.json"), {}),
+        }
+        write_json(os.path.join(STATE_DIR, "boot-status.json"), status)
+        name = self.config.get("bootStatusParameter")
+        if not name:
+            return
+        try:
+            self._put_status(name, status)
+        except Exception as error:  # noqa: BLE001 - progress reporting must never fail the boot
+            log(f"could not publish boot status: {error}")
+
+    def _put_status(self, name, status):
+        body = json.dumps(status)
+        if len(body) > 4000:  # standard SSM parameters hold 4 KB
+            status = dict(status, kernels={}, message=(status.get("message") or "")[:1000])
+            body = json.dumps(status)
+        client = aws("ssm", self.config)
+        client.put_parameter(Name=name, Value=body, Type="String", Overwrite=True)
+
+    def signal(self, success):
+        """Tells CloudFormation the hub is ready (or failed): the stack's CreationPolicy waits for it."""
+        stack, logical_id = self.config.get("stackName"), self.config.get("hubLogicalId")
+        if not stack or not logical_id:
+            return
+        client = aws("cloudformation", self.config)
+        try:
+            retry(
+                "readiness signal",
+                lambda: client.signal_resource(
+                    StackName=stack, LogicalResourceId=logical_id, UniqueId=self.instance, Status="SUCCESS" if success else "FAILURE"
+                ),
+                attempts=5,
+            )
+        except Exception as error:  # noqa: BLE001
+            # A stack that is already complete rejects further signals (every later boot).
+            log(f"readiness signal not accepted: {error}")
+
+
+def _read_json(path, default):
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle)
+    except (OSError, ValueError):
+        return default
+
+
+read_json = _read_json
+
+
+def write_json(path, value, mode=0o644):
+    """Atomic write: a crash mid-write never leaves half a registry or status file."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = f"{path}.tmp-{os.getpid()}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(value, handle, indent=1, sort_keys=True)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+def systemd_escape_path(path):
+    """systemd-escape --path: the unit-name form of an absolute path (systemd.unit(5))."""
+    trimmed = "/".join(part for part in path.split("/") if part)
+    if not trimmed:
+        return "-"
+    out = []
+    for index, byte in enumerate(trimmed.encode("utf-8")):
+        char = chr(byte)
+        if char == "/":
+            out.append("-")
+        elif (char.isascii() and char.isalnum()) or char in ":_" or (char == "." and index > 0):
+            out.append(char)
+        else:
+            out.append(f"\\x{byte:02x}")
+    return "".join(out)
+
+
+def main_guard(progress, step_runner):
+    """Runs a phase; on failure reports which step failed, signals FAILURE and exits 1."""
+    try:
+        step_runner()
+    except StepFailed as error:
+        progress.report(error.step, f"failed: {error.step}", phase="failed", failed_step=error.step, message=error.message[:1500])
+        progress.signal(False)
+        sys.exit(1)

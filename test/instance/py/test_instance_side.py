@@ -1,0 +1,232 @@
+"""Unit tests of the instance-side Python (run by test/instance/instance-python.test.ts
+with the system python3, the interpreter the instance uses)."""
+import hashlib
+import http.server
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import unittest
+
+TEMPLATES = os.environ["ARW_TEMPLATES"]
+sys.path.insert(0, TEMPLATES)
+os.environ.setdefault("ARW_LOG", os.path.join(tempfile.mkdtemp(), "boot.log"))
+
+from common import arw  # noqa: E402
+from configure import mount_s3  # noqa: E402
+from install import install  # noqa: E402
+
+HOSTILE = [
+    'Julia $(run(`touch /tmp/x`))',
+    "a'b\"c`d`$e\\f",
+    "line\nbreak",
+    "%n %i $HOME ${PATH}",
+    "--channel=https://evil.example/",
+    "x" * 300,
+]
+
+
+class SystemdEscape(unittest.TestCase):
+    CASES = ["/data/a-b", "/data/a.b", "/data/.hidden", "/mnt/ünï cødé", "/scratch/x/y", "/data/a_b:c", "/data//double/", "/"]
+
+    def test_matches_systemd_escape(self):
+        tool = shutil.which("systemd-escape")
+        if tool is None:
+            self.fail("systemd-escape is required (Debian package systemd)")
+        for path in self.CASES:
+            expected = subprocess.run([tool, "--path", path], capture_output=True, text=True, check=True).stdout.strip()
+            self.assertEqual(arw.systemd_escape_path(path), expected, path)
+
+    def test_distinct_paths_give_distinct_units(self):
+        self.assertNotEqual(arw.systemd_escape_path("/data/a.b"), arw.systemd_escape_path("/data/a-b"))
+
+
+class MountpointArguments(unittest.TestCase):
+    def test_read_only_mount(self):
+        args = mount_s3.mount_arguments({"source": "s3://usgs-landsat/collection02", "mountPath": "/data/landsat", "readOnly": True, "requesterPays": True, "region": "us-west-2"})
+        self.assertEqual(args[0], "/usr/bin/mount-s3")
+        self.assertNotIn("--foreground", args)  # daemonizes once mounted: the unit sees failures
+        self.assertNotIn("--uid", args)  # Mountpoint refuses uid 0; root is its default owner
+        self.assertEqual(args.count("--dir-mode"), 1)
+        self.assertEqual(args.count("--file-mode"), 1)
+        self.assertIn("--read-only", args)
+        self.assertEqual(args[args.index("--prefix") + 1], "collection02/")
+        self.assertEqual(args[-3:], ["--", "usgs-landsat", "/data/landsat"])
+
+    def test_read_write_mount_once_each_mode(self):
+        args = mount_s3.mount_arguments({"source": "s3://lab/runs/2026/", "mountPath": "/data/results", "readOnly": False})
+        self.assertNotIn("--read-only", args)
+        self.assertEqual(args.count("--dir-mode"), 1)
+        self.assertEqual(args.count("--file-mode"), 1)
+        self.assertIn("--allow-delete", args)
+        self.assertEqual(args[args.index("--gid") + 1], "1999")
+        self.assertEqual(args[args.index("--prefix") + 1], "runs/2026/")
+
+    def test_unit_instance_finds_its_mount(self):
+        config = {"dataMounts": [{"source": "s3://a", "mountPath": "/data/a.b"}, {"source": "s3://b", "mountPath": "/data/a-b"}]}
+        self.assertEqual(mount_s3.find_mount(config, arw.systemd_escape_path("/data/a-b"))["source"], "s3://b")
+        self.assertEqual(mount_s3.find_mount(config, arw.systemd_escape_path("/data/a.b"))["source"], "s3://a")
+
+
+class KernelRegistration(unittest.TestCase):
+    def kernel(self, language, display):
+        return {"name": "k1", "display_name": display, "language": language, "version": "1.10", "packages": ["DataFrames", "CSV"], "channels": ["conda-forge"]}
+
+    def test_values_never_reach_source_code(self):
+        for language in ("python", "r", "julia"):
+            for display in HOSTILE:
+                argv, env = install.registration(self.kernel(language, display))
+                self.assertEqual(env["ARW_KERNEL_DISPLAY_NAME"], display)
+                if language == "python":
+                    # An argument of its own, never parsed: argv is not a shell string.
+                    self.assertEqual(argv[argv.index("--display-name") + 1], display)
+                else:
+                    # R and Julia run fixed code; the value only travels in the environment.
+                    self.assertFalse(any(display in a for a in argv), (language, argv))
+
+    def test_julia_packages_travel_one_a_line(self):
+        argv, env = install.registration(self.kernel("julia", "Julia"))
+        self.assertEqual(env["ARW_JULIA_PACKAGES_LINES"], "DataFrames\nCSV")
+        self.assertTrue(argv[-1].endswith("install/julia_kernel.jl"))
+        self.assertEqual(env["JULIA_DEPOT_PATH"], install.JULIA_DEPOT)
+
+    def test_julia_script_reads_values_as_data(self):
+        with open(os.path.join(TEMPLATES, "install", "julia_kernel.jl"), encoding="utf-8") as handle:
+            source = handle.read()
+        self.assertNotIn("eval(", source)
+        self.assertNotIn("include_string", source)
+        self.assertIn('ENV["ARW_KERNEL_DISPLAY_NAME"]', source)
+        # The kernel sees each user's own depot first, then the shared one.
+        self.assertIn('"JULIA_DEPOT_PATH" => ":" * shared_depot', source)
+
+    def test_environment_file_keeps_packages_as_data(self):
+        spec = install.kernel_environment({"name": "k", "language": "python", "version": "3.11", "packages": ["samtools=1.20", "pysam"], "channels": ["conda-forge", "bioconda"]})
+        self.assertEqual(spec["channels"], ["conda-forge", "bioconda", "nodefaults"])
+        self.assertEqual(spec["dependencies"], ["python=3.11", "ipykernel", "samtools=1.20", "pysam"])
+
+    def test_kernel_path_puts_its_environment_first(self):
+        self.assertTrue(install.kernel_path({"name": "genomics"}).startswith("/opt/conda/envs/genomics/bin:"))
+
+
+class Artifacts(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.root = tempfile.mkdtemp()
+        cls.payload = b"#!/bin/sh\necho installer\n"
+        cls.hits = {}
+        # Laid out as the mirror expects: /HOST/PATH.
+        path = os.path.join(cls.root, "github.com/conda-forge/miniforge/releases/download/24.9.2-0")
+        os.makedirs(path)
+        with open(os.path.join(path, "Miniforge3-24.9.2-0-Linux-aarch64.sh"), "wb") as handle:
+            handle.write(cls.payload)
+        with open(os.path.join(path, "Miniforge3-24.9.2-0-Linux-aarch64.sh.sha256"), "w", encoding="utf-8") as handle:
+            handle.write(hashlib.sha256(cls.payload).hexdigest() + "  Miniforge3-24.9.2-0-Linux-aarch64.sh\n")
+        root, hits = cls.root, cls.hits
+
+        class Handler(http.server.SimpleHTTPRequestHandler):
+            def __init__(self, *a, **k):
+                super().__init__(*a, directory=root, **k)
+
+            def do_GET(self):  # noqa: N802
+                hits[self.path] = hits.get(self.path, 0) + 1
+                if self.path.endswith("/flaky") and hits[self.path] < 3:
+                    self.send_error(503)
+                    return
+                if self.path.endswith("/flaky"):
+                    self.send_response(200)
+                    self.end_headers()
+                    self.wfile.write(b"ok")
+                    return
+                super().do_GET()
+
+            def log_message(self, *args):
+                pass
+
+        cls.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        cls.mirror = f"http://127.0.0.1:{cls.server.server_port}"
+        threading.Thread(target=cls.server.serve_forever, daemon=True).start()
+        with open(os.path.join(TEMPLATES, "install", "artifacts.json"), encoding="utf-8") as handle:
+            cls.artifacts = json.load(handle)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.shutdown()
+
+    def test_architecture_names(self):
+        self.assertEqual(install.machine_arch("aarch64"), "arm64")
+        self.assertEqual(install.machine_arch("x86_64"), "x86_64")
+        # Each download uses its publisher's own name for the architecture.
+        self.assertIn("/arm64/mount-s3-", install.artifact_url(self.artifacts["mountpoint"], "arm64"))
+        self.assertIn("-Linux-aarch64.sh", install.artifact_url(self.artifacts["miniforge"], "arm64"))
+        self.assertIn("/ubuntu/amd64/", install.artifact_url(self.artifacts["cloudwatchAgent"], "x86_64"))
+
+    def test_mirror_layout(self):
+        url = install.artifact_url(self.artifacts["miniforge"], "arm64", mirror="http://m.internal/base/")
+        self.assertEqual(url, "http://m.internal/base/github.com/conda-forge/miniforge/releases/download/24.9.2-0/Miniforge3-24.9.2-0-Linux-aarch64.sh")
+
+    def test_verified_download_from_mirror(self):
+        entry = self.artifacts["miniforge"]
+        expected = install.fetch_text(install.artifact_url(entry, "arm64", "sha256Url", self.mirror)).split()[0]
+        target = os.path.join(tempfile.mkdtemp(), "miniforge.sh")
+        install.download(install.artifact_url(entry, "arm64", mirror=self.mirror), target, sha256=expected)
+        with open(target, "rb") as handle:
+            self.assertEqual(handle.read(), self.payload)
+
+    def test_checksum_mismatch_is_refused_and_leaves_nothing(self):
+        target = os.path.join(tempfile.mkdtemp(), "miniforge.sh")
+        url = install.artifact_url(self.artifacts["miniforge"], "arm64", mirror=self.mirror)
+        with self.assertRaisesRegex(ValueError, "checksum mismatch"):
+            install.download(url, target, sha256="0" * 64, attempts=2, sleep=lambda s: None)
+        self.assertFalse(os.path.exists(target))
+
+    def test_transient_errors_are_retried(self):
+        target = os.path.join(tempfile.mkdtemp(), "flaky")
+        install.download(self.mirror + "/flaky", target, attempts=4, sleep=lambda s: None)
+        self.assertEqual(self.hits["/flaky"], 3)
+
+    def test_gives_up_after_the_attempts(self):
+        with self.assertRaises(Exception):
+            install.download(self.mirror + "/missing", os.path.join(tempfile.mkdtemp(), "x"), attempts=3, sleep=lambda s: None)
+        self.assertEqual(self.hits["/missing"], 3)
+
+
+class Accounts(unittest.TestCase):
+    def setUp(self):
+        os.environ["ARW_ACCOUNTS_DIR"] = tempfile.mkdtemp()
+        from configure import accounts  # noqa: PLC0415 - reads ARW_ACCOUNTS_DIR on each call
+
+        self.accounts = accounts
+
+    def test_distinct_signins_never_share_an_account(self):
+        names = {self.accounts.name_for(s) for s in ["john.smith@uni.edu", "john@smith.uni.edu", "John.Smith@uni.edu", "john-smith@other.edu"]}
+        # The first and third are the same person (case), the others are not.
+        self.assertEqual(len(names), 3)
+
+    def test_long_names_that_share_a_prefix_stay_distinct(self):
+        a = self.accounts.name_for("a" * 40 + "1@x.org")
+        b = self.accounts.name_for("a" * 40 + "2@x.org")
+        self.assertNotEqual(a, b)
+        self.assertLessEqual(max(len(a), len(b)), 32)
+
+    def test_stable_and_recorded(self):
+        first = self.accounts.assign("ada@example.org")
+        self.accounts.assign("grace@example.org")
+        again = self.accounts.assign("Ada@Example.org ")
+        self.assertEqual(first, again)
+        with open(os.path.join(os.environ["ARW_ACCOUNTS_DIR"], "users.json"), encoding="utf-8") as handle:
+            registry = json.load(handle)
+        self.assertEqual(sorted(e["uid"] for e in registry["users"].values()), [2000, 2001])
+
+    def test_image_accounts_are_never_handed_out(self):
+        self.assertNotEqual(self.accounts.name_for("root@example.org"), "root")
+
+    def test_control_characters_refused(self):
+        with self.assertRaises(ValueError):
+            self.accounts.assign("a\nb@example.org")
+
+
+if __name__ == "__main__":
+    unittest.main()
