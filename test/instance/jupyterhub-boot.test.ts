@@ -4,7 +4,7 @@ import {existsSync, mkdtempSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import WebSocket from 'ws'
+import {executeCell} from '../helpers/kernel.js'
 import {instanceConfig, TEMPLATE_DIR} from '../../src/lib/instance/user-data.js'
 import {freePort, waitFor} from '../helpers/ports.js'
 import {specFor} from '../helpers/specs.js'
@@ -54,6 +54,7 @@ describe.skipIf(!available && !process.env.CI)('generated JupyterHub configurati
         bootStatusParameter: '/arw/lab1/boot-status',
       }),
       authenticator: 'dummy',
+      access: 'private',
       interface: 'notebook',
     }
     writeFileSync(join(work, 'environment.json'), JSON.stringify(config))
@@ -84,12 +85,13 @@ describe.skipIf(!available && !process.env.CI)('generated JupyterHub configurati
       join(work, 'test_config.py'),
       [
         'import os',
-        `exec(compile(open(${JSON.stringify(join(TEMPLATE_DIR, 'jupyterhub_config.py'))}).read(), "jupyterhub_config.py", "exec"))`,
+        `exec(compile(open(${JSON.stringify(join(TEMPLATE_DIR, 'configure', 'jupyterhub_config.py'))}).read(), "jupyterhub_config.py", "exec"))`,
         `c.JupyterHub.bind_url = "http://127.0.0.1:${proxyPort}"`,
         `c.JupyterHub.hub_bind_url = "http://127.0.0.1:${hubPort}"`,
         `c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:${apiPort}"`,
         'c.JupyterHub.spawner_class = "jupyterhub.spawner.SimpleLocalProcessSpawner"',
         `c.SimpleLocalProcessSpawner.home_dir_template = ${JSON.stringify(join(work, 'home', '{username}'))}`,
+        'c.Spawner.cmd = ["jupyterhub-singleuser"]',
         'c.Spawner.args = ["--allow-root"]',
         'c.Spawner.start_timeout = 60',
         `c.Spawner.environment = dict(c.Spawner.environment, JUPYTER_PATH=${JSON.stringify(join(share, 'share', 'jupyter'))})`,
@@ -104,6 +106,7 @@ describe.skipIf(!available && !process.env.CI)('generated JupyterHub configurati
         ARW_CONFIG: join(work, 'environment.json'),
         ARW_LIB: TEMPLATE_DIR,
         ARW_STATE_DIR: work,
+        ARW_ACCOUNTS_DIR: join(work, 'accounts'),
         NODE_PATH: '/usr/share/nodejs',
         PATH: `/usr/bin:${process.env.PATH}`,
       },
@@ -128,8 +131,8 @@ describe.skipIf(!available && !process.env.CI)('generated JupyterHub configurati
     }
   })
 
-  it('makes the pack admin (normalized from the e-mail) a hub admin', async () => {
-    const {status, body} = await api('/hub/api/users/ada-example-org')
+  it('makes the pack admin (its account from the registry) a hub admin', async () => {
+    const {status, body} = await api('/hub/api/users/ada')
     expect(status).toBe(200)
     expect(body.admin).toBe(true)
   })
@@ -185,40 +188,3 @@ describe.skipIf(!available && !process.env.CI)('generated JupyterHub configurati
     120_000,
   )
 })
-
-/** Sends one execute_request over the kernel websocket and returns its stdout. */
-async function executeCell(url: string, token: string, code: string): Promise<string> {
-  const socket = new WebSocket(url, {headers: {Authorization: `token ${token}`}})
-  const msgId = randomUUID()
-  const session = randomUUID()
-  return new Promise<string>((resolve, reject) => {
-    let stdout = ''
-    const timer = setTimeout(() => {
-      socket.terminate()
-      reject(new Error(`no reply from the kernel; stdout so far: ${stdout}`))
-    }, 60_000)
-    socket.on('error', reject)
-    socket.on('open', () => {
-      socket.send(
-        JSON.stringify({
-          header: {msg_id: msgId, username: 'test', session, msg_type: 'execute_request', version: '5.3', date: new Date().toISOString()},
-          parent_header: {},
-          metadata: {},
-          content: {code, silent: false, store_history: false, user_expressions: {}, allow_stdin: false, stop_on_error: true},
-          channel: 'shell',
-        }),
-      )
-    })
-    socket.on('message', (raw) => {
-      const message = JSON.parse(String(raw))
-      if (message.parent_header?.msg_id !== msgId) return
-      if (message.msg_type === 'stream' && message.content.name === 'stdout') stdout += message.content.text
-      if (message.msg_type === 'error') stdout += `ERROR ${message.content.ename}: ${message.content.evalue}`
-      if (message.msg_type === 'status' && message.content.execution_state === 'idle') {
-        clearTimeout(timer)
-        socket.close()
-        resolve(stdout)
-      }
-    })
-  })
-}
