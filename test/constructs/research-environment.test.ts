@@ -185,7 +185,12 @@ describe('ResearchEnvironmentStack security properties (genomics)', () => {
     const assembly = app.synth()
     const assetDir = readdirSync(assembly.directory).find((entry) => entry.startsWith('asset.'))
     expect(assetDir).toBeDefined()
-    expect(readdirSync(join(assembly.directory, assetDir!)).sort()).toEqual([...INSTANCE_FILES].sort())
+    expect(
+      (readdirSync(join(assembly.directory, assetDir!), {recursive: true, withFileTypes: true}) as import('node:fs').Dirent[])
+        .filter((e) => e.isFile())
+        .map((e) => join(e.parentPath, e.name).slice(join(assembly.directory, assetDir!).length + 1))
+        .sort(),
+    ).toEqual([...INSTANCE_FILES].sort())
     const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
       (p) => (p.Properties.PolicyDocument as {Statement: {Action: string | string[]; Resource: unknown}[]}).Statement,
     )

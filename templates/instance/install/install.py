@@ -233,6 +233,8 @@ def set_kernel_path(kernel):
 
 def install_kernel(kernel):
     if not env_ready(kernel):
+        if not os.path.exists(os.path.join(CONDA, "bin", "mamba")):
+            raise RuntimeError("conda is not available to create its environment")
         create_env(env_prefix(kernel), kernel_environment(kernel))
     argv, env = registration(kernel)
     run(argv, what=f"register kernel {kernel['name']}", env=env, timeout=3600)
@@ -309,7 +311,16 @@ def install(config, progress):
             problems[name] = f"failed: {error.message[:300]}"
             log(f"{name} failed: {error.message}")
     write_json(os.path.join(STATE_DIR, "components.json"), problems)
-    step("conda", "installing Miniforge", lambda: install_miniforge(artifacts, arch, mirror))
+    hub_present = os.path.exists(os.path.join(HUB_ENV, "bin", "jupyterhub"))
+    if not hub_present or not all(env_ready(k) for k in config.get("kernels", [])):
+        try:
+            step("conda", "installing Miniforge", lambda: install_miniforge(artifacts, arch, mirror))
+        except StepFailed as error:
+            # Without conda no new environment can be made: fatal for the hub, reported per kernel.
+            if not hub_present:
+                raise
+            problems["conda"] = f"failed: {error.message[:300]}"
+            write_json(os.path.join(STATE_DIR, "components.json"), problems)
     step("hub", "installing JupyterHub", lambda: install_hub_env(artifacts))
     install_kernels(config, progress)
     progress.report("installed", "install phase complete")

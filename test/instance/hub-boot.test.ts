@@ -1,0 +1,379 @@
+import {execFile} from 'node:child_process'
+import {createHash} from 'node:crypto'
+import {mkdirSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {promisify} from 'node:util'
+import {GetTemplateCommand} from '@aws-sdk/client-cloudformation'
+import {CloudFormationClient} from '@aws-sdk/client-cloudformation'
+import {
+  DescribeImagesCommand,
+  DescribeInstanceAttributeCommand,
+  DescribeInstancesCommand,
+  DescribeSubnetsCommand,
+  DescribeVolumesCommand,
+  DescribeVpcsCommand,
+} from '@aws-sdk/client-ec2'
+import {CreateBucketCommand, PutObjectCommand, S3Client} from '@aws-sdk/client-s3'
+import {GetParameterCommand, SSMClient} from '@aws-sdk/client-ssm'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {type BootEnvironment, createEnvironment, type Guest, missingBootTools} from '../helpers/boot/index.js'
+import {executeCell} from '../helpers/kernel.js'
+import {FIXTURES, PROJECT_ROOT} from '../helpers/run.js'
+
+const run = promisify(execFile)
+
+/**
+ * The hub as EC2 boots it: the CLI deploys a real synthesized stack into moto (the
+ * instance files go up as the stack's asset), and the instance's user data, as moto
+ * holds it, boots a Debian guest through real cloud-init with real systemd as PID 1.
+ *
+ * Where the test image differs from an Ubuntu instance (everything else is the product):
+ * - conda cannot be downloaded here. The image carries Debian's JupyterHub, ipykernel and
+ *   IRkernel where the install phase would have put the hub and the Python and R kernel
+ *   environments (wrappers below); the install phase still runs, finds them, registers
+ *   their kernelspecs, and installs the Julia kernel, which fails for real.
+ * - downloads come from a mirror (ARW_ARTIFACT_MIRROR, a product setting) served by moto's
+ *   S3: a small Miniforge fixture (checksum verified) whose mamba cannot reach a package
+ *   index, and a CloudWatch agent fixture package.
+ * - the jupyterhub-systemdspawner package does not exist for Debian: a drop-in in the
+ *   product's jupyterhub_config.d selects JupyterHub's local process spawner and adds an
+ *   API token for the test.
+ */
+const missing = missingBootTools()
+const runBoot = missing.length === 0 || Boolean(process.env.CI)
+
+describe.runIf(runBoot).sequential('the hub boots under cloud-init and systemd', () => {
+  let environment: BootEnvironment
+  let guest: Guest
+  let userData = ''
+  let instanceId = ''
+  let volumeId = ''
+  let stackName = ''
+  let hubLogicalId = ''
+  const token = createHash('sha256').update(String(Math.random())).digest('hex').slice(0, 32)
+  const work = mkdtempSync(join(tmpdir(), 'hub-boot-'))
+
+  const clientConfig = () => ({...environment.clientConfig(), endpoint: environment.aws.replace('127.0.0.1', 'localhost')})
+  const ssm = () => new SSMClient(clientConfig())
+  const bootStatus = async () => {
+    const {Parameter} = await ssm().send(new GetParameterCommand({Name: '/arw/boot1/boot-status'}))
+    return JSON.parse(Parameter!.Value!) as {
+      phase: string
+      failedStep?: string
+      kernels: Record<string, string>
+      detail: string
+      instanceId: string
+    }
+  }
+  const sh = (script: string, user?: string) => guest.exec(['bash', '-c', script], {user, timeoutMs: 120_000})
+
+  const cli = async (...argv: string[]) => {
+    const env = {
+      PATH: process.env.PATH,
+      HOME: work,
+      CI: 'true',
+      AWS_ENDPOINT_URL: clientConfig().endpoint,
+      AWS_ACCESS_KEY_ID: 'testing',
+      AWS_SECRET_ACCESS_KEY: 'testing',
+      AWS_REGION: environment.region,
+      AWS_CONFIG_FILE: join(work, 'no-config'),
+      AWS_SHARED_CREDENTIALS_FILE: join(work, 'no-credentials'),
+    }
+    const {stdout} = await run('node', [join(PROJECT_ROOT, 'bin', 'run.js'), ...argv, '--json'], {
+      cwd: work,
+      env,
+      timeout: 180_000,
+      maxBuffer: 1 << 26,
+    }).catch((error) => error as {stdout: string})
+    return JSON.parse(stdout) as {status: number; result?: {deployment?: {outputs: Record<string, string>}}; error?: unknown}
+  }
+
+  /** Files the install phase would have produced (see the comment above), and the test's hub drop-in. */
+  const testImageFiles = () => ({
+    '/opt/conda/envs/hub/bin/jupyterhub': {
+      content: '#!/bin/sh\nexport NODE_PATH=/usr/share/nodejs\nexec /usr/bin/jupyterhub "$@"\n',
+      mode: 0o755,
+    },
+    '/opt/conda/envs/hub/bin/jupyterhub-singleuser': {content: '#!/bin/sh\nexec /usr/bin/jupyterhub-singleuser "$@"\n', mode: 0o755},
+    '/opt/conda/envs/python-main/bin/python': {symlink: '/usr/bin/python3'},
+    '/opt/conda/envs/r-stats/bin/Rscript': {symlink: '/usr/bin/Rscript'},
+    '/opt/conda/envs/r-stats/bin/R': {symlink: '/usr/bin/R'},
+    '/etc/aws-research-wizard/jupyterhub_config.d/50-test.py': {
+      content: [
+        'c.JupyterHub.spawner_class = "jupyterhub.spawner.LocalProcessSpawner"',
+        'c.Spawner.start_timeout = 90',
+        `c.JupyterHub.services = c.JupyterHub.services + [{"name": "boot-test", "api_token": "${token}"}]`,
+        'c.JupyterHub.load_roles = c.JupyterHub.load_roles + [{"name": "boot-test", "scopes": ["admin:users", "admin:servers", "access:servers", "list:users", "read:users"], "services": ["boot-test"]}]',
+        '',
+      ].join('\n'),
+      mode: 0o644,
+    },
+  })
+
+  const hubApi = async (path: string, method = 'GET') => {
+    const response = await fetch(`${guest.forward}${path}`, {
+      method,
+      headers: {Authorization: `token ${token}`},
+      signal: AbortSignal.timeout(20_000),
+    })
+    const text = await response.text()
+    return {status: response.status, body: text ? JSON.parse(text) : undefined}
+  }
+
+  beforeAll(async () => {
+    if (missing.length > 0) throw new Error(`the boot test needs ${missing.join(', ')}: CI must install them (see .ci/run)`)
+    environment = await createEnvironment()
+    const ec2 = environment.ec2()
+    const {Vpcs = []} = await ec2.send(new DescribeVpcsCommand({Filters: [{Name: 'is-default', Values: ['true']}]}))
+    const {Subnets = []} = await ec2.send(new DescribeSubnetsCommand({Filters: [{Name: 'vpc-id', Values: [Vpcs[0]!.VpcId!]}]}))
+    const {Images = []} = await ec2.send(new DescribeImagesCommand({Filters: [{Name: 'architecture', Values: ['x86_64']}]}))
+    await uploadArtifactFixtures(new S3Client({...clientConfig(), forcePathStyle: true}), work)
+
+    expect((await cli('bootstrap')).status).toBe(0)
+    const deployed = await cli(
+      'jupyter',
+      'deploy',
+      '--domain',
+      join(FIXTURES, 'boot', 'three-kernels.yaml'),
+      '--name',
+      'boot1',
+      '--access',
+      'private',
+      '--admin-email',
+      'ada@example.org',
+      '--ami-id',
+      Images[0]!.ImageId!,
+      '--vpc-id',
+      Vpcs[0]!.VpcId!,
+      '--subnet-id',
+      Subnets[0]!.SubnetId!,
+      '--availability-zone',
+      Subnets[0]!.AvailabilityZone!,
+      '--vpc-cidr',
+      Vpcs[0]!.CidrBlock!,
+      '--owner',
+      'ada',
+      '--output',
+      join(work, 'cdk.out'),
+      '--yes',
+    )
+    expect(deployed.status, JSON.stringify(deployed)).toBe(0)
+    const outputs = deployed.result!.deployment!.outputs
+    instanceId = outputs.InstanceId!
+    volumeId = outputs.HomeVolumeId!
+    stackName = 'arw-boot1'
+    const template = JSON.parse(
+      (await new CloudFormationClient(clientConfig()).send(new GetTemplateCommand({StackName: stackName}))).TemplateBody!,
+    ) as {Resources: Record<string, {Type: string}>}
+    hubLogicalId = Object.entries(template.Resources).find(([, r]) => r.Type === 'AWS::EC2::Instance')![0]
+    const attribute = await ec2.send(new DescribeInstanceAttributeCommand({InstanceId: instanceId, Attribute: 'userData'}))
+    userData = Buffer.from(attribute.UserData!.Value!, 'base64').toString()
+    const {Volumes = []} = await ec2.send(new DescribeVolumesCommand({VolumeIds: [volumeId]}))
+    const file = join(environment.dir, `${volumeId}.img`)
+    await run('truncate', ['-s', `${Volumes[0]!.Size}G`, file])
+    guest = await environment.bootGuest({
+      userData,
+      instanceId,
+      volume: {volumeId, file, style: 'nitro'},
+      files: testImageFiles(),
+      defaultEnvironment: {ARW_ARTIFACT_MIRROR: 'http://127.0.0.1:5000/arw-artifacts'},
+    })
+    await guest.waitForCloudInit(300_000)
+    await waitForPhase(['ready', 'failed'], 600_000)
+  }, 1_200_000)
+
+  afterAll(async () => {
+    await environment?.close()
+  }, 120_000)
+
+  const waitForPhase = async (phases: string[], timeoutMs: number, since = '') => {
+    const deadline = Date.now() + timeoutMs
+    let last = ''
+    while (Date.now() < deadline) {
+      const status = await bootStatus().catch(() => undefined)
+      last = JSON.stringify(status)
+      if (status && phases.includes(status.phase) && status.instanceId === guest.instanceId && last !== since) return status
+      await new Promise((r) => setTimeout(r, 2000))
+    }
+    const journal = await guest.exec(['journalctl', '-u', 'arw-configure', '-u', 'arw-install', '--no-pager', '-n', '80'])
+    const log = await guest.exec(['tail', '-n', '80', '/var/log/aws-research-wizard-bootstrap.log'])
+    throw new Error(`boot did not reach ${phases.join('/')}; last status ${last}\n${journal.stdout}\n${log.stdout}`)
+  }
+
+  it('cloud-init ran the user data without errors, with no HOME', async () => {
+    const result = JSON.parse((await guest.exec(['cat', '/var/lib/cloud/data/result.json'])).stdout)
+    expect(result.v1.errors).toEqual([])
+    expect(await guest.waitForSystemState(['running', 'degraded'])).toMatch(/running|degraded/)
+  })
+
+  it('reports ready, with the failing kernel named, and signals CloudFormation once the hub answers', async () => {
+    const status = await bootStatus()
+    expect(status.phase, JSON.stringify(status)).toBe('ready')
+    expect(status.kernels['python-main']).toBe('ok')
+    expect(status.kernels['r-stats']).toBe('ok')
+    expect(status.kernels['julia-sim']).toMatch(/^failed: /)
+    expect(status.detail).toContain('kernel julia-sim')
+    const signals = await environment.signals()
+    expect(signals).toContainEqual({StackName: stackName, LogicalResourceId: hubLogicalId, UniqueId: instanceId, Status: 'SUCCESS'})
+    expect((await guest.exec(['systemctl', 'is-active', 'jupyterhub.service'])).stdout.trim()).toBe('active')
+  })
+
+  it('installed the fixtures through the mirror (checksum-verified Miniforge, CloudWatch agent package)', async () => {
+    expect((await guest.exec(['test', '-x', '/opt/conda/bin/mamba'])).code).toBe(0)
+    expect((await guest.exec(['dpkg-query', '-W', 'amazon-cloudwatch-agent'])).code).toBe(0)
+    const calls = await guest.exec(['cat', '/var/log/arw-test-cwagent.log'])
+    expect(calls.stdout).toContain('-a fetch-config -m ec2 -s -c file:/etc/aws-research-wizard/cloudwatch-agent.json')
+  })
+
+  it('mounts the home volume at /home and gives the administrator a private home and a password in SSM', async () => {
+    expect((await guest.exec(['findmnt', '-n', '-o', 'SOURCE,FSTYPE', '/home'])).stdout.trim()).toBe(`${guest.volumeDevice} xfs`)
+    expect((await guest.exec(['id', '-u', 'ada'])).stdout.trim()).toBe('2000')
+    expect((await guest.exec(['stat', '-c', '%a %U', '/home/ada'])).stdout.trim()).toBe('700 ada')
+    const {Parameter} = await ssm().send(new GetParameterCommand({Name: '/arw/boot1/admin-password', WithDecryption: true}))
+    expect(Object.keys(JSON.parse(Parameter!.Value!))).toEqual(['ada'])
+  })
+
+  it('closes the instance metadata to hub users, not to root', async () => {
+    const probe = 'curl -sS -m 5 -X PUT -H "X-aws-ec2-metadata-token-ttl-seconds: 60" http://169.254.169.254/latest/api/token'
+    expect((await sh(probe)).code).toBe(0)
+    const asUser = await sh(probe, 'ada')
+    expect(asUser.code).not.toBe(0)
+  })
+
+  it("lists the pack's kernels and runs a cell in Python and in R", async () => {
+    expect((await hubApi('/hub/api/users/ada/server', 'POST')).status).toBeOneOf([201, 202])
+    const deadline = Date.now() + 120_000
+    while (Date.now() < deadline && (await hubApi('/hub/api/users/ada')).body?.servers?.['']?.ready !== true)
+      await new Promise((r) => setTimeout(r, 1000))
+    const specs = await hubApi('/user/ada/api/kernelspecs')
+    expect(Object.keys(specs.body.kernelspecs)).toEqual(expect.arrayContaining(['python-main', 'r-stats']))
+    expect(Object.keys(specs.body.kernelspecs)).not.toContain('julia-sim')
+    expect(specs.body.kernelspecs['python-main'].spec.env.PATH).toMatch(/^\/opt\/conda\/envs\/python-main\/bin:/)
+    for (const [kernelName, code, expected] of [
+      ['python-main', 'import os; print(sum(range(10)) * 7, os.getuid())', '315 2000\n'],
+      ['r-stats', 'cat(6 * 7, "\\n")', '42 \n'],
+    ] as const) {
+      const response = await fetch(`${guest.forward}/user/ada/api/kernels`, {
+        method: 'POST',
+        body: JSON.stringify({name: kernelName}),
+        headers: {Authorization: `token ${token}`, 'Content-Type': 'application/json'},
+      })
+      const kernel = (await response.json()) as {id: string}
+      expect(await executeCell(`${guest.forward.replace('http', 'ws')}/user/ada/api/kernels/${kernel.id}/channels`, token, code)).toBe(
+        expected,
+      )
+    }
+  }, 240_000)
+
+  it('keeps /home, its files and their owners across a reboot, and signals ready again', async () => {
+    expect((await sh('echo "results v1" > /home/ada/work.txt', 'ada')).code).toBe(0)
+    const before = JSON.stringify(await bootStatus())
+    await guest.reboot()
+    await guest.waitForSystemState(['running', 'degraded'], 180_000)
+    await waitForPhase(['ready'], 300_000, before)
+    expect((await guest.exec(['stat', '-c', '%u %U %s', '/home/ada/work.txt'])).stdout.trim()).toBe('2000 ada 11')
+    expect((await guest.fetchFromGuestNamespace('http://127.0.0.1:8000/hub/api')).status).toBe(200)
+  }, 600_000)
+
+  it('gives every user the same account and files on a replacement instance', async () => {
+    // A second person signs in before the replacement: recorded in the registry on /home.
+    expect(
+      (await guest.exec(['python3', '/opt/aws-research-wizard/configure/accounts.py', 'name', 'Grace.Hopper@example.org'])).stdout.trim(),
+    ).toBe('grace-hopper')
+    await guest.stop()
+    await environment.terminateInstance(instanceId)
+    const replacement = await environment.seedInstance()
+    const file = join(environment.dir, `${volumeId}.img`)
+    guest = await environment.bootGuest({
+      userData,
+      instanceId: replacement.instanceId,
+      volume: {volumeId, file, style: 'xen'},
+      files: testImageFiles(),
+      defaultEnvironment: {ARW_ARTIFACT_MIRROR: 'http://127.0.0.1:5000/arw-artifacts'},
+    })
+    await guest.waitForCloudInit(300_000)
+    const status = await waitForPhase(['ready', 'failed'], 600_000)
+    expect(status.phase).toBe('ready')
+    expect((await guest.exec(['findmnt', '-n', '-o', 'SOURCE', '/home'])).stdout.trim()).toBe('/dev/xvdh')
+    expect((await guest.exec(['id', '-u', 'ada'])).stdout.trim()).toBe('2000')
+    expect((await guest.exec(['id', '-u', 'grace-hopper'])).stdout.trim()).toBe('2001')
+    expect((await guest.exec(['stat', '-c', '%U', '/home/ada/work.txt'])).stdout.trim()).toBe('ada')
+    expect((await guest.exec(['cat', '/home/ada/work.txt'])).stdout).toBe('results v1\n')
+    const {Instances = []} = (await environment.ec2().send(new DescribeInstancesCommand({InstanceIds: [replacement.instanceId]})))
+      .Reservations![0]!
+    expect(Instances[0]!.InstanceId).toBe(replacement.instanceId)
+    expect(await environment.signals()).toContainEqual({
+      StackName: stackName,
+      LogicalResourceId: hubLogicalId,
+      UniqueId: replacement.instanceId,
+      Status: 'SUCCESS',
+    })
+  }, 1_200_000)
+
+  it('reports the failed step and signals FAILURE when the home volume cannot be had', async () => {
+    await guest.stop()
+    const broken = environment && (await environment.seedInstance())
+    guest = await environment.bootGuest({
+      // The same user data, pointed at a volume that does not exist.
+      userData: userData.replace(volumeId, 'vol-0000000000000dead'),
+      instanceId: broken.instanceId,
+      files: testImageFiles(),
+      defaultEnvironment: {ARW_ARTIFACT_MIRROR: 'http://127.0.0.1:5000/arw-artifacts'},
+    })
+    const status = await waitForPhase(['failed'], 600_000)
+    expect(status.failedStep).toBe('home')
+    expect(await environment.signals()).toContainEqual({
+      StackName: stackName,
+      LogicalResourceId: hubLogicalId,
+      UniqueId: broken.instanceId,
+      Status: 'FAILURE',
+    })
+    expect((await guest.exec(['systemctl', 'is-active', 'jupyterhub.service'])).stdout.trim()).not.toBe('active')
+  }, 900_000)
+})
+
+/**
+ * What the mirror serves, laid out as https://HOST/PATH -> MIRROR/HOST/PATH in a moto S3
+ * bucket the guest reads anonymously: a Miniforge installer fixture with its published
+ * SHA-256 file, and a CloudWatch agent package built here with dpkg-deb.
+ */
+async function uploadArtifactFixtures(s3: S3Client, work: string): Promise<void> {
+  const artifacts = JSON.parse(readFileSync(join(PROJECT_ROOT, 'templates', 'instance', 'install', 'artifacts.json'), 'utf8'))
+  const url = (entry: {url: string; version: string; arch: Record<string, string>}, key = 'url') =>
+    (entry as unknown as Record<string, string>)
+      [key]!.replace('{version}', entry.version)
+      .replaceAll('{version}', entry.version)
+      .replace('{arch}', entry.arch.x86_64!)
+      .split('://')[1]!
+  await s3.send(new CreateBucketCommand({Bucket: 'arw-artifacts'}))
+  const installer = [
+    '#!/bin/sh',
+    '# Miniforge stand-in: installs a mamba that cannot reach any package index.',
+    'while [ $# -gt 0 ]; do case "$1" in -p) prefix="$2"; shift 2;; *) shift;; esac; done',
+    'mkdir -p "$prefix/bin"',
+    'printf \'#!/bin/sh\\necho "CondaHTTPError: no package index is reachable from this machine" >&2\\nexit 1\\n\' > "$prefix/bin/mamba"',
+    'chmod 755 "$prefix/bin/mamba"',
+    '',
+  ].join('\n')
+  const miniforge = artifacts.miniforge
+  await s3.send(new PutObjectCommand({Bucket: 'arw-artifacts', Key: url(miniforge), Body: installer}))
+  const sha = createHash('sha256').update(installer).digest('hex')
+  await s3.send(new PutObjectCommand({Bucket: 'arw-artifacts', Key: url(miniforge, 'sha256Url'), Body: `${sha}  Miniforge3.sh\n`}))
+  const root = join(work, 'cwagent')
+  mkdirSync(join(root, 'DEBIAN'), {recursive: true})
+  mkdirSync(join(root, 'opt', 'aws', 'amazon-cloudwatch-agent', 'bin'), {recursive: true})
+  writeFileSync(
+    join(root, 'DEBIAN', 'control'),
+    'Package: amazon-cloudwatch-agent\nVersion: 0.0.1-test\nArchitecture: amd64\nMaintainer: test <test@example.org>\nDescription: test fixture\n',
+  )
+  writeFileSync(
+    join(root, 'opt', 'aws', 'amazon-cloudwatch-agent', 'bin', 'amazon-cloudwatch-agent-ctl'),
+    '#!/bin/sh\necho "$*" >> /var/log/arw-test-cwagent.log\n',
+    {mode: 0o755},
+  )
+  await run('dpkg-deb', ['--root-owner-group', '--build', root, join(work, 'cwagent.deb')])
+  await s3.send(
+    new PutObjectCommand({Bucket: 'arw-artifacts', Key: url(artifacts.cloudwatchAgent), Body: readFileSync(join(work, 'cwagent.deb'))}),
+  )
+}
