@@ -75,7 +75,9 @@ export class HubInstance extends Construct {
       securityGroup: this.securityGroup,
       requireImdsv2: true,
       detailedMonitoring: true,
-      ssmSessionPermissions: true,
+      // Session Manager and Run Command without AmazonSSMManagedInstanceCore: that policy
+      // also grants ssm:GetParameter on every parameter of the account (see below).
+      ssmSessionPermissions: false,
       associatePublicIpAddress: false,
       instanceInitiatedShutdownBehavior: ec2.InstanceInitiatedShutdownBehavior.STOP,
       propagateTagsToVolumeOnCreation: true,
@@ -92,6 +94,26 @@ export class HubInstance extends Construct {
     })
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
+        sid: 'SessionManagerAndRunCommand',
+        // The SSM agent's own channels; none of these has resource-level permissions.
+        actions: [
+          'ssm:UpdateInstanceInformation',
+          'ssmmessages:CreateControlChannel',
+          'ssmmessages:CreateDataChannel',
+          'ssmmessages:OpenControlChannel',
+          'ssmmessages:OpenDataChannel',
+          'ec2messages:AcknowledgeMessage',
+          'ec2messages:DeleteMessage',
+          'ec2messages:FailMessage',
+          'ec2messages:GetEndpoint',
+          'ec2messages:GetMessages',
+          'ec2messages:SendReply',
+        ],
+        resources: ['*'],
+      }),
+    )
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
         sid: 'DescribeOwnVolumes',
         actions: ['ec2:DescribeVolumes'],
         resources: ['*'],
@@ -99,13 +121,9 @@ export class HubInstance extends Construct {
     )
     Validations.of(this.role).acknowledge(
       {
-        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]',
-        reason: 'AmazonSSMManagedInstanceCore is the AWS-maintained minimum for Session Manager, which replaces SSH.',
-      },
-      {
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason:
-          'ec2:DescribeVolumes has no resource-level permissions; cloudwatch:PutMetricData is limited to the AwsResearchWizard namespace by condition.',
+          'ec2:DescribeVolumes and the SSM agent channels (ssm:UpdateInstanceInformation, ssmmessages:*, ec2messages:*) have no resource-level permissions; cloudwatch:PutMetricData is limited to the AwsResearchWizard namespace by condition.',
       },
       {
         id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:${props.region}:<AWS::AccountId>:instance/*]`,

@@ -25,6 +25,25 @@ describe('ResearchEnvironmentStack security properties (genomics)', () => {
     })
   })
 
+  it('gives the hub role no account-wide parameter access (no AmazonSSMManagedInstanceCore)', () => {
+    for (const role of Object.values(template.findResources('AWS::IAM::Role'))) {
+      expect(JSON.stringify(role.Properties.ManagedPolicyArns ?? [])).not.toContain('AmazonSSMManagedInstanceCore')
+    }
+    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+      (p) => (p.Properties.PolicyDocument as {Statement: {Action: string | string[]; Resource: unknown}[]}).Statement,
+    )
+    // Only this environment's parameters: by name, or by reference to a parameter of this stack.
+    const own = Object.keys(template.findResources('AWS::SSM::Parameter')).map((id) => `{"Ref":"${id}"}`)
+    for (const statement of statements) {
+      const actions = [statement.Action].flat()
+      if (!actions.some((a) => a.startsWith('ssm:Get') || a.startsWith('ssm:Put'))) continue
+      const resource = JSON.stringify(statement.Resource)
+      expect(/parameter\/arw\/lab1\//.test(resource) || own.some((ref) => resource.includes(ref)), resource).toBe(true)
+      expect(resource).not.toMatch(/parameter\/\*|"\*"/)
+    }
+    expect(JSON.stringify(statements)).toContain('ssmmessages:OpenDataChannel')
+  })
+
   it('encrypts the root volume, stops on shutdown, monitors in detail and has no SSH key or public IP', () => {
     template.hasResourceProperties('AWS::EC2::Instance', {
       InstanceType: 'r6i.2xlarge',
