@@ -45,13 +45,18 @@ describe('systemdEscapePath', () => {
   it.skipIf(!binary)('agrees with the real systemd-escape --path on the table and on random paths', () => {
     const real = (paths: string[]) =>
       // One line, names separated by spaces (an escaped name never holds a space: it is \x20).
-      execFileSync(binary as string, ['--path', '--', ...paths], {encoding: 'utf8'}).trimEnd().split(' ')
+      execFileSync(binary as string, ['--path', '--', ...paths], {encoding: 'utf8'})
+        .trimEnd()
+        .split(' ')
     expect(real(table.map(([path]) => path))).toEqual(table.map(([, unit]) => unit))
     const segment = fc.stringMatching(/^[A-Za-z0-9._:\\ é基-]{1,12}$/).filter((s) => s !== '.' && s !== '..')
-    const paths = fc.sample(fc.array(segment, {minLength: 1, maxLength: 5}).map((segments) => `/${segments.join('/')}`), {
-      numRuns: 200,
-      seed: 4242,
-    })
+    const paths = fc.sample(
+      fc.array(segment, {minLength: 1, maxLength: 5}).map((segments) => `/${segments.join('/')}`),
+      {
+        numRuns: 200,
+        seed: 4242,
+      },
+    )
     expect(paths.map(systemdEscapePath)).toEqual(real(paths))
   })
 
