@@ -1,3 +1,4 @@
+import {execFileSync} from 'node:child_process'
 import {mkdtempSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -50,6 +51,24 @@ describe('hostile packs', () => {
     expect(loaded.pack).toBeUndefined()
     expect(loaded.findings).toEqual([expect.objectContaining({code: 'pack-too-large', file, line: 1, column: 1})])
     expect(loaded.findings[0]?.message).toMatch(/1200\d{3} bytes/)
+  })
+})
+
+describe('pack files that are not files', () => {
+  it.skipIf(process.platform === 'win32')('a FIFO is refused at once instead of blocking the read', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'arw-fifo-'))
+    const fifo = join(dir, 'pack.yaml')
+    execFileSync('mkfifo', [fifo])
+    const start = Date.now()
+    const loaded = await loadPackFile(fifo)
+    expect(Date.now() - start).toBeLessThan(2_000)
+    expect(loaded.findings).toEqual([expect.objectContaining({code: 'pack-unreadable', line: 1, column: 1})])
+    expect(loaded.findings[0]?.message).toContain('named pipe')
+  })
+
+  it('a directory is refused with a finding', async () => {
+    const loaded = await loadPackFile(mkdtempSync(join(tmpdir(), 'arw-dir-')))
+    expect(loaded.findings[0]).toMatchObject({code: 'pack-unreadable', message: expect.stringContaining('a directory')})
   })
 })
 
