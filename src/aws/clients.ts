@@ -6,12 +6,85 @@ import type {EC2Client} from '@aws-sdk/client-ec2'
 import type {EFSClient} from '@aws-sdk/client-efs'
 import type {S3Client} from '@aws-sdk/client-s3'
 import type {STSClient} from '@aws-sdk/client-sts'
+import {credentialProcessFor, runCredentialProcess} from './credential-process.js'
+import {awsTimeoutError} from './errors.js'
 
 export interface AwsClientOptions {
   /** --region; falls back to AWS_REGION / AWS_DEFAULT_REGION / the profile's region. */
   readonly region?: string
   /** --profile; overrides AWS_PROFILE. */
   readonly profile?: string
+  /** Bounds of every request; the defaults suit the CLI, tests shorten them. */
+  readonly timeouts?: Partial<AwsTimeouts>
+}
+
+/**
+ * Everything ends. connection: TCP/TLS connect. socketIdle: a response that stops
+ * arriving (an endpoint that accepts and never answers, or stalls after the headers).
+ * operation: one SDK call including its retries and credential resolution, after which
+ * the call fails with aws-timeout naming the endpoint. credentialProcess: the profile's
+ * credential_process is killed after this long.
+ */
+export interface AwsTimeouts {
+  readonly connectionMs: number
+  readonly socketIdleMs: number
+  readonly operationMs: number
+  readonly credentialProcessMs: number
+}
+
+export const DEFAULT_AWS_TIMEOUTS: AwsTimeouts = {
+  connectionMs: 5_000,
+  socketIdleMs: 30_000,
+  operationMs: 90_000,
+  credentialProcessMs: 30_000,
+}
+// Uploads of large objects keep the socket busy (so the idle bound holds) but may take longer overall.
+const S3_OPERATION_MS = 15 * 60_000
+
+interface DeadlineContext {
+  arwEndpoint?: string
+  commandName?: string
+  clientName?: string
+}
+
+interface MiddlewareClient {
+  middlewareStack: {add: (middleware: unknown, options: Record<string, unknown>) => void}
+}
+
+/**
+ * Adds the per-operation deadline to a client: an outer middleware races the whole
+ * operation (retries, signing, credential resolution) against a timer; an inner one
+ * records the endpoint each attempt goes to, so the error can name it.
+ */
+export function addOperationDeadline(client: MiddlewareClient, operationMs: number, fallbackEndpoint: () => string): void {
+  client.middlewareStack.add(
+    (next: (args: unknown) => Promise<unknown>, context: DeadlineContext) => async (args: unknown) => {
+      let timer: NodeJS.Timeout | undefined
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(awsTimeoutError(context.arwEndpoint ?? fallbackEndpoint(), context.commandName ?? 'request', operationMs)),
+          operationMs,
+        )
+        timer.unref()
+      })
+      try {
+        return await Promise.race([next(args), deadline])
+      } finally {
+        clearTimeout(timer)
+      }
+    },
+    {step: 'initialize', name: 'arwOperationDeadline', priority: 'high'},
+  )
+  client.middlewareStack.add(
+    (next: (args: {request?: {protocol?: string; hostname?: string; port?: number}}) => Promise<unknown>, context: DeadlineContext) =>
+      async (args: {request?: {protocol?: string; hostname?: string; port?: number}}) => {
+        const request = args.request
+        if (request?.hostname)
+          context.arwEndpoint = `${request.protocol ?? 'https:'}//${request.hostname}${request.port ? `:${request.port}` : ''}`
+        return next(args)
+      },
+    {step: 'finalizeRequest', name: 'arwRecordEndpoint', priority: 'high'},
+  )
 }
 
 /**
@@ -34,18 +107,38 @@ export class AwsClients {
     return new AwsClients({...this.options, region})
   }
 
+  get timeouts(): AwsTimeouts {
+    return {...DEFAULT_AWS_TIMEOUTS, ...this.options.timeouts}
+  }
+
   private config() {
+    const {connectionMs, socketIdleMs, credentialProcessMs} = this.timeouts
+    const command = credentialProcessFor(this.options.profile)
     return {
       ...(this.region ? {region: this.region} : {}),
       ...(this.options.profile ? {profile: this.options.profile} : {}),
       retryMode: 'adaptive',
       maxAttempts: 6,
+      // Without these the SDK waits on a silent endpoint for ever.
+      requestHandler: {connectionTimeout: connectionMs, requestTimeout: socketIdleMs},
+      ...(command ? {credentials: () => runCredentialProcess(command, credentialProcessMs)} : {}),
     }
   }
 
   private async client<T>(key: string, create: () => Promise<T>): Promise<T> {
-    if (!this.cache.has(key)) this.cache.set(key, await create())
+    if (!this.cache.has(key)) {
+      const client = await create()
+      const operationMs = key === 's3' ? Math.max(S3_OPERATION_MS, this.timeouts.operationMs) : this.timeouts.operationMs
+      addOperationDeadline(client as unknown as MiddlewareClient, operationMs, () => this.endpointFor(key))
+      this.cache.set(key, client)
+    }
     return this.cache.get(key) as T
+  }
+
+  /** The endpoint a service is reached at, for messages (the real one is recorded per request). */
+  private endpointFor(service: string): string {
+    const variable = `AWS_ENDPOINT_URL_${service.toUpperCase()}`
+    return process.env[variable] ?? process.env.AWS_ENDPOINT_URL ?? `https://${service}.${this.region ?? '<region>'}.amazonaws.com`
   }
 
   cloudFormation(): Promise<CloudFormationClient> {

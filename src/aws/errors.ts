@@ -21,6 +21,20 @@ const NO_CREDENTIALS =
 const SSO_EXPIRED = /(sso|token).*(expired|refresh failed)|the sso session .* has expired|invalid_grant/i
 const NOT_AUTHORIZED = /is not authorized to perform:?\s*([a-z0-9-]+:[A-Za-z0-9*]+)/i
 
+/** An AWS call that did not finish in time: exit 1, naming the endpoint and the operation. */
+export function awsTimeoutError(endpoint: string, operation: string, afterMs?: number): WizardError {
+  return new WizardError({
+    code: 'aws-timeout',
+    message: `${operation} at ${endpoint} did not answer ${afterMs === undefined ? 'in time' : `within ${Math.round(afterMs / 1000)} s`}.`,
+    actions: [
+      'Check the network path to AWS (proxy, VPN, firewall) and retry.',
+      'If AWS_ENDPOINT_URL or AWS_ENDPOINT_URL_<SERVICE> is set, check that the endpoint it names is running.',
+    ],
+    exitCode: ExitCode.failure,
+    data: {endpoint, operation},
+  })
+}
+
 /**
  * Turns SDK and toolkit failures into coded errors with the fix. Unknown errors pass
  * through unchanged so they are reported as bugs rather than mislabelled.
@@ -32,6 +46,10 @@ export function toAwsError(error: unknown, context: AwsErrorContext = {}): unkno
   const message = e.message ?? String(error)
   const profileHint = context.profile ? ` --profile ${context.profile}` : ''
 
+  // The HTTP handler's own connection and socket-idle timeouts, once retries are spent.
+  if (name === 'TimeoutError' || /^(Connection timed out after|socket hang up|Request timed out)/i.test(message)) {
+    return awsTimeoutError('the AWS endpoint', 'A request', undefined)
+  }
   if (name === 'TokenProviderError' || (SSO_EXPIRED.test(message) && /sso/i.test(message))) {
     return new WizardError({
       code: 'sso-session-expired',

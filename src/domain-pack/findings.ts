@@ -1,3 +1,5 @@
+import {escapeControl} from '../output/sanitize.js'
+
 /** One problem (or note) about a domain pack, located as precisely as we can. */
 export interface Finding {
   readonly code: string
@@ -26,10 +28,13 @@ export function countByLevel(findings: readonly Finding[]): Record<FindingLevel,
   return counts
 }
 
-/** `file:line:col CODE message` - the shape editors and CI annotators parse. */
+/**
+ * `file:line:col CODE message` - the shape editors and CI annotators parse. Escaped for
+ * a terminal: file names and messages can carry pack text.
+ */
 export function formatFindingLine(finding: Finding): string {
   const where = [finding.file ?? '<pack>', finding.line, finding.column].filter((part) => part !== undefined).join(':')
-  return `${where} ${finding.level} ${finding.code} ${finding.message}`
+  return escapeControl(`${where} ${finding.level} ${finding.code} ${finding.message}`)
 }
 
 export function sortFindings(findings: readonly Finding[]): Finding[] {

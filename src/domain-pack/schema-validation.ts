@@ -1,6 +1,7 @@
 import {join, sep} from 'node:path'
 import {fileURLToPath, pathToFileURL} from 'node:url'
 import type {Ajv, ErrorObject, ValidateFunction} from 'ajv'
+import {escapeControl} from '../output/sanitize.js'
 import {packageRoot} from '../package-root.js'
 import {didYouMean} from './did-you-mean.js'
 import type {Finding} from './findings.js'
@@ -21,6 +22,9 @@ export async function createAjv(useDefaults: boolean, standalone = false): Promi
     code: {source: standalone, esm: true},
   })
   ajv.addKeyword({keyword: 'x-update', metaSchema: {type: 'string', enum: [...UPDATE_BEHAVIOURS]}})
+  // The finding code a failed pattern/length check of this field reports (e.g. invalid-mount-path),
+  // so a finding names what is wrong rather than which JSON Schema keyword failed.
+  ajv.addKeyword({keyword: 'x-code', metaSchema: {type: 'string', pattern: '^[a-z][a-z0-9-]*$'}})
   return ajv
 }
 
@@ -80,7 +84,8 @@ function describe(value: unknown): string {
   if (value === null) return 'null'
   if (Array.isArray(value)) return 'a list'
   if (typeof value === 'object') return 'a mapping'
-  if (typeof value === 'string') return `"${value.length > 60 ? `${value.slice(0, 57)}...` : value}"`
+  // Pack text reaches terminals through these messages: escape what could drive one.
+  if (typeof value === 'string') return `"${escapeControl(value.length > 60 ? `${value.slice(0, 57)}...` : value)}"`
   return String(value)
 }
 
@@ -89,10 +94,28 @@ function keyOf(pointer: string): string {
   return parts[parts.length - 1] ?? ''
 }
 
+/** Keywords whose failure means "this value has the wrong form": reported under the field's x-code. */
+const FORM_KEYWORDS = new Set(['pattern', 'minLength', 'maxLength', 'format', 'not'])
+
 function errorToFinding(error: ErrorObject): SchemaFinding {
   const path = error.instancePath
-  const field = path === '' ? 'the pack' : path
+  const field = path === '' ? 'the pack' : escapeControl(path)
   const hint = (error.parentSchema as {description?: string} | undefined)?.description
+  const code = (error.parentSchema as {'x-code'?: string} | undefined)?.['x-code']
+  if (code && FORM_KEYWORDS.has(error.keyword)) {
+    const limit = (error.params as {limit?: number}).limit
+    const length =
+      error.keyword === 'maxLength' || error.keyword === 'minLength'
+        ? ` (${typeof error.data === 'string' ? [...error.data].length : '?'} characters; ${error.keyword === 'maxLength' ? 'at most' : 'at least'} ${limit})`
+        : ''
+    return {
+      code,
+      level: 'error',
+      path,
+      message: `${field} is ${describe(error.data)}, which is not valid here${length}.`,
+      remedy: hint ?? 'See `aws-research-wizard domain schema` for the allowed form.',
+    }
+  }
   switch (error.keyword) {
     case 'additionalProperties': {
       const key = String((error.params as {additionalProperty: string}).additionalProperty)
@@ -103,10 +126,10 @@ function errorToFinding(error: ErrorObject): SchemaFinding {
         level: 'error',
         path: `${path}/${key}`,
         target: 'key',
-        message: `Unknown key "${key}" in ${field}.${suggestion ? ` Did you mean "${suggestion}"?` : ''}`,
+        message: `Unknown key ${describe(key)} in ${field}.${suggestion ? ` Did you mean "${suggestion}"?` : ''}`,
         remedy: suggestion
-          ? `Rename "${key}" to "${suggestion}".`
-          : `Remove "${key}"; allowed keys here: ${allowed.filter((k) => k !== '$schema').join(', ')}.`,
+          ? `Rename ${describe(key)} to "${suggestion}".`
+          : `Remove ${describe(key)}; allowed keys here: ${allowed.filter((k) => k !== '$schema').join(', ')}.`,
       }
     }
     case 'required': {
@@ -215,16 +238,19 @@ export function errorsToFindings(errors: readonly ErrorObject[]): SchemaFinding[
     })
   }
   for (const error of errors) {
-    if (error.keyword === 'anyOf' || error.keyword === 'if' || error.keyword === 'propertyNames') continue
+    if (error.keyword === 'anyOf' || error.keyword === 'if' || error.keyword === 'propertyNames' || error.keyword === 'allOf') continue
     if (error.keyword === 'type' && anyOfPaths.has(error.instancePath)) continue
     if (error.propertyName !== undefined) {
+      const schema = error.parentSchema as {'x-code'?: string; description?: string} | undefined
       findings.push({
-        code: 'invalid-key',
+        code: schema?.['x-code'] ?? 'invalid-key',
         level: 'error',
         path: `${error.instancePath}/${error.propertyName}`,
         target: 'key',
-        message: `Key "${error.propertyName}" is not allowed in ${error.instancePath}.`,
-        remedy: 'Tag keys use letters, digits, spaces and _ . : / = + @ - (at most 128), and may not start with "aws:".',
+        message: `Key ${describe(error.propertyName)} is not allowed in ${error.instancePath}.`,
+        remedy:
+          schema?.description ??
+          'Tag keys use letters, digits, spaces and _ . : / = + @ - (at most 128), and may not start with "aws:" or "aws-research-wizard:".',
       })
       continue
     }

@@ -22,21 +22,48 @@ const name = {
 const instanceType = {
   type: 'string',
   pattern: '^[a-z][a-z0-9-]*\\.[a-z0-9]+$',
+  maxLength: 40,
   description: 'An EC2 instance type such as r6i.2xlarge or g5.xlarge.',
 } as const
 
 // A pattern rather than ajv-formats' "email" format keeps the validator precompilable without runtime plugins.
+// Conservative on purpose: the address reaches Cognito, Budgets and the hub as data, and
+// quotes, $ and backticks (legal in RFC 5322 local parts) have no business there.
+export const EMAIL_PATTERN = '^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*\\.[A-Za-z]{2,63}$'
 const email = {
   type: 'string',
-  pattern: '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$',
-  description: 'An e-mail address, e.g. ada@example.org.',
+  pattern: EMAIL_PATTERN,
+  maxLength: 254,
+  description: 'An e-mail address, e.g. ada@example.org (letters, digits and . _ % + - before the @).',
+  'x-code': 'invalid-email',
 } as const
 
-const bucketName = {
+/**
+ * Human-readable text (display names, titles): any printable character, including
+ * quotes, $ and backticks, which reach the instance as data only. Control characters,
+ * bidirectional overrides and lone surrogates are refused (also by the string rule
+ * that walks the whole pack, see rules/string-rules.ts).
+ */
+const TEXT_PATTERN = '^[^\\p{Cc}\\p{Cs}\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069]*$'
+const displayName = {
   type: 'string',
   minLength: 1,
+  maxLength: 120,
+  pattern: TEXT_PATTERN,
+  description: 'A name people read: up to 120 characters, no control characters.',
+} as const
+
+// S3 keys may hold almost anything, but prefixes reach IAM policies, Mountpoint
+// arguments and CloudFormation; spaces and quotes broke synthesis. Segments of safe
+// characters only, none of them "." or "..".
+const S3_PREFIX = '(/[A-Za-z0-9_=+-][A-Za-z0-9_.=+-]*)*/?'
+const bucketName = {
+  type: 'string',
+  minLength: 3,
   maxLength: 255,
-  description: 'An S3 bucket name, optionally followed by /prefix.',
+  pattern: `^[A-Za-z0-9._-]{1,63}${S3_PREFIX}$`,
+  description: 'An S3 bucket name, optionally followed by /prefix (letters, digits and _ . = + - in the prefix).',
+  'x-code': 'invalid-s3-bucket',
 } as const
 
 const instance = {
@@ -111,34 +138,121 @@ const jupyterhub = {
       type: 'string',
       enum: ['cognito', 'dummy'],
       default: 'cognito',
-      description: 'cognito: sign-in through the environment user pool. dummy: any password, for local tests only.',
+      description:
+        'cognito: sign-in through the environment user pool. dummy: any password, for local tests only; refused unless deployed with --access private.',
     },
   },
+} as const
+
+/**
+ * A conda MatchSpec as mamba takes it on a command line, conservatively: a package name
+ * (never starting with "-", so never an option), then optional version constraints and
+ * an optional build string. No channel prefix (channel::name), no URL, no brackets, no
+ * spaces. Python and R kernels are installed with mamba, so pip extras such as
+ * jax[cuda12] are not packages here.
+ */
+export const CONDA_PACKAGE_PATTERN =
+  '^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,99}((==|!=|>=|<=|~=|=|<|>)[A-Za-z0-9_.*+!]{1,40}(,(==|!=|>=|<=|~=|<|>)[A-Za-z0-9_.*+!]{1,40}){0,3}(=[A-Za-z0-9_.*+]{1,60})?)?$'
+const condaPackage = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 200,
+  pattern: CONDA_PACKAGE_PATTERN,
+  description:
+    'A conda package spec: name[=version[=build]] or name with >=, <=, !=, <, > constraints, e.g. numpy, numpy>=1.26,<2, pytorch=*=cuda*. No leading "-", no URLs, no spaces, no channel:: prefix; pip extras such as jax[cuda12] are not conda specs (use the conda package, e.g. jax with jaxlib=*=*cuda* and cuda-version=12).',
+  'x-code': 'invalid-package',
+} as const
+
+/**
+ * A Julia package: the General registry's name grammar, optionally "@" and a plain
+ * version (Pkg's name@version form). The instance side passes name and version to Pkg
+ * as data (PackageSpec), never inside Julia source.
+ */
+export const JULIA_PACKAGE_PATTERN = '^[A-Za-z][A-Za-z0-9_]{0,63}(\\.jl)?(@[0-9]{1,6}(\\.[0-9]{1,6}){0,2})?$'
+const juliaPackage = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 90,
+  pattern: JULIA_PACKAGE_PATTERN,
+  description: 'A Julia package name from the General registry, optionally @version: DataFrames, CSV@0.10, Plots@1.40.1.',
+  'x-code': 'invalid-package',
+} as const
+
+/** A conda channel: a name (checked against the allow-list) or an https URL (needs --allow-channel). */
+const channel = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 200,
+  pattern: '^([a-z0-9][a-z0-9_-]{0,49}|https://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9_.~+-]+)*/?)$',
+  description:
+    'A conda channel name (conda-forge, bioconda, pytorch, nvidia) or an https:// URL that the deploy allows with --allow-channel URL.',
+  'x-code': 'invalid-channel',
+} as const
+
+const kernelProperties = {
+  name: {type: 'string', pattern: '^[a-z][a-z0-9_-]{0,63}$'},
+  display_name: displayName,
+  language: {type: 'string', enum: ['python', 'r', 'julia']},
+  version: {type: 'string', pattern: '^[0-9]+(\\.[0-9]+){0,2}$', maxLength: 20},
+  packages: {
+    type: 'array',
+    items: {type: 'string', minLength: 1, maxLength: 200},
+    maxItems: 500,
+    default: [],
+    description: 'conda specs for Python and R kernels, Julia package names for Julia kernels.',
+  },
+  channels: {type: 'array', items: channel, maxItems: 20, default: []},
+} as const
+
+// Julia packages follow Julia's grammar, every other kernel's follow conda's: the
+// language picks the item schema (the list above is the union, for editors).
+const packagesByLanguage = {
+  if: {properties: {language: {const: 'julia'}}, required: ['language']},
+  then: {properties: {packages: {type: 'array', items: juliaPackage}}},
+  else: {properties: {packages: {type: 'array', items: condaPackage}}},
 } as const
 
 const kernel = {
   type: 'object',
   additionalProperties: false,
-  properties: {
-    name: {type: 'string', pattern: '^[a-z][a-z0-9_-]{0,63}$'},
-    display_name: {type: 'string', minLength: 1, maxLength: 120},
-    language: {type: 'string', enum: ['python', 'r', 'julia']},
-    version: {type: 'string', pattern: '^[0-9]+(\\.[0-9]+){0,2}$'},
-    packages: {type: 'array', items: {type: 'string', minLength: 1, maxLength: 200}, maxItems: 500, default: []},
-    channels: {type: 'array', items: {type: 'string', minLength: 1, maxLength: 100}, maxItems: 20, default: []},
-  },
+  properties: kernelProperties,
   required: ['name', 'display_name', 'language'],
+  ...packagesByLanguage,
+} as const
+
+/**
+ * Where a bucket appears on the hub: an absolute, normalised path ("." and ".." are not
+ * segment names here, no "//", no trailing "/") under /data or /mnt, or under a
+ * subdirectory of /shared or /scratch (the hub mounts those two itself). ASCII only, so
+ * the length bound is in bytes; the systemd mount unit name it becomes is checked by the
+ * mount-unit-name-too-long rule.
+ */
+export const MOUNT_PATH_PATTERN =
+  '^(/(data|mnt)(/[A-Za-z0-9_][A-Za-z0-9._-]{0,127})*|/(shared|scratch)(/[A-Za-z0-9_][A-Za-z0-9._-]{0,127})+)$'
+const mountPath = {
+  type: 'string',
+  maxLength: 200,
+  pattern: MOUNT_PATH_PATTERN,
+  description:
+    'An absolute path under /data, /mnt, /shared/<dir> or /scratch/<dir>, e.g. /data/1000genomes: letters, digits and _ . -, no "." or ".." segments, at most 200 bytes.',
+  'x-code': 'invalid-mount-path',
 } as const
 
 const dataMount = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    source: {type: 'string', pattern: '^s3://[^/]+(/.*)?$', description: 's3://bucket[/prefix]'},
-    mount_path: {type: 'string', pattern: '^/[A-Za-z0-9._/-]*$'},
+    source: {
+      type: 'string',
+      maxLength: 300,
+      pattern: `^s3://[A-Za-z0-9._-]{1,63}${S3_PREFIX}$`,
+      description: 's3://bucket[/prefix]; the prefix uses letters, digits and _ . = + - (no spaces or quotes).',
+      'x-code': 'invalid-s3-source',
+    },
+    mount_path: mountPath,
     access: {type: 'string', enum: ['read-only', 'read-write'], default: 'read-only'},
     requester_pays: {type: 'boolean', default: false},
-    region: {type: 'string', pattern: '^[a-z]{2}(-gov)?-[a-z]+-[0-9]$'},
+    region: {type: 'string', pattern: '^[a-z]{2}(-gov)?-[a-z]+-[0-9]$', maxLength: 30},
   },
   required: ['source', 'mount_path'],
 } as const
@@ -152,18 +266,25 @@ const awsAccess = {
   },
 } as const
 
+/**
+ * The CloudWatch backstop alarm (src/constructs/auto-shutdown.ts) evaluates 5-minute
+ * periods over idle + 30 minutes: ceil((idle + 30) / 5) periods x 300 s. CloudWatch
+ * refuses an alarm whose periods x evaluation periods exceed 86,400 s (one day), so
+ * idle + 30 <= 1440, i.e. idle <= 1410 minutes (23.5 hours).
+ */
+export const MAX_IDLE_MINUTES = 1410
+const idleMinutes = {
+  type: 'integer',
+  minimum: 0,
+  maximum: MAX_IDLE_MINUTES,
+  description: 'Idle minutes before the hub stops, 0 to 1410 (the backstop alarm may span at most one day); 0 disables auto-shutdown.',
+} as const
+
 const autoShutdown = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    idle_minutes: {
-      type: 'integer',
-      minimum: 0,
-      maximum: 10080,
-      default: 60,
-      description: '0 disables auto-shutdown.',
-      'x-update': 'in-place',
-    },
+    idle_minutes: {...idleMinutes, default: 60, 'x-update': 'in-place'},
     signals: {
       type: 'array',
       items: {type: 'string', enum: ['kernels', 'cpu', 'gpu']},
@@ -189,24 +310,61 @@ const exampleNotebook = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    title: {type: 'string', minLength: 1},
-    path: {type: 'string', minLength: 1, description: 'Relative to the pack file.'},
+    title: {...displayName, maxLength: 200},
+    path: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 300,
+      pattern: '^[A-Za-z0-9_][A-Za-z0-9._-]*(/[A-Za-z0-9_][A-Za-z0-9._-]*)*$',
+      description: 'Relative to the pack file and inside its directory, e.g. notebooks/intro.ipynb (no leading /, no "..").',
+      'x-code': 'invalid-notebook-path',
+    },
   },
   required: ['title', 'path'],
 } as const
 
+/** The character set AWS accepts in tag keys and values (Tagging best practices / TagResource). */
+export const TAG_CHARACTERS = '^[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*$'
+/** Tag-key prefixes the pack may not use: AWS's own, and the CLI's cost-allocation tags. */
+export const RESERVED_TAG_PREFIX = '^([aA][wW][sS]:|[aA][wW][sS]-[rR][eE][sS][eE][aA][rR][cC][hH]-[wW][iI][zZ][aA][rR][dD]:)'
+
 const tags = {
   type: 'object',
-  propertyNames: {pattern: '^[A-Za-z0-9 _.:/=+@-]{1,128}$', not: {pattern: '^aws:'}},
-  additionalProperties: {type: 'string', maxLength: 256},
+  propertyNames: {
+    allOf: [
+      {
+        minLength: 1,
+        maxLength: 128,
+        pattern: TAG_CHARACTERS,
+        description: 'Tag keys: letters, digits, spaces and _ . : / = + - @, 1 to 128 characters.',
+        'x-code': 'invalid-tag-key',
+      },
+      {
+        not: {pattern: RESERVED_TAG_PREFIX},
+        description: 'Keys starting with "aws:" belong to AWS and "aws-research-wizard:" to the CLI (environment, domain, owner).',
+        'x-code': 'reserved-tag-key',
+      },
+    ],
+  },
+  additionalProperties: {
+    type: 'string',
+    maxLength: 256,
+    pattern: TAG_CHARACTERS,
+    description: 'Tag values: letters, digits, spaces and _ . : / = + - @, at most 256 characters.',
+    'x-code': 'invalid-tag-value',
+  },
   maxProperties: 40,
 } as const
 
 const commonProperties = {
-  $schema: {type: 'string'},
+  $schema: {type: 'string', maxLength: 500},
   name,
-  display_name: {type: 'string', minLength: 1, maxLength: 120},
-  description: {type: 'string', maxLength: 2000},
+  display_name: displayName,
+  description: {
+    type: 'string',
+    maxLength: 2000,
+    description: 'Free text, several lines allowed; no control characters other than newline and tab.',
+  },
   version: {type: 'string', pattern: '^[0-9]+\\.[0-9]+(\\.[0-9]+)?$', default: '1.0.0'},
   instance,
   users,
@@ -255,23 +413,26 @@ export const domainPackSchema = {
       additionalProperties: false,
       description: 'Compact single kernel: becomes kernels[0].',
       properties: {
-        name: kernel.properties.name,
-        display_name: kernel.properties.display_name,
-        language: kernel.properties.language,
-        version: kernel.properties.version,
-        environment: {...kernel.properties.packages, description: 'Packages; a python- prefix is dropped.'},
-        channels: kernel.properties.channels,
+        name: kernelProperties.name,
+        display_name: kernelProperties.display_name,
+        language: kernelProperties.language,
+        version: kernelProperties.version,
+        environment: {...kernelProperties.packages, description: 'Packages; a python- prefix is dropped.'},
+        channels: kernelProperties.channels,
       },
       required: ['display_name', 'language'],
+      if: packagesByLanguage.if,
+      then: {properties: {environment: {type: 'array', items: juliaPackage}}},
+      else: {properties: {environment: {type: 'array', items: condaPackage}}},
     },
     data_mounts: {
       type: 'array',
       maxItems: 50,
       items: {
-        anyOf: [dataMount, {type: 'string', pattern: '^/[A-Za-z0-9._/-]*$', description: 'Compact: a mount path under /data.'}],
+        anyOf: [dataMount, {...mountPath, description: `Compact: a mount path, e.g. /data/1000genomes. ${mountPath.description}`}],
       },
     },
-    auto_shutdown: {anyOf: [autoShutdown, {type: 'integer', minimum: 0, maximum: 10080}]},
+    auto_shutdown: {anyOf: [autoShutdown, idleMinutes]},
     cost: cost,
     cost_tracking: {type: 'boolean', description: 'Compact: becomes cost.tracking.'},
   },

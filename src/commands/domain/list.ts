@@ -19,18 +19,23 @@ export default class DomainList extends BaseCommand<typeof DomainList> {
 
   public async run(): Promise<DomainListResult> {
     // Loaded on use so that `--help` and other commands never parse YAML or load validators.
-    const [{listPacks}, {renderTable}] = await Promise.all([import('../../lib/domain/list-packs.js'), import('../../output/table.js')])
+    const [{listPacks}, {renderTable}, {escapeControl}] = await Promise.all([
+      import('../../lib/domain/list-packs.js'),
+      import('../../output/table.js'),
+      import('../../output/sanitize.js'),
+    ])
     const packs = await listPacks({packDirs: this.flags['pack-dir']})
     if (!this.jsonEnabled()) {
       this.log(
         renderTable(
           ['NAME', 'TITLE', 'DEFAULT INSTANCE', 'GPU', 'KERNELS', 'MOUNTS', 'SOURCE'],
+          // Any ./domain-packs/ in the working directory is listed: its names and titles are untrusted text.
           packs.map((p) => [
-            p.name,
-            p.title,
-            p.defaultInstanceType ?? '-',
+            escapeControl(p.name),
+            escapeControl(p.title),
+            escapeControl(p.defaultInstanceType ?? '-'),
             p.gpu ? 'yes' : 'no',
-            p.kernels.join(', ') || '-',
+            escapeControl(p.kernels.join(', ') || '-'),
             p.dataMounts,
             p.valid ? p.origin : `${p.origin} (${p.errors} errors)`,
           ]),

@@ -17,9 +17,14 @@ export default class DomainShow extends BaseCommand<typeof DomainShow> {
   static override flags = {'pack-dir': packDirFlag}
 
   public async run(): Promise<DomainShowResult> {
-    const [{requirePack}, {stringify}] = await Promise.all([import('../../lib/domain/require-pack.js'), import('yaml')])
+    const [{requirePack}, {stringify}, {escapeControl}] = await Promise.all([
+      import('../../lib/domain/require-pack.js'),
+      import('yaml'),
+      import('../../output/sanitize.js'),
+    ])
     const loaded = await requirePack(this.args.pack, {packDirs: this.flags['pack-dir']})
-    if (!this.jsonEnabled()) this.log(`# ${loaded.file}\n${stringify(loaded.pack, {lineWidth: 0})}`)
+    // A valid pack holds no control characters, but the file name may: escape the whole text.
+    if (!this.jsonEnabled()) this.log(escapeControl(`# ${loaded.file}\n${stringify(loaded.pack, {lineWidth: 0})}`, {multiline: true}))
     return {name: loaded.name, file: loaded.file, pack: loaded.pack}
   }
 }

@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../../base-command.js'
 import {ExitCode, WizardError} from '../../errors.js'
-import {packDirFlag} from '../../flags.js'
+import {allowChannelFlag, packDirFlag} from '../../flags.js'
 import type {ValidationReport} from '../../lib/domain/validate-packs.js'
 
 export default class DomainValidate extends BaseCommand<typeof DomainValidate> {
@@ -12,28 +12,33 @@ export default class DomainValidate extends BaseCommand<typeof DomainValidate> {
     '<%= config.bin %> <%= command.id %> domain-packs/*.yaml',
     '<%= config.bin %> <%= command.id %> genomics --region eu-west-1',
     '<%= config.bin %> <%= command.id %> my-pack.yaml --fail-on warning --json',
+    '<%= config.bin %> <%= command.id %> lab-pack.yaml --allow-channel https://conda.example.org/lab',
   ]
   static override strict = false
   static override args = {packs: Args.string({description: 'Pack names or files', required: true})}
   static override flags = {
     'fail-on': Flags.string({description: 'Lowest finding level that fails the run.', options: ['error', 'warning'], default: 'error'}),
     'pack-dir': packDirFlag,
+    'allow-channel': allowChannelFlag,
   }
 
   public async run(): Promise<ValidationReport> {
-    const [{validatePacks}, {formatFindingLine}] = await Promise.all([
+    const [{validatePacks}, {formatFindingLine}, {escapeControl}] = await Promise.all([
       import('../../lib/domain/validate-packs.js'),
       import('../../domain-pack/findings.js'),
+      import('../../output/sanitize.js'),
     ])
     const report = await validatePacks(this.positionals, {
       failOn: this.flags['fail-on'] as 'error' | 'warning',
       region: this.flags.region,
       packDirs: this.flags['pack-dir'],
+      allowedChannels: this.flags['allow-channel'],
     })
     if (!this.jsonEnabled()) {
       for (const file of report.files) {
-        for (const finding of file.findings) this.log(`${formatFindingLine(finding)}\n    fix: ${finding.remedy}`)
-        this.log(`${file.valid ? '✔' : '✖'} ${file.file}`)
+        // Pack text and file names reach the terminal: escaped (JSON output stays as is).
+        for (const finding of file.findings) this.log(`${formatFindingLine(finding)}\n    fix: ${escapeControl(finding.remedy)}`)
+        this.log(`${file.valid ? '✔' : '✖'} ${escapeControl(file.file)}`)
       }
       this.log(
         `${report.files.length} pack(s): ${report.counts.error} error(s), ${report.counts.warning} warning(s), ${report.counts.info} note(s)`,

@@ -1,26 +1,6 @@
+import {escapeControl} from '../../output/sanitize.js'
+import {MAX_UNIT_NAME_BYTES, mountUnitName} from '../systemd-escape.js'
 import type {Rule, RuleFinding} from './types.js'
-
-/** Paths the instance itself owns; a data mount there would hide system or user files. */
-export const RESERVED_MOUNT_PATHS = [
-  '/',
-  '/home',
-  '/shared',
-  '/scratch',
-  '/opt',
-  '/opt/conda',
-  '/usr',
-  '/etc',
-  '/var',
-  '/tmp',
-  '/boot',
-  '/root',
-  '/proc',
-  '/sys',
-  '/dev',
-  '/bin',
-  '/lib',
-  '/srv',
-]
 
 /** S3 general-purpose bucket naming rules (docs: "Bucket naming rules"). */
 export function bucketNameProblem(name: string): string | undefined {
@@ -50,7 +30,7 @@ export const invalidBucketName: Rule = {
           code: this.code,
           level: 'error',
           path,
-          message: `"${bucket}" is not a valid S3 bucket name: it ${problem}.`,
+          message: `"${escapeControl(bucket)}" is not a valid S3 bucket name: it ${problem}.`,
           remedy: 'Use the bucket name exactly as S3 shows it (e.g. 1000genomes, noaa-gfs-bdp-pds).',
         })
       }
@@ -74,12 +54,25 @@ export const mountPathCollision: Rule = {
   description: 'Two data mounts may not share a path or nest inside each other.',
   check(pack) {
     const mounts = (pack.data_mounts ?? []).map((mount) => normalizePath(mount.mount_path))
+    // Each mount becomes one systemd unit named after its path: two paths with one unit
+    // name would silently lose a mount (systemd escaping is injective on normalised
+    // paths, so this guards the instance side's naming as much as the pack).
+    const units = mounts.map((path) => mountUnitName(path))
     const findings: RuleFinding[] = []
     for (let i = 0; i < mounts.length; i++) {
       for (let j = 0; j < i; j++) {
         const a = mounts[j] as string
         const b = mounts[i] as string
-        const clash = a === b ? 'is the same path as' : b.startsWith(`${a}/`) ? 'is inside' : a.startsWith(`${b}/`) ? 'contains' : undefined
+        const clash =
+          a === b
+            ? 'is the same path as'
+            : b.startsWith(`${a}/`)
+              ? 'is inside'
+              : a.startsWith(`${b}/`)
+                ? 'contains'
+                : units[i] === units[j]
+                  ? `has the same systemd unit name (${units[i]}) as`
+                  : undefined
         if (clash) {
           findings.push({
             code: this.code,
@@ -95,21 +88,26 @@ export const mountPathCollision: Rule = {
   },
 }
 
-export const reservedMountPath: Rule = {
-  code: 'reserved-mount-path',
-  description: 'Data mounts may not cover system or home directories.',
+/**
+ * Where a mount may go is the schema's job (MOUNT_PATH_PATTERN: under /data, /mnt,
+ * /shared/<dir>, /scratch/<dir>, normalised). What the schema cannot see is the systemd
+ * unit the path becomes: escaping turns each "-" into four bytes, so a 200-byte path can
+ * still exceed the 255-byte unit name limit.
+ */
+export const mountUnitNameTooLong: Rule = {
+  code: 'mount-unit-name-too-long',
+  description: 'The systemd mount unit named after a data mount path must fit in 255 bytes.',
   check(pack) {
     return (pack.data_mounts ?? []).flatMap((mount, index): RuleFinding[] => {
-      const path = normalizePath(mount.mount_path)
-      const reserved = RESERVED_MOUNT_PATHS.find((r) => path === r || (r !== '/' && path.startsWith(`${r}/`) && r !== '/opt'))
-      if (!reserved) return []
+      const unit = mountUnitName(mount.mount_path)
+      if (Buffer.byteLength(unit) <= MAX_UNIT_NAME_BYTES) return []
       return [
         {
           code: this.code,
           level: 'error',
           path: `/data_mounts/${index}/mount_path`,
-          message: `Mount path ${path} would cover ${reserved}, which the hub needs.`,
-          remedy: `Mount data under /data instead, e.g. /data${path === '/' ? '/bucket' : path}.`,
+          message: `Mount path ${escapeControl(mount.mount_path.slice(0, 60))}... becomes a systemd unit name of ${Buffer.byteLength(unit)} bytes; systemd accepts at most ${MAX_UNIT_NAME_BYTES} (each "-" counts 4).`,
+          remedy: 'Use a shorter mount path with fewer hyphens, e.g. /data/<bucket>.',
         },
       ]
     })

@@ -1,4 +1,4 @@
-import {invalidBucketName, mountPathCollision, reservedMountPath, writableOpenData} from './data-rules.js'
+import {invalidBucketName, mountPathCollision, mountUnitNameTooLong, writableOpenData} from './data-rules.js'
 import {
   architectureMismatch,
   defaultTypeNotAllowed,
@@ -11,6 +11,8 @@ import type {Rule} from './types.js'
 import {
   autoShutdownDisabled,
   budgetWithoutAlerts,
+  channelMixing,
+  channelNotAllowed,
   duplicateKernelName,
   exampleNotebookMissing,
   gpuSignalWithoutGpu,
@@ -31,12 +33,14 @@ export const RULES: readonly Rule[] = [
   regionNotOffered,
   invalidBucketName,
   mountPathCollision,
-  reservedMountPath,
+  mountUnitNameTooLong,
   writableOpenData,
   usersAboveMax,
   usersExceedInstance,
   duplicateKernelName,
   juliaChannels,
+  channelNotAllowed,
+  channelMixing,
   budgetWithoutAlerts,
   autoShutdownDisabled,
   gpuSignalWithoutGpu,

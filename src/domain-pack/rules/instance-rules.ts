@@ -31,13 +31,16 @@ export function isGpuOnlyPackage(spec: string): boolean {
   return GPU_ONLY_PACKAGES.some((pattern) => pattern.test(name) || pattern.test(spec.trim().toLowerCase()))
 }
 
-function unknownTypeFinding(instanceType: string, path: string): RuleFinding {
+// The default type is what deploy uses: unknown there is an error (validate used to say 0
+// and deploy then failed, blaming an --instance-type never given). An unknown type in
+// allowed_types only narrows sizing, so it stays a warning.
+function unknownTypeFinding(instanceType: string, path: string, level: RuleFinding['level']): RuleFinding {
   const suggestions = closestMatches(instanceType, INSTANCE_TYPES.keys())
   return {
     code: 'unknown-instance-type',
-    level: 'warning',
+    level,
     path,
-    message: `Instance type "${instanceType}" is not in the bundled catalogue, so it cannot be sized or priced.`,
+    message: `Instance type "${instanceType}" is not in the bundled catalogue, so it cannot be sized, priced or deployed.`,
     remedy: `Check the spelling; close matches: ${suggestions.join(', ')}.`,
   }
 }
@@ -48,9 +51,9 @@ export const unknownInstanceType: Rule = {
   check(pack) {
     const findings: RuleFinding[] = []
     if (!lookupInstanceType(pack.instance.default_type))
-      findings.push(unknownTypeFinding(pack.instance.default_type, '/instance/default_type'))
+      findings.push(unknownTypeFinding(pack.instance.default_type, '/instance/default_type', 'error'))
     for (const [index, type] of (pack.instance.allowed_types ?? []).entries()) {
-      if (!lookupInstanceType(type)) findings.push(unknownTypeFinding(type, `/instance/allowed_types/${index}`))
+      if (!lookupInstanceType(type)) findings.push(unknownTypeFinding(type, `/instance/allowed_types/${index}`, 'warning'))
     }
     return findings
   },

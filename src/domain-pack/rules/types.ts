@@ -6,6 +6,8 @@ export interface RuleContext {
   readonly region?: string
   /** Answers whether a file next to the pack exists; absent means "do not check". */
   readonly fileExists?: (relativePath: string) => boolean
+  /** Channel URLs the deploy allows beyond the built-in allow-list (--allow-channel). */
+  readonly allowedChannels?: readonly string[]
 }
 
 /** A finding before it is located in the source file (path is canonical). */

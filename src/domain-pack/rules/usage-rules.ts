@@ -1,4 +1,5 @@
 import {lookupInstanceType} from '../../catalogue/instance-types.js'
+import {escapeControl} from '../../output/sanitize.js'
 import type {Rule, RuleFinding} from './types.js'
 
 export const usersAboveMax: Rule = {
@@ -83,6 +84,60 @@ export const juliaChannels: Rule = {
           ]
         : [],
     )
+  },
+}
+
+/**
+ * Channels a pack may name without the deployer's say-so. A channel decides which
+ * binaries run on the hub, so anything else (a URL, a mirror, an unknown name) needs
+ * `--allow-channel` at deploy (and at `domain validate`).
+ */
+export const ALLOWED_CHANNELS = ['conda-forge', 'bioconda', 'pytorch', 'nvidia'] as const
+
+export const channelNotAllowed: Rule = {
+  code: 'channel-not-allowed',
+  description: 'Conda channels must be on the allow-list or allowed with --allow-channel.',
+  check(pack, context) {
+    const allowed = new Set<string>([...ALLOWED_CHANNELS, ...(context.allowedChannels ?? [])])
+    return pack.kernels.flatMap((kernel, k) =>
+      (kernel.channels ?? []).flatMap((channel, c): RuleFinding[] =>
+        allowed.has(channel)
+          ? []
+          : [
+              {
+                code: this.code,
+                level: 'error',
+                path: `/kernels/${k}/channels/${c}`,
+                message: `Kernel "${kernel.name}" installs from channel "${escapeControl(channel)}", which is not one of ${ALLOWED_CHANNELS.join(', ')}.`,
+                remedy: `Use ${ALLOWED_CHANNELS.join(', ')}, or, if you trust it, deploy (and validate) with --allow-channel ${escapeControl(channel)}.`,
+              },
+            ],
+      ),
+    )
+  },
+}
+
+const CONDA_FORGE_FAMILY = new Set(['conda-forge', 'bioconda'])
+const VENDOR_CHANNELS = new Set(['pytorch', 'nvidia'])
+
+export const channelMixing: Rule = {
+  code: 'channel-mixing',
+  description: "A kernel uses one coherent channel set: conda-forge (+ bioconda), or the vendors' pytorch + nvidia.",
+  check(pack) {
+    return pack.kernels.flatMap((kernel, k): RuleFinding[] => {
+      const channels = kernel.channels ?? []
+      if (!channels.some((c) => CONDA_FORGE_FAMILY.has(c)) || !channels.some((c) => VENDOR_CHANNELS.has(c))) return []
+      return [
+        {
+          code: this.code,
+          level: 'warning',
+          path: `/kernels/${k}/channels`,
+          message: `Kernel "${kernel.name}" mixes conda-forge with the pytorch/nvidia channels (${channels.join(', ')}); their builds link different libraries and the solve may fail or mix ABIs.`,
+          remedy:
+            'Use conda-forge alone (it builds pytorch with CUDA: pytorch-gpu, cuda-version=12), or pytorch + nvidia without conda-forge.',
+        },
+      ]
+    })
   },
 }
 

@@ -16,6 +16,7 @@ export interface EnvironmentFlagValues {
   'subnet-id'?: string
   'availability-zone'?: string
   'vpc-cidr'?: string
+  'allow-channel'?: string[]
   region?: string
 }
 
@@ -49,5 +50,6 @@ export function overridesFromFlags(flags: EnvironmentFlagValues): SpecOverrides 
     subnetId: flags['subnet-id'],
     availabilityZone: flags['availability-zone'],
     vpcCidr: flags['vpc-cidr'],
+    allowChannels: flags['allow-channel']?.length ? flags['allow-channel'] : undefined,
   }
 }

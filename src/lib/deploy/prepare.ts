@@ -18,7 +18,7 @@ export async function prepareEnvironment(
   overrides: SpecOverrides,
   options: {packDirs?: readonly string[]} = {},
 ): Promise<PreparedEnvironment> {
-  const loaded = await requirePack(domain, {packDirs: options.packDirs})
+  const loaded = await requirePack(domain, {packDirs: options.packDirs, allowedChannels: overrides.allowChannels})
   const resolved = resolveSpec(loaded.name, loaded.pack, overrides)
   const findings = [...resolved.findings]
   let spec = resolved.spec

@@ -18,12 +18,12 @@ export interface ValidationReport {
 /** Validates every pack (names or paths), collecting all findings of all files. */
 export async function validatePacks(
   targets: readonly string[],
-  options: {failOn: 'error' | 'warning'; region?: string; packDirs?: readonly string[]},
+  options: {failOn: 'error' | 'warning'; region?: string; packDirs?: readonly string[]; allowedChannels?: readonly string[]},
 ): Promise<ValidationReport> {
   const files = await Promise.all(
     targets.map(async (target): Promise<ValidatedFile> => {
       const location = resolvePack(target, {packDirs: options.packDirs})
-      const loaded = await loadPackFile(location.file, {region: options.region})
+      const loaded = await loadPackFile(location.file, {region: options.region, allowedChannels: options.allowedChannels})
       return {file: loaded.file, valid: !hasFailures(loaded.findings, options.failOn), findings: loaded.findings}
     }),
   )

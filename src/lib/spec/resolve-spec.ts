@@ -3,11 +3,30 @@ import {closestMatches} from '../../domain-pack/did-you-mean.js'
 import type {Finding} from '../../domain-pack/findings.js'
 import {RULES} from '../../domain-pack/rules/index.js'
 import type {DomainPack} from '../../domain-pack/schema.js'
+import {escapeControl} from '../../output/sanitize.js'
+import {
+  checkAmiId,
+  checkAutoShutdown,
+  checkAvailabilityZone,
+  checkBudget,
+  checkChannelUrl,
+  checkEmail,
+  checkEnvironmentName,
+  checkInstanceType,
+  checkOwner,
+  checkRegion,
+  checkSubnetId,
+  checkUsers,
+  checkVpcCidr,
+  checkVpcId,
+  type FlagCheck,
+  flagMessage,
+  zoneInRegion,
+} from './flag-values.js'
 import {parseSizeGiB} from './sizes.js'
 import {chooseInstanceType} from './sizing.js'
 import type {EnvironmentSpec, NetworkSpec, SpecOverrides} from './types.js'
 
-const ENVIRONMENT_NAME = /^[a-z][a-z0-9-]{0,22}[a-z0-9]$/
 const HOME_MIN_GIB = 10
 const HOME_MAX_GIB = 16_384
 const EFS_ESTIMATE_MAX_GIB = 1_048_576
@@ -26,16 +45,10 @@ export function resolveSpec(domain: string, pack: DomainPack, overrides: SpecOve
   const findings: FlagFinding[] = []
   const {region} = overrides
 
-  if (!ENVIRONMENT_NAME.test(overrides.name)) {
-    findings.push(
-      flagFinding(
-        'invalid-environment-name',
-        '--name',
-        `Environment name "${overrides.name}" is not valid.`,
-        'Use 2-24 lower-case letters, digits and hyphens, starting with a letter (it becomes the stack name arw-<name>).',
-      ),
-    )
-  }
+  // The same checks the flags ran while parsing: specs also come from cdk.json context
+  // and from the deploy record of a running stack, which no parser has seen.
+  findings.push(...checkOverrideValues(domain, overrides))
+  if (findings.some((f) => f.level === 'error')) return {findings}
 
   const maxUsers = pack.users.max ?? 50
   const users = overrides.users ?? pack.users.default ?? 5
@@ -168,6 +181,19 @@ export function resolveSpec(domain: string, pack: DomainPack, overrides: SpecOve
       ),
     )
   }
+  // dummy accepts any password: acceptable only where nobody can reach the hub but
+  // people with Session Manager access to the instance. The pack cannot know the access
+  // mode, so this is checked here.
+  if (pack.jupyterhub.authenticator === 'dummy' && overrides.access !== 'private') {
+    findings.push(
+      flagFinding(
+        'dummy-auth-public',
+        '--access',
+        `The ${pack.name} pack sets jupyterhub.authenticator: dummy (any password signs in), which is refused on a ${overrides.access ?? 'public'} deploy.`,
+        'Remove jupyterhub.authenticator (Cognito sign-in), or deploy with --access private.',
+      ),
+    )
+  }
   if (
     (pack.jupyterhub.authenticator ?? 'cognito') === 'cognito' &&
     overrides.access !== 'private' &&
@@ -189,7 +215,7 @@ export function resolveSpec(domain: string, pack: DomainPack, overrides: SpecOve
   for (const rule of RULES) {
     // Checked above with the flags applied, or not meaningful once a pack is chosen.
     if (['region-not-offered', 'unknown-instance-type', 'example-notebook-missing', 'budget-without-alerts'].includes(rule.code)) continue
-    for (const finding of rule.check(effectivePack, {region})) {
+    for (const finding of rule.check(effectivePack, {region, allowedChannels: overrides.allowChannels})) {
       if (!findings.some((f) => f.code === finding.code)) findings.push(finding)
     }
   }
@@ -261,15 +287,57 @@ function resolveNetwork(overrides: SpecOverrides, findings: FlagFinding[]): Netw
     )
     return {mode: 'new'}
   }
-  if (!/^vpc-[0-9a-f]{8,17}$/.test(vpcId))
-    findings.push(flagFinding('invalid-vpc-id', '--vpc-id', `"${vpcId}" is not a VPC id.`, 'Pass an id like vpc-0123456789abcdef0.'))
-  if (!/^subnet-[0-9a-f]{8,17}$/.test(subnetId))
+  // Shapes were checked with the other values (checkOverrideValues); the zone must also be in the region.
+  if (!checkAvailabilityZone(availabilityZone) && !zoneInRegion(availabilityZone, overrides.region)) {
     findings.push(
-      flagFinding('invalid-subnet-id', '--subnet-id', `"${subnetId}" is not a subnet id.`, 'Pass an id like subnet-0123456789abcdef0.'),
+      flagFinding(
+        'zone-not-in-region',
+        '--availability-zone',
+        `--availability-zone ${escapeControl(availabilityZone)} is not in region ${escapeControl(overrides.region)}.`,
+        `Pass a zone of ${escapeControl(overrides.region)} (e.g. ${escapeControl(overrides.region)}a), or the --region of the subnet.`,
+      ),
     )
-  if (!/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(vpcCidr))
-    findings.push(flagFinding('invalid-cidr', '--vpc-cidr', `"${vpcCidr}" is not a CIDR block.`, 'Pass the VPC CIDR such as 10.0.0.0/16.'))
+  }
   return {mode: 'existing', vpcId, subnetId, availabilityZone, vpcCidr}
+}
+
+/** Flag -> (code, check, value) for every override that has a shape. */
+function checkOverrideValues(domain: string, overrides: SpecOverrides): FlagFinding[] {
+  const strings: [flag: string, code: string, check: FlagCheck, value: string | undefined][] = [
+    ['--name', 'invalid-environment-name', checkEnvironmentName, overrides.name],
+    ['--region', 'invalid-region', checkRegion, overrides.region],
+    ['--instance-type', 'invalid-instance-type', checkInstanceType, overrides.instanceType],
+    ['--admin-email', 'invalid-email', checkEmail, overrides.adminEmail],
+    ['--owner', 'invalid-owner', checkOwner, overrides.owner],
+    ['--ami-id', 'invalid-ami-id', checkAmiId, overrides.amiId],
+    ['--vpc-id', 'invalid-vpc-id', checkVpcId, overrides.vpcId],
+    ['--subnet-id', 'invalid-subnet-id', checkSubnetId, overrides.subnetId],
+    ['--availability-zone', 'invalid-availability-zone', checkAvailabilityZone, overrides.availabilityZone],
+    ['--vpc-cidr', 'invalid-cidr', checkVpcCidr, overrides.vpcCidr],
+    // The domain (pack name or file name) becomes the aws-research-wizard:domain tag value.
+    ['--domain', 'invalid-domain-name', checkOwner, domain],
+    ...(overrides.allowChannels ?? []).map((url): [string, string, FlagCheck, string] => [
+      '--allow-channel',
+      'invalid-channel',
+      checkChannelUrl,
+      url,
+    ]),
+  ]
+  const numbers: [flag: string, check: (value: number) => string | undefined, value: number | undefined][] = [
+    ['--users', checkUsers, overrides.users],
+    ['--auto-shutdown', checkAutoShutdown, overrides.autoShutdownMinutes],
+    ['--budget', checkBudget, overrides.monthlyBudgetUsd],
+  ]
+  const findings: FlagFinding[] = []
+  for (const [flag, code, check, value] of strings) {
+    const expected = value === undefined ? undefined : check(value)
+    if (expected) findings.push(flagFinding(code, flag, flagMessage(flag, value, expected), `Pass ${flag} as ${expected}.`))
+  }
+  for (const [flag, check, value] of numbers) {
+    const expected = value === undefined ? undefined : check(value)
+    if (expected) findings.push(flagFinding('out-of-range', flag, flagMessage(flag, value, expected), `Pass ${flag} as ${expected}.`))
+  }
+  return findings
 }
 
 function deepFreeze<T>(value: T): T {

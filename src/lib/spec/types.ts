@@ -18,6 +18,8 @@ export interface SpecOverrides {
   readonly subnetId?: string
   readonly availabilityZone?: string
   readonly vpcCidr?: string
+  /** Conda channel URLs trusted beyond the built-in allow-list (--allow-channel). */
+  readonly allowChannels?: readonly string[]
   /**
    * public: HTTPS through CloudFront with Cognito sign-in. private: no endpoint at all;
    * people reach the hub through SSM Session Manager port forwarding and sign in with
