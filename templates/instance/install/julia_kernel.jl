@@ -15,7 +15,14 @@ shared_depot = ENV["ARW_JULIA_DEPOT"]
 project = ENV["JULIA_PROJECT"]
 packages = String[p for p in split(get(ENV, "ARW_JULIA_PACKAGES_LINES", ""), '\n') if !isempty(p)]
 
-Pkg.add(vcat(["IJulia"], packages))
+# "Name", "Name.jl" or "Name@1.2": split here into a PackageSpec, never parsed as code.
+function package_spec(entry)
+    parts = split(entry, '@'; limit = 2)
+    name = replace(String(parts[1]), r"\.jl$" => "")
+    length(parts) == 2 ? Pkg.PackageSpec(name = name, version = String(parts[2])) : Pkg.PackageSpec(name = name)
+end
+
+Pkg.add(vcat([Pkg.PackageSpec(name = "IJulia")], map(package_spec, packages)))
 Pkg.precompile()
 
 using IJulia
