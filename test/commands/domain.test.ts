@@ -39,6 +39,14 @@ describe('domain show', () => {
     expect(envelope.result?.pack.auto_shutdown).toEqual({idle_minutes: 45, signals: ['kernels', 'cpu'], cpu_threshold_percent: 5})
   })
 
+  it('prints the pack as YAML for people', async () => {
+    const {stdout, stderr, exitCode} = await runHuman(['domain', 'show', 'genomics'])
+    expect(stderr).not.toContain('internal-error')
+    expect(exitCode).toBe(0)
+    expect(stdout).toMatch(/^# .*genomics\.yaml$/m)
+    expect(stdout).toMatch(/^name: genomics$/m)
+  })
+
   it('suggests the closest pack name for a typo (exit 2)', async () => {
     const {envelope, exitCode} = await runJson(['domain', 'show', 'genomic'])
     expect(exitCode).toBe(2)

@@ -17,9 +17,12 @@ export default class DomainShow extends BaseCommand<typeof DomainShow> {
   static override flags = {'pack-dir': packDirFlag}
 
   public async run(): Promise<DomainShowResult> {
-    const [{requirePack}, {stringify}] = await Promise.all([import('../../lib/domain/require-pack.js'), import('yaml')])
+    const [{requirePack}, {packToYaml}] = await Promise.all([
+      import('../../lib/domain/require-pack.js'),
+      import('../../lib/domain/show-pack.js'),
+    ])
     const loaded = await requirePack(this.args.pack, {packDirs: this.flags['pack-dir']})
-    if (!this.jsonEnabled()) this.log(`# ${loaded.file}\n${stringify(loaded.pack, {lineWidth: 0})}`)
+    if (!this.jsonEnabled()) this.log(packToYaml(loaded.file, loaded.pack))
     return {name: loaded.name, file: loaded.file, pack: loaded.pack}
   }
 }
