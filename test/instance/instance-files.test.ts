@@ -18,6 +18,13 @@ const REFS = {
   filesKey: 'a1b2c3.zip',
 }
 
+/** shellcheck's findings; a missing shellcheck fails the test instead of counting as clean. */
+async function shellcheck(file: string): Promise<string> {
+  const result = await run('shellcheck', ['--severity=style', file]).catch((e) => e)
+  if (result.code === 'ENOENT') throw new Error('shellcheck is not installed: apt-get install shellcheck (see .ci/run)')
+  return `${result.stdout ?? ''}${result.stderr ?? ''}`.trim()
+}
+
 function writeConfig(config: Record<string, unknown>): string {
   const dir = mkdtempSync(join(tmpdir(), 'arw-config-'))
   const file = join(dir, 'environment.json')
@@ -31,8 +38,7 @@ describe('rendered user data', () => {
     expect(Buffer.byteLength(userData)).toBeLessThan(USER_DATA_LIMIT_BYTES)
     const dir = mkdtempSync(join(tmpdir(), 'userdata-'))
     writeFileSync(join(dir, 'user-data.sh'), userData)
-    const result = await run('shellcheck', ['--severity=style', join(dir, 'user-data.sh')]).catch((e) => e)
-    expect(`${result.stdout}${result.stderr ?? ''}`.trim()).toBe('')
+    expect(await shellcheck(join(dir, 'user-data.sh'))).toBe('')
   })
 
   it('carries the pack-derived description packed, the deploy-time references in clear, then runs the bootstrap', async () => {
@@ -85,8 +91,7 @@ describe('rendered user data', () => {
 
 describe('instance scripts', () => {
   it('bootstrap.sh passes shellcheck', async () => {
-    const result = await run('shellcheck', ['--severity=style', join(TEMPLATE_DIR, 'bootstrap.sh')]).catch((e) => e)
-    expect(`${result.stdout}${result.stderr ?? ''}`.trim()).toBe('')
+    expect(await shellcheck(join(TEMPLATE_DIR, 'bootstrap.sh'))).toBe('')
   })
 
   it.each(readdirSync(TEMPLATE_DIR).filter((f) => f.endsWith('.py')))('%s compiles under the system python3', async (file) => {
