@@ -126,6 +126,17 @@ describe('domain init', () => {
     expect(readFileSync(join(dir, 'domain-pack.schema.json'), 'utf8')).toContain('"title": "aws-research-wizard domain pack"')
   })
 
+  it('ends with a "Next:" deploy command that works as printed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'init-'))
+    const {stdout, exitCode} = await runHuman(['domain', 'init', '--name', 'nextstep', '--output-dir', dir])
+    expect(exitCode).toBe(0)
+    const next = /`aws-research-wizard (jupyter deploy [^`]+)`/.exec(stdout)?.[1]
+    expect(next).toContain('--name')
+    const planned = await runJson([...next!.split(' '), '--output', join(dir, 'cdk.out')])
+    expect(planned.envelope.error).toBeUndefined()
+    expect(planned.exitCode).toBe(0)
+  })
+
   it('refuses to overwrite without --force and needs --name without a terminal', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'init-'))
     await runJson(['domain', 'init', '--name', 'twice', '--output-dir', dir])
