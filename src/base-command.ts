@@ -140,7 +140,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       await this.requireConfirmation(action, created ? `Create ${spec.stackName}?` : `Apply these changes to ${spec.stackName}?`, flags.yes)
     }
     return this.step(`Deploying ${spec.stackName} to ${spec.region}`, (report) =>
-      executeApply(prepared, {...options, onProgress: report, onWarning}),
+      executeApply(prepared, {...options, onProgress: report, onWarning, verbose: flags.verbose}),
     )
   }
 
@@ -176,7 +176,10 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       return undefined
     }
     const flags = (this.flags ?? {}) as {region?: string; profile?: string}
-    const wizardError = toWizardError(toAwsError(error, {profile: flags.profile, region: flags.region}))
+    const wizardError = withApplicableActions(toWizardError(toAwsError(error, {profile: flags.profile, region: flags.region})), {
+      ...this.ctor.flags,
+      ...(this.ctor as typeof BaseCommand).baseFlags,
+    })
     if (this.jsonEnabled()) {
       this.logJson(this.toErrorJson(wizardError))
     } else {
@@ -189,6 +192,25 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     }
     return this.exit(wizardError.exitCode)
   }
+}
+
+/**
+ * Drops advice to "add --x" / "pass --x" when this command has no --x (a credentials
+ * error met by `bootstrap` must not suggest --dry-run).
+ */
+export function withApplicableActions(error: WizardError, flags: Record<string, unknown>): WizardError {
+  const applicable = error.actions.filter((action) =>
+    [...action.matchAll(/\b(?:add|pass|with)\s+--([a-z][a-z0-9-]*)/gi)].every((match) => match[1]! in flags || match[1] === 'json'),
+  )
+  if (applicable.length === error.actions.length) return error
+  return new WizardError({
+    code: error.code,
+    message: error.message,
+    actions: applicable,
+    exitCode: error.exitCode,
+    cause: error.cause,
+    ...(error.data === undefined ? {} : {data: error.data}),
+  })
 }
 
 /** Any thrown value -> a WizardError; unknown errors are internal bugs (exit 10). */

@@ -75,6 +75,8 @@ export interface ApplyOptions {
   readonly confirm?: (preview: ChangePreview) => Promise<boolean>
   readonly onProgress?: (line: string) => void
   readonly onWarning?: (message: string) => void
+  /** Pass the deploy toolkit's own messages on (--verbose). */
+  readonly verbose?: boolean
 }
 
 export interface ApplyResult {
@@ -184,6 +186,7 @@ export async function executeApply(prepared: PreparedApply, options: Omit<ApplyO
     update: Boolean(existing),
     onProgress: options.onProgress,
     onWarning: options.onWarning,
+    verbose: options.verbose,
     confirm: async () => true,
   })
   return {environment: spec.name, created: !existing, changes: preview.changes, outputs: outcome.outputs, applied: true}
