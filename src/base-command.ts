@@ -5,6 +5,15 @@ import {ExitCode, type ExitCodeValue, isWizardError, WizardError} from './errors
 import type {ApplyOptions, ApplyResult, ChangePreview} from './lib/lifecycle/apply.js'
 import type {EnvironmentSpec} from './lib/spec/types.js'
 
+/**
+ * For commands that never call AWS: --profile/--region still parse (scripts pass them
+ * everywhere) but are not listed in their help.
+ */
+export function offlineBaseFlags(): (typeof BaseCommand)['baseFlags'] {
+  const {profile, region} = BaseCommand.baseFlags
+  return {profile: {...profile, hidden: true}, region: {...region, hidden: true}}
+}
+
 /** Shows the detail people rarely need: resource tables, toolkit messages. */
 export const verboseFlag = Flags.boolean({description: 'Show every detail: resource tables and the deploy toolkit messages.'})
 

@@ -2,7 +2,7 @@ import {existsSync} from 'node:fs'
 import {mkdir, writeFile} from 'node:fs/promises'
 import {dirname, join, resolve} from 'node:path'
 import {Flags} from '@oclif/core'
-import {BaseCommand} from '../../base-command.js'
+import {BaseCommand, offlineBaseFlags} from '../../base-command.js'
 import type {Finding} from '../../domain-pack/findings.js'
 import {ExitCode, WizardError} from '../../errors.js'
 import type {InitAnswers} from '../../lib/domain/init-pack.js'
@@ -15,6 +15,7 @@ export interface DomainInitResult {
 }
 
 export default class DomainInit extends BaseCommand<typeof DomainInit> {
+  static override baseFlags = offlineBaseFlags()
   static override summary = 'Scaffold a new domain pack that validates.'
   static override description =
     'Asks a few questions when run in a terminal; in CI or with --no-interactive every answer comes from flags (only --name is required). Writes NAME.yaml and, next to it, the schema for editor completion.'

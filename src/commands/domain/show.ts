@@ -1,5 +1,5 @@
 import {Args} from '@oclif/core'
-import {BaseCommand} from '../../base-command.js'
+import {BaseCommand, offlineBaseFlags} from '../../base-command.js'
 import type {DomainPack} from '../../domain-pack/schema.js'
 import {packDirFlag} from '../../flags.js'
 
@@ -10,6 +10,7 @@ export interface DomainShowResult {
 }
 
 export default class DomainShow extends BaseCommand<typeof DomainShow> {
+  static override baseFlags = offlineBaseFlags()
   static override summary = 'Show a domain pack with every default filled in.'
   static override description = 'Prints the pack after the compact form is expanded and defaults are applied: exactly what deploy will use.'
   static override examples = ['<%= config.bin %> <%= command.id %> genomics', '<%= config.bin %> <%= command.id %> ./my-pack.yaml --json']
