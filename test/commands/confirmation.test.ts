@@ -9,7 +9,7 @@ import {
   ExecuteChangeSetCommand,
   GetTemplateCommand,
 } from '@aws-sdk/client-cloudformation'
-import {DescribeInstancesCommand, EC2Client, StartInstancesCommand, StopInstancesCommand} from '@aws-sdk/client-ec2'
+import {DescribeInstancesCommand, EC2Client, type InstanceStateName, StartInstancesCommand, StopInstancesCommand} from '@aws-sdk/client-ec2'
 import {mkdtempSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -43,7 +43,7 @@ function mutations(): number {
   )
 }
 
-const instance = (id: string, state: string) => ({Reservations: [{Instances: [{InstanceId: id, State: {Name: state}}]}]})
+const instance = (id: string, state: InstanceStateName) => ({Reservations: [{Instances: [{InstanceId: id, State: {Name: state}}]}]})
 
 describe('creating an environment', () => {
   it('without a terminal and without --yes: exit 2, "add --yes", no stack created', async () => {
