@@ -5,6 +5,18 @@ import {ExitCode, type ExitCodeValue, isWizardError, WizardError} from './errors
 import type {ApplyOptions, ApplyResult, ChangePreview} from './lib/lifecycle/apply.js'
 import type {EnvironmentSpec} from './lib/spec/types.js'
 
+/**
+ * For commands that never call AWS: --profile/--region still parse (scripts pass them
+ * everywhere) but are not listed in their help.
+ */
+export function offlineBaseFlags(): (typeof BaseCommand)['baseFlags'] {
+  const {profile, region} = BaseCommand.baseFlags
+  return {profile: {...profile, hidden: true}, region: {...region, hidden: true}}
+}
+
+/** Shows the detail people rarely need: resource tables, toolkit messages. */
+export const verboseFlag = Flags.boolean({description: 'Show every detail: resource tables and the deploy toolkit messages.'})
+
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
 
@@ -71,6 +83,28 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   /**
+   * Asks before something that bills or deletes: --yes answers yes; in a terminal the
+   * person is asked (a "no" ends the command with "Cancelled, nothing changed", exit
+   * 0); without a terminal it fails with exit 2 and the remedy "add --yes", so
+   * pipelines state their intent.
+   */
+  protected async requireConfirmation(action: string, question: string, yes: boolean | undefined): Promise<void> {
+    if (yes) return
+    if (!this.canPrompt()) {
+      throw new WizardError({
+        code: 'confirmation-required',
+        message: `${action} needs confirmation, and there is no terminal to ask${this.jsonEnabled() ? ' (--json)' : ''}.`,
+        actions: ['Add --yes to confirm without a prompt.'],
+        exitCode: ExitCode.usage,
+      })
+    }
+    if (!(await this.confirm(question))) {
+      const {applyCancelled} = await import('./lib/lifecycle/apply.js')
+      throw applyCancelled()
+    }
+  }
+
+  /**
    * Asks a yes/no question. --yes answers yes; without a terminal the answer is the
    * safe one: `nonInteractive` (default false, i.e. refuse).
    */
@@ -92,25 +126,30 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   /**
-   * Creates or updates an environment: checks and preview under a progress line, the
-   * confirmation of an update in the open (a prompt inside a running progress display
-   * stays invisible), then the deploy under a second progress line.
+   * Creates or updates an environment: checks and preview under a progress line, then
+   * what will happen and its monthly cost in the open and the confirmation (a prompt
+   * inside a running progress display stays invisible), then the deploy under a
+   * second progress line.
    */
   protected async applyWithConfirmation(
     spec: EnvironmentSpec,
     options: Omit<ApplyOptions, 'confirm' | 'onProgress' | 'onWarning'>,
-    question: (preview: ChangePreview) => string,
-    yes: boolean,
+    describe: (preview: ChangePreview, created: boolean) => string,
+    flags: {yes?: boolean; verbose?: boolean},
   ): Promise<ApplyResult> {
-    const {applyCancelled, executeApply, needsConfirmation, prepareApply} = await import('./lib/lifecycle/apply.js')
+    const {executeApply, needsConfirmation, prepareApply} = await import('./lib/lifecycle/apply.js')
     const onWarning = (message: string) => this.addWarning(message)
     const prepared = await this.step(`Checking ${spec.stackName}`, (report) =>
       prepareApply(spec, {...options, onProgress: report, onWarning}),
     )
-    if (needsConfirmation(prepared) && !(await this.confirm(question(prepared.preview), {yes, nonInteractive: true})))
-      throw applyCancelled()
+    if (needsConfirmation(prepared)) {
+      const created = !prepared.existing
+      if (!this.jsonEnabled()) this.logToStderr(describe(prepared.preview, created))
+      const action = created ? `Creating ${spec.stackName}` : `Changing ${spec.stackName}`
+      await this.requireConfirmation(action, created ? `Create ${spec.stackName}?` : `Apply these changes to ${spec.stackName}?`, flags.yes)
+    }
     return this.step(`Deploying ${spec.stackName} to ${spec.region}`, (report) =>
-      executeApply(prepared, {...options, onProgress: report, onWarning}),
+      executeApply(prepared, {...options, onProgress: report, onWarning, verbose: flags.verbose}),
     )
   }
 
@@ -139,8 +178,17 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   public override async catch(error: Error & {exitCode?: number}): Promise<unknown> {
     if (error instanceof Errors.ExitError) throw error
+    if (isWizardError(error) && error.code === 'cancelled' && error.exitCode === ExitCode.ok) {
+      // A person's "no" is a decision, not a failure.
+      if (this.jsonEnabled()) this.logJson(this.toSuccessJson({cancelled: true, message: error.message}))
+      else this.logToStderr(error.message)
+      return undefined
+    }
     const flags = (this.flags ?? {}) as {region?: string; profile?: string}
-    const wizardError = toWizardError(toAwsError(error, {profile: flags.profile, region: flags.region}))
+    const wizardError = withApplicableActions(toWizardError(toAwsError(error, {profile: flags.profile, region: flags.region})), {
+      ...this.ctor.flags,
+      ...(this.ctor as typeof BaseCommand).baseFlags,
+    })
     if (this.jsonEnabled()) {
       this.logJson(this.toErrorJson(wizardError))
     } else {
@@ -153,6 +201,25 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     }
     return this.exit(wizardError.exitCode)
   }
+}
+
+/**
+ * Drops advice to "add --x" / "pass --x" when this command has no --x (a credentials
+ * error met by `bootstrap` must not suggest --dry-run).
+ */
+export function withApplicableActions(error: WizardError, flags: Record<string, unknown>): WizardError {
+  const applicable = error.actions.filter((action) =>
+    [...action.matchAll(/\b(?:add|pass|with)\s+--([a-z][a-z0-9-]*)/gi)].every((match) => match[1]! in flags || match[1] === 'json'),
+  )
+  if (applicable.length === error.actions.length) return error
+  return new WizardError({
+    code: error.code,
+    message: error.message,
+    actions: applicable,
+    exitCode: error.exitCode,
+    cause: error.cause,
+    ...(error.data === undefined ? {} : {data: error.data}),
+  })
 }
 
 /** Any thrown value -> a WizardError; unknown errors are internal bugs (exit 10). */

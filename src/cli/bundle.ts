@@ -17,6 +17,7 @@ import JupyterStart from '../commands/jupyter/start.js'
 import JupyterStatus from '../commands/jupyter/status.js'
 import JupyterStop from '../commands/jupyter/stop.js'
 import JupyterSynth from '../commands/jupyter/synth.js'
+import Version from '../commands/version.js'
 
 export {execute} from '@oclif/core'
 
@@ -37,4 +38,5 @@ export const COMMANDS = {
   'jupyter:status': JupyterStatus,
   'jupyter:stop': JupyterStop,
   'jupyter:synth': JupyterSynth,
+  version: Version,
 }

@@ -1,5 +1,6 @@
 import type {ResourceChange} from '../lib/diff/data-safety.js'
-import {renderTable} from './table.js'
+import {type ChangeSummary, resourceKind} from '../lib/diff/describe.js'
+import {formatUsd, renderTable} from './table.js'
 
 const IMPACT_LABEL: Record<ResourceChange['impact'], string> = {
   update: 'update in place / restart',
@@ -11,13 +12,37 @@ const IMPACT_LABEL: Record<ResourceChange['impact'], string> = {
   orphan: 'orphan (kept)',
 }
 
-/** Change table for people; data-bearing replacements are marked loudly. */
-export function renderChanges(changes: readonly ResourceChange[]): string {
+/** "+$44.00/month", "-$12.50/month", "no change in cost". */
+export function formatCostChange(usd: number | undefined): string {
+  if (usd === undefined) return 'cost change unknown'
+  if (Math.abs(usd) < 0.005) return 'no change in monthly cost'
+  return `${usd > 0 ? '+' : '-'}${formatUsd(Math.abs(usd))}/month`
+}
+
+/**
+ * A change in words: what changes, what it does to the monthly bill and whether the
+ * hub restarts. `verbose` adds the per-resource table (CloudFormation ids included).
+ */
+export function renderChanges(summary: ChangeSummary, changes: readonly ResourceChange[], options: {verbose?: boolean} = {}): string {
   if (changes.length === 0) return 'No changes.'
+  const lines = summary.lines.map((line) => `  ${line}`)
+  lines.push(
+    `  cost: ${formatCostChange(summary.monthlyCostChangeUsd)} at typical use (${formatUsd(summary.monthlyTypicalUsd)}/month after)`,
+    summary.hubRestarts
+      ? '  the hub stops and starts: running notebooks stop; /home, /shared and the bucket are kept'
+      : '  the hub keeps running',
+  )
+  if (options.verbose) lines.push('', renderChangeTable(changes))
+  return lines.join('\n')
+}
+
+/** Every resource change, for --verbose. */
+export function renderChangeTable(changes: readonly ResourceChange[]): string {
   return renderTable(
-    ['RESOURCE', 'TYPE', 'ACTION', 'PROPERTIES'],
+    ['RESOURCE', 'KIND', 'TYPE', 'ACTION', 'PROPERTIES'],
     changes.map((c) => [
       `${c.dataBearing && c.impact !== 'update' && c.impact !== 'add' ? '!! ' : ''}${c.logicalId}`,
+      resourceKind(c.type),
       c.type,
       IMPACT_LABEL[c.impact],
       c.properties.slice(0, 4).join(', ') + (c.properties.length > 4 ? ', ...' : ''),

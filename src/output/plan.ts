@@ -1,8 +1,40 @@
 import type {DeploymentPlan} from '../lib/plan/build-plan.js'
 import {formatUsd, renderTable} from './table.js'
 
-/** The dry-run plan for people: what gets created, what it costs, what survives. */
-export function renderPlan(plan: DeploymentPlan): string {
+function accessLine(plan: DeploymentPlan): string {
+  const admin = plan.access.admin ? `; admin ${plan.access.admin}` : ''
+  return plan.access.url.startsWith('https://')
+    ? `HTTPS via CloudFront; sign-in: ${plan.access.signIn}${admin}`
+    : `no public endpoint: ${plan.access.url}; sign-in: ${plan.access.signIn}${admin}`
+}
+
+function budgetLines(plan: DeploymentPlan): string[] {
+  const budget = plan.budget
+  if (!budget) return []
+  const lines = [`  Budget         ${formatUsd(budget.monthlyUsd)}/month, alerts to ${budget.alertEmails.join(', ') || 'nobody'}`]
+  if (!budget.coversTypicalUse)
+    lines.push(
+      `                 below the estimate at typical use (${formatUsd(plan.cost.monthlyTypicalUsd)}/month): expect alerts every month`,
+    )
+  else if (!budget.coversAlwaysOn)
+    lines.push(
+      `                 below the always-on cost (${formatUsd(plan.cost.monthlyAlwaysOnUsd)}/month): it holds only while auto-shutdown stops idle hubs`,
+    )
+  return lines
+}
+
+/** A cost line as shown: a shared file system of unknown size is priced per GiB, not at $0. */
+function costRow(line: DeploymentPlan['cost']['lines'][number]): string[] {
+  if (line.item === 'Shared file system' && line.monthlyUsd === 0)
+    return [line.item, 'EFS, size not given (--shared-storage SIZE for an estimate)', '$0.30/GiB']
+  return [line.item, line.detail, formatUsd(line.monthlyUsd)]
+}
+
+/**
+ * The plan for people: what you get, what it costs, what is kept. `verbose` adds the
+ * resource table and every check (the JSON result always has both).
+ */
+export function renderPlan(plan: DeploymentPlan, options: {verbose?: boolean} = {}): string {
   const i = plan.instance
   const hardware = [`${i.vcpus ?? '?'} vCPU`, `${i.memoryGiB ?? '?'} GiB`, ...(i.gpus > 0 ? [`${i.gpus}x ${i.gpuModel}`] : [])].join(', ')
   const lines = [
@@ -15,55 +47,43 @@ export function renderPlan(plan: DeploymentPlan): string {
     `  Shared         ${plan.storage.sharedFileSystem ? 'encrypted EFS at /shared (retained on destroy)' : 'none'}`,
     ...(plan.storage.scratchGiB > 0 ? [`  Scratch        ${plan.storage.scratchGiB} GiB at /scratch (not backed up)`] : []),
     `  Auto-shutdown  ${plan.autoShutdown.idleMinutes > 0 ? `after ${plan.autoShutdown.idleMinutes} idle minutes (signals: ${plan.autoShutdown.signals.join(', ')})` : 'off'}`,
-    `  Access         HTTPS via CloudFront; sign-in: ${plan.access.signIn}${plan.access.admin ? `; admin ${plan.access.admin}` : ''}`,
-    ...(plan.budget
-      ? [`  Budget         ${formatUsd(plan.budget.monthlyUsd)}/month, alerts to ${plan.budget.alertEmails.join(', ') || 'nobody'}`]
+    `  Access         ${accessLine(plan)}`,
+    ...budgetLines(plan),
+    `  Kernels        ${plan.kernels.map((k) => `${k.displayName} (${k.packages} packages)`).join('; ')}`,
+    ...(plan.dataMounts.length > 0
+      ? [`  Data           ${plan.dataMounts.map((m) => `${m.source} at ${m.path} (${m.access})`).join('; ')}`]
       : []),
-    '',
-    'Kernels',
-    renderTable(
-      ['NAME', 'DISPLAY NAME', 'LANGUAGE', 'PACKAGES'],
-      plan.kernels.map((k) => [k.name, k.displayName, k.language, k.packages]),
-    ),
-  ]
-  if (plan.dataMounts.length > 0) {
-    lines.push(
-      '',
-      'Data mounts',
-      renderTable(
-        ['SOURCE', 'PATH', 'ACCESS'],
-        plan.dataMounts.map((m) => [m.source, m.path, m.access]),
-      ),
-    )
-  }
-  lines.push(
-    '',
-    `Resources (${plan.resources.total})`,
-    renderTable(
-      ['TYPE', 'COUNT'],
-      Object.entries(plan.resources.byType).map(([type, count]) => [type, count]),
-    ),
-    '',
-    'Kept when the environment is destroyed',
-    ...plan.retainedOnDestroy.map((r) => `  ${r}`),
+    `  Kept           when destroyed: ${plan.retainedOnDestroy.map((r) => `${r.kind}${r.onDestroy === 'snapshot' ? ' (as a snapshot)' : ''}`).join(', ') || 'nothing'}`,
     '',
     'Estimated monthly cost',
-    renderTable(
-      ['ITEM', 'DETAIL', 'USD/MONTH'],
-      plan.cost.lines.map((l) => [l.item, l.detail, formatUsd(l.monthlyUsd)]),
-    ),
+    renderTable(['ITEM', 'DETAIL', 'USD/MONTH'], plan.cost.lines.map(costRow)),
     `  Typical use: ${formatUsd(plan.cost.monthlyTypicalUsd)}/month; always on: ${formatUsd(plan.cost.monthlyAlwaysOnUsd)}/month`,
     ...plan.cost.assumptions.map((a) => `  - ${a}`),
     '',
-    `Template: ${plan.template.file} (${Math.round(plan.template.bytes / 1024)} KiB)`,
-  )
-  const problems = plan.findings.filter((f) => f.level !== 'info')
-  if (problems.length > 0) {
+    `Template: ${plan.template.file} (${plan.resources.total} resources, ${Math.round(plan.template.bytes / 1024)} KiB${options.verbose ? '' : '; --verbose lists them'})`,
+  ]
+  if (options.verbose) {
     lines.push(
       '',
-      'Checks',
-      ...problems.map((f) => `  ${f.level} ${f.rule}: ${f.message}${f.constructPath ? ` (${f.constructPath})` : ''}`),
+      renderTable(
+        ['RESOURCE TYPE', 'COUNT'],
+        Object.entries(plan.resources.byType).map(([type, count]) => [type, count]),
+      ),
+      '',
+      'Kept when the environment is destroyed',
+      ...plan.retainedOnDestroy.map((r) => `  ${r.kind}: ${r.type} ${r.logicalId} (${r.onDestroy})`),
     )
+    if (plan.findings.length > 0)
+      lines.push(
+        '',
+        'Checks',
+        ...plan.findings.map((f) => `  ${f.level} ${f.rule}: ${f.message}${f.constructPath ? ` (${f.constructPath})` : ''}`),
+      )
   }
   return lines.join('\n')
+}
+
+/** Shown before a new environment is created, after the plan. */
+export function renderCreateSummary(plan: DeploymentPlan): string {
+  return `\nThis creates ${plan.stackName} in ${plan.region} (${plan.resources.total} AWS resources): about ${formatUsd(plan.cost.monthlyTypicalUsd)}/month at typical use, ${formatUsd(plan.cost.monthlyAlwaysOnUsd)}/month always on.`
 }

@@ -8,6 +8,7 @@ export function renderTable(head: readonly string[], rows: ReadonlyArray<Readonl
   return textTable([[...head], ...rows.map((row) => row.map(String))], {hsep: '  '})
 }
 
+/** Dollars and cents everywhere ($88.70, $307.20, $1,204.00), so amounts line up and compare. */
 export function formatUsd(amount: number): string {
-  return amount >= 100 ? `$${Math.round(amount).toLocaleString('en-US')}` : `$${amount.toFixed(2)}`
+  return `$${amount.toLocaleString('en-US', {minimumFractionDigits: 2, maximumFractionDigits: 2})}`
 }

@@ -29,6 +29,7 @@ describe('CLI contract', async () => {
       'jupyter:status',
       'jupyter:stop',
       'jupyter:synth',
+      'version',
     ])
   })
 

@@ -39,6 +39,14 @@ describe('domain show', () => {
     expect(envelope.result?.pack.auto_shutdown).toEqual({idle_minutes: 45, signals: ['kernels', 'cpu'], cpu_threshold_percent: 5})
   })
 
+  it('prints the pack as YAML for people', async () => {
+    const {stdout, stderr, exitCode} = await runHuman(['domain', 'show', 'genomics'])
+    expect(stderr).not.toContain('internal-error')
+    expect(exitCode).toBe(0)
+    expect(stdout).toMatch(/^# .*genomics\.yaml$/m)
+    expect(stdout).toMatch(/^name: genomics$/m)
+  })
+
   it('suggests the closest pack name for a typo (exit 2)', async () => {
     const {envelope, exitCode} = await runJson(['domain', 'show', 'genomic'])
     expect(exitCode).toBe(2)
@@ -116,6 +124,17 @@ describe('domain init', () => {
     expect(loaded.pack?.kernels[0]?.packages).toEqual(['pyteomics', 'pandas'])
     expect(loaded.pack?.data_mounts[0]).toMatchObject({source: 's3://pride-archive', mount_path: '/data/pride-archive'})
     expect(readFileSync(join(dir, 'domain-pack.schema.json'), 'utf8')).toContain('"title": "aws-research-wizard domain pack"')
+  })
+
+  it('ends with a "Next:" deploy command that works as printed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'init-'))
+    const {stdout, exitCode} = await runHuman(['domain', 'init', '--name', 'nextstep', '--output-dir', dir])
+    expect(exitCode).toBe(0)
+    const next = /`aws-research-wizard (jupyter deploy [^`]+)`/.exec(stdout)?.[1]
+    expect(next).toContain('--name')
+    const planned = await runJson([...next!.split(' '), '--output', join(dir, 'cdk.out')])
+    expect(planned.envelope.error).toBeUndefined()
+    expect(planned.exitCode).toBe(0)
   })
 
   it('refuses to overwrite without --force and needs --name without a terminal', async () => {

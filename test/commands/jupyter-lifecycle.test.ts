@@ -156,6 +156,47 @@ describe('jupyter destroy', () => {
   }, 30_000)
 })
 
+describe('jupyter destroy with several names', () => {
+  it('checks every name first, then deletes each stack', async () => {
+    const mockStacks = () => {
+      cfn.reset()
+      for (const name of ['lab1', 'lab2']) {
+        const stack = stackFor(name, {outputs: {...privateOutputs, InstanceId: `i-0${name}`}})
+        cfn.on(DescribeStacksCommand, {StackName: `arw-${name}`}).resolves({Stacks: [stack]})
+        // Deletion is followed by stack id; the deleted stack is gone.
+        cfn.on(DescribeStacksCommand, {StackName: stack.StackId}).rejects(stackMissing(name))
+      }
+      cfn.on(DescribeStacksCommand, {StackName: 'arw-ghost'}).rejects(stackMissing('ghost'))
+      cfn.on(DeleteStackCommand).resolves({})
+    }
+    ec2.on(DescribeSnapshotsCommand).resolves({Snapshots: []})
+    ec2.on(DescribeVolumesCommand).resolves({Volumes: []})
+    mockStacks()
+    const typo = await runJson(['jupyter', 'destroy', 'lab1', 'ghost', '--yes', '--region', 'us-east-1'])
+    expect(typo.envelope.error?.code).toBe('environment-not-found')
+    expect(cfn.commandCalls(DeleteStackCommand)).toHaveLength(0)
+    mockStacks()
+    const {envelope, exitCode} = await runJson<{environments: {name: string; deleted: boolean}[]}>([
+      'jupyter',
+      'destroy',
+      'lab1',
+      'lab2',
+      '--yes',
+      '--region',
+      'us-east-1',
+    ])
+    expect(exitCode).toBe(0)
+    expect(envelope.result?.environments.map((e) => [e.name, e.deleted])).toEqual([
+      ['lab1', true],
+      ['lab2', true],
+    ])
+    expect(cfn.commandCalls(DeleteStackCommand).map((c) => c.args[0].input.StackName)).toEqual([
+      stackFor('lab1').StackId,
+      stackFor('lab2').StackId,
+    ])
+  }, 30_000)
+})
+
 describe('jupyter logs', () => {
   it('prints hub lines since the given time, following pages', async () => {
     cfn.on(DescribeStacksCommand).resolves({Stacks: [stackFor('lab1', {outputs: privateOutputs})]})
@@ -182,5 +223,27 @@ describe('jupyter logs', () => {
     expect(calls).toHaveLength(2)
     expect(calls[0]!.args[0].input.logGroupName).toBe('/arw/lab1/hub')
     expect(Date.now() - calls[0]!.args[0].input.startTime!).toBeGreaterThanOrEqual(2 * 3600_000 - 60_000)
+  })
+
+  it('says so when there are no lines, instead of printing nothing', async () => {
+    cfn.on(DescribeStacksCommand).resolves({Stacks: [stackFor('lab1', {outputs: privateOutputs})]})
+    logs.on(FilterLogEventsCommand).resolves({events: []})
+    const {stdout, stderr, exitCode} = await runHuman(['jupyter', 'logs', 'lab1', '--since', '15m', '--region', 'us-east-1'])
+    expect(exitCode).toBe(0)
+    expect(stdout).toBe('')
+    expect(stderr).toContain('No hub or bootstrap log lines in /arw/lab1/hub since 15m. Look further back with --since 1d.')
+  })
+})
+
+describe('jupyter status without a name', () => {
+  it('shows every environment of the region', async () => {
+    cfn.on(DescribeStacksCommand).resolves({Stacks: [stackFor('lab1', {outputs: privateOutputs}), stackFor('lab2')]})
+    ec2.on(DescribeInstancesCommand).resolves({Reservations: []})
+    const {envelope, exitCode} = await runJson<{environments: {name: string}[]}>(['jupyter', 'status', '--region', 'us-east-1'])
+    expect(exitCode).toBe(0)
+    expect(envelope.result?.environments.map((e) => e.name)).toEqual(['lab1', 'lab2'])
+    const human = await runHuman(['jupyter', 'status', '--region', 'us-east-1'])
+    expect(human.stdout).toMatch(/^lab1\s+genomics\s+us-east-1/m)
+    expect(human.stdout).toContain('Details of one: aws-research-wizard jupyter status NAME')
   })
 })

@@ -57,7 +57,9 @@ describe('jupyter deploy --dry-run', () => {
         budget: {monthlyUsd: 500, alertEmails: ['pi@uni.edu']},
       })
       expect(plan.resources.byType['AWS::EC2::Instance']).toBe(1)
-      expect(plan.retainedOnDestroy.join('\n')).toMatch(/AWS::EC2::Volume .*\(snapshot\)/)
+      expect(plan.retainedOnDestroy).toContainEqual(
+        expect.objectContaining({kind: 'home volume', type: 'AWS::EC2::Volume', onDestroy: 'snapshot'}),
+      )
       expect(plan.cost.monthlyTypicalUsd).toBeGreaterThan(0)
       expect(plan.cost.monthlyAlwaysOnUsd).toBeGreaterThan(plan.cost.monthlyTypicalUsd)
       const template = JSON.parse(readFileSync(plan.template.file, 'utf8'))
@@ -88,6 +90,51 @@ describe('jupyter deploy --dry-run', () => {
     expect(stdout).toContain('Deep Learning AMI')
     expect(stdout).toMatch(/Typical use: \$\d+/)
     expect(stdout).toContain('Dry run: nothing was deployed.')
+  })
+
+  it('keeps the plan short: what you get, what it costs, what is kept, in words', async () => {
+    const args = ['jupyter', 'deploy', '-d', 'genomics', '-n', 'short1', '--dry-run', '--output', tmp('plan-')]
+    const {stdout, stderr, exitCode} = await runHuman([...args, '--admin-email', 'pi@example.org', '--users', '10'])
+    expect(exitCode).toBe(0)
+    expect(stdout).not.toMatch(/AWS::|[A-Z][A-Za-z]+[0-9A-F]{8}\b/) // no resource types, no construct ids
+    expect(stdout).toMatch(/Kept\s+when destroyed: .*home volume \(as a snapshot\)/)
+    expect(stdout).toMatch(/\(\d+ resources, \d+ KiB; --verbose lists them\)/)
+    // Money always with cents, so $88.70 and $307.20 line up.
+    const amounts = stdout.match(/\$[\d,]+(\.\d+)?(?=\/month|\/hour|$)/gm) ?? []
+    expect(amounts.length).toBeGreaterThan(8)
+    expect(amounts.filter((amount) => !/^\$[\d,]+\.\d\d$/.test(amount))).toEqual([])
+    // Each warning once: on stderr, not again under "Checks".
+    expect(stdout).not.toContain('Checks')
+    const verbose = await runHuman([...args, '--admin-email', 'pi@example.org', '--verbose'])
+    expect(verbose.stdout).toMatch(/AWS::EC2::Instance\s+1/)
+    expect(verbose.stdout).toMatch(/home volume: AWS::EC2::Volume HomeVolume[0-9A-F]{8} \(snapshot\)/)
+    expect(stderr.match(/^Warning: /gm) ?? []).toHaveLength(new Set(stderr.match(/^Warning: .*$/gm) ?? []).size)
+  })
+
+  it('says what private access is (no CloudFront), prices unsized shared storage per GiB and flags a low budget', async () => {
+    const {stdout, exitCode} = await runHuman([
+      'jupyter',
+      'deploy',
+      '-d',
+      'genomics',
+      '-n',
+      'priv1',
+      '--access',
+      'private',
+      '--budget',
+      '300',
+      '--admin-email',
+      'pi@example.org',
+      '--dry-run',
+      '--output',
+      tmp('plan-'),
+    ])
+    expect(exitCode).toBe(0)
+    expect(stdout).toMatch(/Access\s+no public endpoint: http:\/\/localhost:8000 through SSM port forwarding/)
+    expect(stdout).not.toMatch(/Access.*CloudFront/)
+    expect(stdout).not.toMatch(/EFS, 0 GiB/)
+    expect(stdout).toMatch(/Shared file system\s+EFS, size not given .*\$0\.30\/GiB/)
+    expect(stdout).toMatch(/below the always-on cost \(\$[\d,.]+\/month\)/)
   })
 
   it('rejects a GPU pack on a CPU type with exit 2 and the remedy', async () => {

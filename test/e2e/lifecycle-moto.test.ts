@@ -156,7 +156,7 @@ describe.sequential('lifecycle against moto', () => {
     expect((await cli('jupyter', 'stop', 'e2e')).envelope.result).toMatchObject({changed: true, state: 'stopped'})
     expect(await instanceState(instanceId)).toBe('stopped')
     expect((await cli('jupyter', 'stop', 'e2e')).envelope.result).toMatchObject({changed: false, state: 'stopped'})
-    expect((await cli('jupyter', 'start', 'e2e')).envelope.result).toMatchObject({changed: true, state: 'running'})
+    expect((await cli('jupyter', 'start', 'e2e', '--yes')).envelope.result).toMatchObject({changed: true, state: 'running'})
     expect(await instanceState(instanceId)).toBe('running')
   })
 

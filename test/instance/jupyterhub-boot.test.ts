@@ -21,8 +21,13 @@ const SYSTEM_PYTHON = '/usr/bin/python3'
 const available =
   existsSync('/usr/bin/jupyterhub') && existsSync('/usr/bin/jupyterhub-singleuser') && existsSync('/usr/bin/configurable-http-proxy')
 const hasR = existsSync('/usr/lib/R/site-library/IRkernel')
+// Outside CI a missing JupyterHub skips these tests; say so instead of skipping silently.
+const INSTALL = 'apt-get install jupyterhub python3-notebook python3-ipykernel r-cran-irkernel (see .ci/run)'
+if (!available && !process.env.CI) console.warn(`Skipping the real-JupyterHub tests: /usr/bin/jupyterhub is not installed. ${INSTALL}`)
+else if (!hasR && !process.env.CI) console.warn(`Skipping the IRkernel test: r-cran-irkernel is not installed. ${INSTALL}`)
+const SUITE = `generated JupyterHub configuration on a real JupyterHub${available ? '' : ' (skipped: jupyterhub not installed)'}`
 
-describe.skipIf(!available && !process.env.CI)('generated JupyterHub configuration on a real JupyterHub', () => {
+describe.skipIf(!available && !process.env.CI)(SUITE, () => {
   const token = randomUUID().replaceAll('-', '')
   const work = mkdtempSync(join(tmpdir(), 'hub-'))
   let hub: ChildProcess

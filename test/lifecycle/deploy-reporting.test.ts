@@ -37,9 +37,39 @@ describe('deploy progress and failures', () => {
       ),
     )
     await host.notify(activity('arw-lab1', 'ROLLBACK_IN_PROGRESS', 'The following resource(s) failed to create: [Hub36E1280D]', 4))
-    expect(lines[0]).toBe('[1/40] CREATE_IN_PROGRESS AWS::EC2::Instance Hub36E1280D')
+    expect(lines[0]).toBe('[1/40] hub instance: create in progress')
     expect(host.firstFailure()).toMatchObject({logicalId: 'Hub36E1280D', resourceType: 'AWS::EC2::Instance'})
     expect(host.firstFailure()?.reason).toContain('InsufficientInstanceCapacity')
+  })
+
+  it('shows people no toolkit internals (timings, empty stack ARN, asset hashes); --verbose shows all', async () => {
+    const info = (message: string) => ({time: new Date(), level: 'info' as const, action: 'deploy' as const, message, data: undefined})
+    const noise = [
+      '✨  Synthesis time: 0.01s',
+      'Stack ARN:',
+      'arw-lab1: start: Publishing 3f9a0c6e1b2d4a5f6e7d8c9b0a1f2e3d4c5b6a7f8e9d0c1b2a3f4e5d6c7b8a9f:current_account-current_region',
+      '✨  Deployment time: 212.4s',
+    ]
+    const lines: string[] = []
+    const host = new WizardIoHost({onProgress: (line) => lines.push(line)})
+    for (const message of [...noise, 'arw-lab1: deploying... [1/1]']) await host.notify(info(message))
+    await host.notify(activity('Hub36E1280D', 'CREATE_COMPLETE', undefined, 5))
+    expect(lines).toEqual(['arw-lab1: deploying... [1/1]', '[5/40] hub instance: create complete'])
+    const verbose: string[] = []
+    const loud = new WizardIoHost({verbose: true, onProgress: (line) => verbose.push(line)})
+    for (const message of noise.slice(0, 1)) await loud.notify(info(message))
+    await loud.notify(activity('Hub36E1280D', 'CREATE_COMPLETE', undefined, 5))
+    expect(verbose).toEqual(['✨  Synthesis time: 0.01s', '[5/40] CREATE_COMPLETE AWS::EC2::Instance Hub36E1280D'])
+  })
+
+  it('rewords the toolkit advice to pass CDK CLI flags this CLI does not have', async () => {
+    const warnings: string[] = []
+    const host = new WizardIoHost({onWarning: (w) => warnings.push(w)})
+    const message =
+      "Using default execution policy of 'arn:aws:iam::aws:policy/AdministratorAccess'. Pass '--cloudformation-execution-policies' to customize."
+    await host.notify({time: new Date(), level: 'warn', action: 'bootstrap', message, data: undefined})
+    expect(warnings[0]).toContain('npx cdk bootstrap --cloudformation-execution-policies')
+    expect(warnings[0]).not.toMatch(/^Using default .* Pass '--cloudformation/)
   })
 
   it('answers confirmations through the callback and keeps warnings out of progress', async () => {

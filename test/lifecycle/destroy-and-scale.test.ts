@@ -150,6 +150,24 @@ describe('scale', () => {
     })
   })
 
+  it('asks before creating a new environment too; "no" is a clean cancel (exit 0), "yes" creates it', async () => {
+    const error = Object.assign(new Error('Stack with id arw-lab1 does not exist'), {name: 'ValidationError'})
+    cfn.on(DescribeStacksCommand).rejects(error)
+    const spec = await specFor('genomics')
+    const outdir = mkdtempSync(join(tmpdir(), 'out-'))
+    const no = vi.fn(async () => false)
+    await expect(applyEnvironment(spec, {clients: clients(), outdir, validateTemplates: false, confirm: no})).rejects.toMatchObject({
+      code: 'cancelled',
+      exitCode: 0,
+    })
+    expect(no).toHaveBeenCalledTimes(1)
+    expect(deployEnvironment).not.toHaveBeenCalled()
+    const yes = vi.fn(async () => true)
+    const result = await applyEnvironment(spec, {clients: clients(), outdir, validateTemplates: false, confirm: yes})
+    expect(result).toMatchObject({created: true, applied: true})
+    expect(vi.mocked(deployEnvironment).mock.calls[0]![1]).toMatchObject({update: false})
+  })
+
   it('asks before applying and changes nothing when the answer is no', async () => {
     await deployed()
     const {spec} = await respecFromDeployed(clients(), 'lab1', {instanceType: 'r6i.4xlarge'})

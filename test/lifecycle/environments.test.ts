@@ -173,7 +173,7 @@ describe('deploying over an existing environment', () => {
       validateTemplates: false,
     }).catch((e) => e)
     expect(error).toMatchObject({code: 'data-replacement-refused', exitCode: 2})
-    expect(error.message).toContain('AWS::S3::Bucket')
+    expect(error.message).toContain('notebook bucket (replace; changed: BucketName)')
   })
 
   it('does nothing when the deployed template already matches', async () => {

@@ -2,7 +2,7 @@ import {existsSync} from 'node:fs'
 import {mkdir, writeFile} from 'node:fs/promises'
 import {dirname, join, resolve} from 'node:path'
 import {Flags} from '@oclif/core'
-import {BaseCommand} from '../../base-command.js'
+import {BaseCommand, offlineBaseFlags} from '../../base-command.js'
 import type {Finding} from '../../domain-pack/findings.js'
 import {ExitCode, WizardError} from '../../errors.js'
 import type {InitAnswers} from '../../lib/domain/init-pack.js'
@@ -15,6 +15,7 @@ export interface DomainInitResult {
 }
 
 export default class DomainInit extends BaseCommand<typeof DomainInit> {
+  static override baseFlags = offlineBaseFlags()
   static override summary = 'Scaffold a new domain pack that validates.'
   static override description =
     'Asks a few questions when run in a terminal; in CI or with --no-interactive every answer comes from flags (only --name is required). Writes NAME.yaml and, next to it, the schema for editor completion.'
@@ -75,7 +76,7 @@ export default class DomainInit extends BaseCommand<typeof DomainInit> {
       this.log(`Created ${file}`)
       if (wroteSchema) this.log(`Created ${schemaFile} (editor completion)`)
       this.log(
-        `Next: edit it, then \`${this.config.bin} domain validate ${file}\` and \`${this.config.bin} jupyter deploy --domain ${file} --dry-run\``,
+        `Next: edit it, then \`${this.config.bin} domain validate ${file}\` and \`${this.config.bin} jupyter deploy --domain ${file} --name lab1 --dry-run\``,
       )
     }
     return {file, ...(wroteSchema ? {schemaFile} : {}), findings: loaded.findings}
@@ -141,19 +142,41 @@ export default class DomainInit extends BaseCommand<typeof DomainInit> {
       .map((p) => p.trim())
       .filter(Boolean)
     const gpu = await confirm({message: 'Does it need an NVIDIA GPU?', default: defaults.gpu})
-    const instanceType = await select({
+    const OTHER = 'other (type it)'
+    const picked = await select({
       message: 'Default instance type',
-      choices: (gpu
-        ? ['g5.xlarge', 'g4dn.xlarge', 'g6.xlarge', 'g5.12xlarge']
-        : ['m6i.xlarge', 'r6i.2xlarge', 'm6i.4xlarge', 'c6i.4xlarge']
-      ).map((value) => ({value})),
+      choices: [
+        ...(gpu ? ['g5.xlarge', 'g4dn.xlarge', 'g6.xlarge', 'g5.12xlarge'] : ['m6i.xlarge', 'r6i.2xlarge', 'm6i.4xlarge', 'c6i.4xlarge']),
+        OTHER,
+      ].map((value) => ({value})),
     })
+    const instanceType =
+      picked === OTHER
+        ? await input({message: 'Instance type', validate: (v) => /^[a-z0-9-]+\.[a-z0-9]+$/.test(v.trim()) || 'e.g. r7i.2xlarge'})
+        : picked
     const buckets = await checkbox({
       message: 'Open data to mount (space to select)',
       choices: ['1000genomes', 'gnomad-public-us-east-1', 'noaa-gfs-bdp-pds', 'sentinel-cogs', 'nasa-power'].map((value) => ({value})),
     })
+    const ownBuckets = await input({message: 'Other buckets or bucket/prefix to mount (comma separated, optional)', default: ''})
+    buckets.push(
+      ...ownBuckets
+        .split(',')
+        .map((b) => b.trim().replace(/^s3:\/\//, ''))
+        .filter(Boolean),
+    )
     const autoShutdownMinutes = (await number({message: 'Stop after how many idle minutes? (0 = never)', default: 60, min: 0})) ?? 60
-    return {name, displayName, language, packages, gpu, instanceType, buckets, autoShutdownMinutes, monthlyBudgetUsd: this.flags.budget}
+    return {
+      name,
+      displayName,
+      language,
+      packages,
+      gpu,
+      instanceType: instanceType.trim(),
+      buckets,
+      autoShutdownMinutes,
+      monthlyBudgetUsd: this.flags.budget,
+    }
   }
 }
 

@@ -1,5 +1,5 @@
 import {Flags} from '@oclif/core'
-import {BaseCommand} from '../../base-command.js'
+import {BaseCommand, verboseFlag} from '../../base-command.js'
 import {environmentFlags} from '../../flags.js'
 import {overridesFromFlags} from '../../lib/deploy/overrides.js'
 import type {DeploymentPlan} from '../../lib/plan/build-plan.js'
@@ -7,7 +7,7 @@ import type {ApplyResult} from '../../lib/lifecycle/apply.js'
 import {signInInstructions} from '../../lib/lifecycle/sign-in.js'
 import {assertNoBlockingFindings} from '../../lib/synth/checks.js'
 import {renderChanges} from '../../output/changes.js'
-import {renderPlan} from '../../output/plan.js'
+import {renderCreateSummary, renderPlan} from '../../output/plan.js'
 
 export interface DeployResult {
   dryRun: boolean
@@ -34,7 +34,8 @@ export default class JupyterDeploy extends BaseCommand<typeof JupyterDeploy> {
       description: "Also run aws-cdk-lib's CloudFormation template validation during a dry run (always on for a real deploy).",
       default: false,
     }),
-    yes: Flags.boolean({char: 'y', description: 'Apply updates without asking (implied when stdin is not a terminal).'}),
+    yes: Flags.boolean({char: 'y', description: 'Create or change the environment without asking (required without a terminal).'}),
+    verbose: verboseFlag,
     'allow-replacement': Flags.boolean({
       description: 'Allow an update that replaces a data-bearing resource (home volume, file system, bucket, user pool).',
     }),
@@ -58,7 +59,7 @@ export default class JupyterDeploy extends BaseCommand<typeof JupyterDeploy> {
     })
     for (const finding of planned.plan.findings.filter((f) => f.level === 'warning')) this.addWarning(`${finding.rule}: ${finding.message}`)
     assertNoBlockingFindings(planned.plan.findings)
-    if (!this.jsonEnabled()) this.log(renderPlan(planned.plan))
+    if (!this.jsonEnabled()) this.log(renderPlan(planned.plan, {verbose: flags.verbose}))
     if (flags['dry-run']) {
       if (!this.jsonEnabled()) this.log(`\nDry run: nothing was deployed. Deploy with the same command without --dry-run.`)
       return {dryRun: true, plan: planned.plan}
@@ -68,8 +69,11 @@ export default class JupyterDeploy extends BaseCommand<typeof JupyterDeploy> {
       planned.spec,
       // The plan above already synthesized (and validated) this assembly: deploy it as is.
       {clients, outdir: flags.output, synthesis: planned.synthesis, allowReplacement: flags['allow-replacement']},
-      (preview) => `Apply ${preview.changes.length} change(s) to ${planned.spec.stackName}?\n${renderChanges(preview.changes)}`,
-      flags.yes,
+      (preview, created) =>
+        created
+          ? renderCreateSummary(planned.plan)
+          : `Changes to ${planned.spec.stackName}:\n${renderChanges(preview.summary, preview.changes, flags)}`,
+      flags,
     )
     const signIn = signInInstructions(planned.spec, result.outputs)
     if (!this.jsonEnabled()) {

@@ -1,7 +1,8 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../../base-command.js'
 import {ExitCode, WizardError} from '../../errors.js'
-import {getEnvironment} from '../../lib/environments/discover.js'
+import type {AwsClients} from '../../aws/clients.js'
+import {type EnvironmentRecord, getEnvironment} from '../../lib/environments/discover.js'
 import {deleteEnvironmentStack, deleteRetainedData, type DestroyResult, findRetainedData} from '../../lib/lifecycle/destroy.js'
 import {runWithProgress} from '../../output/progress.js'
 
@@ -11,10 +12,11 @@ export default class JupyterDestroy extends BaseCommand<typeof JupyterDestroy> {
     'Deletes the stack arw-NAME. The home volume is snapshotted and the shared file system, notebook bucket and user pool are kept; the command lists them with the commands that delete them. --delete-data removes them too, after a second confirmation.'
   static override examples = [
     '<%= config.bin %> <%= command.id %> lab1',
-    '<%= config.bin %> <%= command.id %> lab1 --yes --json',
+    '<%= config.bin %> <%= command.id %> lab1 lab2 --yes --json',
     '<%= config.bin %> <%= command.id %> lab1 --delete-data',
   ]
-  static override args = {name: Args.string({description: 'Environment name', required: true})}
+  static override strict = false
+  static override args = {name: Args.string({description: 'Environment name (several may be given)', required: true})}
   static override flags = {
     yes: Flags.boolean({char: 'y', description: 'Do not ask for the name (required without a terminal).'}),
     'delete-data': Flags.boolean({
@@ -24,10 +26,22 @@ export default class JupyterDestroy extends BaseCommand<typeof JupyterDestroy> {
     wait: Flags.integer({description: 'Longest wait for the stack deletion, in seconds.', default: 1800, min: 1}),
   }
 
-  public async run(): Promise<DestroyResult> {
-    const {name} = this.args
+  public async run(): Promise<DestroyResult | {environments: DestroyResult[]}> {
     const clients = this.awsClients()
-    const environment = await getEnvironment(clients, name)
+    const names = [...new Set(this.positionals)]
+    // Every name is checked before anything is deleted: a typo stops the whole command.
+    const environments = await Promise.all(names.map((name) => getEnvironment(clients, name)))
+    const results: DestroyResult[] = []
+    for (const environment of environments) results.push(await this.destroyOne(clients, environment))
+    return results.length === 1 ? results[0]! : {environments: results}
+  }
+
+  private async destroyOne(clients: AwsClients, environment: EnvironmentRecord): Promise<DestroyResult> {
+    const {name} = environment
+    if (!this.jsonEnabled())
+      this.logToStderr(
+        `Destroying ${name} deletes its hub instance, network and endpoint (their billing stops). Kept, and still billed for storage: /home as a snapshot, the shared file system, the notebook bucket and the user pool.`,
+      )
     await this.confirmByName(name)
     const context: {retained: Awaited<ReturnType<typeof findRetainedData>>; deleted: Awaited<ReturnType<typeof deleteRetainedData>>} = {
       retained: [],
@@ -79,7 +93,7 @@ export default class JupyterDestroy extends BaseCommand<typeof JupyterDestroy> {
       throw new WizardError({
         code: 'confirmation-required',
         message: `Destroying ${name} needs confirmation, and there is no terminal to ask.`,
-        actions: ['Pass --yes to confirm non-interactively.'],
+        actions: ['Add --yes to confirm without a prompt.'],
         exitCode: ExitCode.usage,
       })
     }

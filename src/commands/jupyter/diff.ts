@@ -1,11 +1,13 @@
 import {Args, Flags} from '@oclif/core'
-import {BaseCommand} from '../../base-command.js'
+import {BaseCommand, verboseFlag} from '../../base-command.js'
 import type {ResourceChange} from '../../lib/diff/data-safety.js'
+import type {ChangeSummary} from '../../lib/diff/describe.js'
 import {renderChanges} from '../../output/changes.js'
 
 export interface DiffResult {
   name: string
   changes: readonly ResourceChange[]
+  summary: ChangeSummary
   dataAtRisk: readonly ResourceChange[]
 }
 
@@ -22,6 +24,7 @@ export default class JupyterDiff extends BaseCommand<typeof JupyterDiff> {
   static override flags = {
     users: Flags.integer({description: 'Preview a new number of users.', min: 1}),
     'instance-type': Flags.string({description: 'Preview a new instance type.'}),
+    verbose: verboseFlag,
   }
 
   public async run(): Promise<DiffResult> {
@@ -29,10 +32,10 @@ export default class JupyterDiff extends BaseCommand<typeof JupyterDiff> {
     const result = await this.step(`Comparing ${this.args.name}`, async (): Promise<DiffResult> => {
       const {diffEnvironment} = await import('../../lib/lifecycle/apply.js')
       const preview = await diffEnvironment(clients, this.args.name, {users: this.flags.users, instanceType: this.flags['instance-type']})
-      return {name: this.args.name, changes: preview.changes, dataAtRisk: preview.risks}
+      return {name: this.args.name, changes: preview.changes, summary: preview.summary, dataAtRisk: preview.risks}
     })
     if (!this.jsonEnabled()) {
-      this.log(renderChanges(result.changes))
+      this.log(renderChanges(result.summary, result.changes, this.flags))
       if (result.dataAtRisk.length > 0)
         this.log(
           `\n!! ${result.dataAtRisk.length} data-bearing resource(s) would be replaced; deploy/scale refuse this without --allow-replacement.`,

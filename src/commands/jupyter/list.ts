@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../base-command.js'
 import {type EnvironmentSummary, enabledRegions, listRegion} from '../../lib/lifecycle/list.js'
 import {runWithProgress} from '../../output/progress.js'
-import {formatUsd, renderTable} from '../../output/table.js'
+import {renderEnvironmentList} from '../../output/environments.js'
 
 export interface ListResult {
   regions: string[]
@@ -44,30 +44,7 @@ export default class JupyterList extends BaseCommand<typeof JupyterList> {
       context,
       {quiet: this.jsonEnabled()},
     )
-    if (!this.jsonEnabled()) {
-      if (context.environments.length === 0)
-        this.log(
-          `No environments in ${context.regions.join(', ')}. Create one with: ${this.config.bin} jupyter deploy --domain genomics --name lab1`,
-        )
-      else
-        this.log(
-          renderTable(
-            ['NAME', 'DOMAIN', 'REGION', 'STACK', 'INSTANCE', 'TYPE', 'USERS', 'UPTIME', 'URL', '$/HOUR'],
-            context.environments.map((e) => [
-              e.name,
-              e.domain ?? '-',
-              e.region,
-              e.stackStatus,
-              e.instanceState ?? '-',
-              e.instanceType ?? '-',
-              e.users ?? '-',
-              e.uptimeHours === undefined ? '-' : `${e.uptimeHours} h`,
-              e.url ?? '-',
-              e.hourlyUsd === undefined ? '-' : formatUsd(e.hourlyUsd),
-            ]),
-          ),
-        )
-    }
+    if (!this.jsonEnabled()) this.log(renderEnvironmentList(context.environments, context.regions, this.config.bin))
     return context
   }
 }

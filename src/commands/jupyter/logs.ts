@@ -41,6 +41,10 @@ export default class JupyterLogs extends BaseCommand<typeof JupyterLogs> {
       if (!this.jsonEnabled()) for (const line of batch) this.log(`${line.timestamp} ${line.stream.split('/').pop()} ${line.message}`)
     }
     print(lines)
+    if (lines.length === 0 && !this.jsonEnabled())
+      this.logToStderr(
+        `No ${component ?? 'hub or bootstrap'} log lines in ${logGroup} since ${this.flags.since}.${this.flags.follow ? ' Waiting for new ones (Ctrl-C to stop).' : ' Look further back with --since 1d.'}`,
+      )
     while (this.flags.follow) {
       await sleep(2000)
       const next = await readLogs(clients, logGroup, lastTimestamp, component)

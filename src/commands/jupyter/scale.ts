@@ -1,5 +1,5 @@
 import {Args, Flags} from '@oclif/core'
-import {BaseCommand} from '../../base-command.js'
+import {BaseCommand, verboseFlag} from '../../base-command.js'
 import type {ApplyResult} from '../../lib/lifecycle/apply.js'
 import {renderChanges} from '../../output/changes.js'
 
@@ -26,7 +26,8 @@ export default class JupyterScale extends BaseCommand<typeof JupyterScale> {
     }),
     'instance-type': Flags.string({description: 'New instance type.', exactlyOne: ['users', 'instance-type']}),
     'allow-replacement': Flags.boolean({description: 'Allow replacing a data-bearing resource.'}),
-    yes: Flags.boolean({char: 'y', description: 'Apply without asking.'}),
+    yes: Flags.boolean({char: 'y', description: 'Apply without asking (required without a terminal).'}),
+    verbose: verboseFlag,
     output: Flags.string({char: 'o', description: 'Directory for the synthesized cloud assembly.', default: 'cdk.out'}),
   }
 
@@ -39,13 +40,11 @@ export default class JupyterScale extends BaseCommand<typeof JupyterScale> {
     const result = await this.applyWithConfirmation(
       spec,
       {clients: clients.forRegion(spec.region), outdir: this.flags.output, deployed, allowReplacement: this.flags['allow-replacement']},
-      (preview) => `Apply these changes to ${spec.stackName}?\n${renderChanges(preview.changes)}`,
-      this.flags.yes,
+      (preview) => `Changes to ${spec.stackName}:\n${renderChanges(preview.summary, preview.changes, this.flags)}`,
+      this.flags,
     )
-    if (!this.jsonEnabled()) {
-      this.log(result.applied ? renderChanges(result.changes) : 'Nothing to change.')
-      this.log(`${spec.name}: ${spec.instance.type} for ${spec.users} users.`)
-    }
+    if (!this.jsonEnabled())
+      this.log(`${result.applied ? 'Scaled' : 'Nothing to change:'} ${spec.name} runs ${spec.instance.type} for ${spec.users} users.`)
     return {...result, instanceType: spec.instance.type, users: spec.users}
   }
 }

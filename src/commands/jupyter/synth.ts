@@ -15,7 +15,8 @@ export default class JupyterSynth extends BaseCommand<typeof JupyterSynth> {
   static override summary = 'Write the CloudFormation template of an environment without deploying it.'
   static override description =
     'Produces the same cloud assembly as `jupyter deploy` and as `cdk synth` through cdk.json (-c domain=... -c name=...), for review, policy checks or your own pipeline.'
-  static override aliases = ['jupyter plan']
+  // Kept for scripts, but not listed: "plan" next to "synth" read as two commands, and a plan is deploy --dry-run.
+  static override hiddenAliases = ['jupyter:plan']
   static override examples = [
     '<%= config.bin %> <%= command.id %> --domain genomics --name lab1',
     '<%= config.bin %> <%= command.id %> --domain climate-science --name clim --output build/cdk.out --json',

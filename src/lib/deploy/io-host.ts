@@ -1,4 +1,5 @@
 import type {IIoHost, IoMessage, IoRequest} from '@aws-cdk/toolkit-lib'
+import {resourceKind} from '../diff/describe.js'
 
 export interface StackEventSummary {
   readonly logicalId: string
@@ -15,6 +16,32 @@ export interface IoHostOptions {
   readonly confirm?: (question: string) => Promise<boolean>
   /** Where toolkit warnings go (stderr for people; collected under --json). */
   readonly onWarning?: (message: string) => void
+  /** Pass every toolkit message on (--verbose); by default its internals are dropped. */
+  readonly verbose?: boolean
+}
+
+/**
+ * Toolkit lines that mean nothing to people: timings, an empty "Stack ARN:", asset
+ * hashes and publishing chatter. Shown only with --verbose.
+ */
+const TOOLKIT_INTERNALS = [
+  /\b(Synthesis|Deployment|Total) time\b/i,
+  /Stack ARN:\s*$/,
+  /\b[0-9a-f]{40,}\b/,
+  /\b(start|success): (Building|Publishing)\b/,
+  /current_account-current_region/,
+]
+
+/** True for a toolkit line people should see without --verbose. */
+export function isUserFacing(line: string): boolean {
+  return line.trim().length > 0 && !TOOLKIT_INTERNALS.some((pattern) => pattern.test(line))
+}
+
+/** Toolkit warnings that name CDK CLI flags this CLI does not have, said in our terms. */
+export function rewordToolkitWarning(message: string): string {
+  if (/--cloudformation-execution-policies/.test(message) && /AdministratorAccess/.test(message))
+    return 'Deployments from this account use the CDK default execution policy (AdministratorAccess). To narrow it, bootstrap with the CDK CLI instead: npx cdk bootstrap --cloudformation-execution-policies <policy ARN>.'
+  return message
 }
 
 /**
@@ -49,8 +76,11 @@ export class WizardIoHost implements IIoHost {
           ...(event.ResourceStatusReason ? {reason: event.ResourceStatusReason} : {}),
           ...(event.Timestamp ? {timestamp: new Date(event.Timestamp).toISOString()} : {}),
         })
+        const counter = data.progress?.formatted ? `[${data.progress.formatted.trim()}] ` : ''
         this.options.onProgress?.(
-          `${data.progress?.formatted ? `[${data.progress.formatted.trim()}] ` : ''}${event.ResourceStatus} ${event.ResourceType} ${event.LogicalResourceId}`,
+          this.options.verbose
+            ? `${counter}${event.ResourceStatus} ${event.ResourceType} ${event.LogicalResourceId}`
+            : `${counter}${event.ResourceType === 'AWS::CloudFormation::Stack' ? 'stack' : resourceKind(event.ResourceType ?? '')}: ${(event.ResourceStatus ?? '').toLowerCase().replaceAll('_', ' ')}`,
         )
       }
       return
@@ -60,12 +90,15 @@ export class WizardIoHost implements IIoHost {
       return
     }
     if (message.level === 'warn') {
-      this.options.onWarning?.(message.message)
+      this.options.onWarning?.(rewordToolkitWarning(stripAnsi(message.message)))
       return
     }
     if (message.level === 'info' || message.level === 'result') {
-      const line = message.message.split('\n').find((l) => l.trim().length > 0)
-      if (line) this.options.onProgress?.(stripAnsi(line).slice(0, 160))
+      const line = message.message
+        .split('\n')
+        .map(stripAnsi)
+        .find((l) => (this.options.verbose ? l.trim().length > 0 : isUserFacing(l)))
+      if (line) this.options.onProgress?.(line.slice(0, 160))
     }
   }
 

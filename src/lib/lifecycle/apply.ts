@@ -5,6 +5,7 @@ import type {AwsClients} from '../../aws/clients.js'
 import {ExitCode, WizardError} from '../../errors.js'
 import {deployEnvironment, type DeployOutcome} from '../deploy/engine.js'
 import {classifyChanges, dataLossRisks, type ResourceChange} from '../diff/data-safety.js'
+import {type ChangeSummary, resourceKind, summarizeChanges} from '../diff/describe.js'
 import {type DeployedTemplate, readDeployedTemplate} from '../environments/deploy-record.js'
 import {type EnvironmentRecord, getEnvironment} from '../environments/discover.js'
 import {resolveSpec} from '../spec/resolve-spec.js'
@@ -16,6 +17,8 @@ export interface ChangePreview {
   readonly existing?: EnvironmentRecord
   readonly changes: readonly ResourceChange[]
   readonly risks: readonly ResourceChange[]
+  /** The changes in words, with the instance type and monthly cost change. */
+  readonly summary: ChangeSummary
 }
 
 /** Stack states from which an update cannot proceed. */
@@ -34,13 +37,24 @@ async function findEnvironment(clients: AwsClients, name: string): Promise<Envir
 export interface DeployedEnvironment {
   readonly environment: EnvironmentRecord
   readonly template: DeployedTemplate['template']
+  /** The spec it was deployed with, rebuilt from its deploy record (absent when that pack no longer resolves). */
+  readonly spec?: EnvironmentSpec
+}
+
+/** The spec recorded in a deployed template, or undefined when it no longer resolves. */
+function recordedSpec(record: DeployedTemplate['record']): EnvironmentSpec | undefined {
+  return resolveSpec(record.domain, record.pack, record.overrides).spec
 }
 
 /** What replacing the deployed template with `next` would change; nothing for a new environment. */
-export function previewChanges(deployed: DeployedEnvironment | undefined, next: CloudFormationTemplate): ChangePreview {
-  if (!deployed) return {changes: [], risks: []}
+export function previewChanges(
+  deployed: DeployedEnvironment | undefined,
+  next: CloudFormationTemplate,
+  spec: EnvironmentSpec,
+): ChangePreview {
+  if (!deployed) return {changes: [], risks: [], summary: summarizeChanges([], spec)}
   const changes = classifyChanges(deployed.template, next).filter((c) => c.impact !== 'no-change')
-  return {existing: deployed.environment, changes, risks: dataLossRisks(changes)}
+  return {existing: deployed.environment, changes, risks: dataLossRisks(changes), summary: summarizeChanges(changes, spec, deployed.spec)}
 }
 
 export interface ApplyOptions {
@@ -57,10 +71,12 @@ export interface ApplyOptions {
    */
   readonly validateTemplates?: boolean
   readonly allowReplacement?: boolean
-  /** Asked (by applyEnvironment) before an update is applied; absent means "yes". */
+  /** Asked (by applyEnvironment) before a create or an update is applied; absent means "yes". */
   readonly confirm?: (preview: ChangePreview) => Promise<boolean>
   readonly onProgress?: (line: string) => void
   readonly onWarning?: (message: string) => void
+  /** Pass the deploy toolkit's own messages on (--verbose). */
+  readonly verbose?: boolean
 }
 
 export interface ApplyResult {
@@ -90,13 +106,14 @@ export interface PreparedApply {
   readonly preview: ChangePreview
 }
 
-/** Updates with changes are confirmed first; creates and no-op updates are not. */
+/** Creates and updates with changes are confirmed first (both bill); no-op updates are not. */
 export function needsConfirmation(prepared: PreparedApply): boolean {
-  return Boolean(prepared.existing) && prepared.preview.changes.length > 0
+  return !prepared.existing || prepared.preview.changes.length > 0
 }
 
+/** A person said no: not a failure (exit 0), and nothing changed. */
 export function applyCancelled(): WizardError {
-  return new WizardError({code: 'cancelled', message: 'Nothing was changed.', actions: [], exitCode: ExitCode.failure})
+  return new WizardError({code: 'cancelled', message: 'Cancelled, nothing changed.', actions: [], exitCode: ExitCode.ok})
 }
 
 /**
@@ -138,18 +155,17 @@ export async function prepareApply(spec: EnvironmentSpec, options: ApplyOptions)
       })
     }
   }
-  const deployed =
-    existing && (options.deployed ?? {environment: existing, template: (await readDeployedTemplate(clients, existing.stackName)).template})
+  const deployed = existing && (options.deployed ?? (await readDeployed(clients, existing)))
   // One synthesis serves the preview and the deploy.
   const synthesis =
     options.synthesis ??
     (await synthesize([spec], {outdir: options.outdir, validateTemplates: options.validateTemplates ?? true, nag: false}))
   assertNoBlockingFindings(synthesis.findings)
-  const preview = previewChanges(deployed, synthesis.stacks[0]!.template)
+  const preview = previewChanges(deployed, synthesis.stacks[0]!.template, spec)
   if (preview.risks.length > 0 && !options.allowReplacement) {
     throw new WizardError({
       code: 'data-replacement-refused',
-      message: `This change would replace data-bearing resources:\n${preview.risks.map((r) => `  ${r.type} ${r.logicalId} (${r.impact}; changed: ${r.properties.join(', ') || 'n/a'})`).join('\n')}`,
+      message: `This change would replace data-bearing resources:\n${preview.risks.map((r) => `  ${resourceKind(r.type)} (${r.impact}; changed: ${r.properties.join(', ') || 'n/a'})`).join('\n')}`,
       actions: ['Undo the change that causes it, or back up and pass --allow-replacement if losing that data is intended.'],
       exitCode: ExitCode.usage,
       data: {risks: preview.risks},
@@ -170,6 +186,7 @@ export async function executeApply(prepared: PreparedApply, options: Omit<ApplyO
     update: Boolean(existing),
     onProgress: options.onProgress,
     onWarning: options.onWarning,
+    verbose: options.verbose,
     confirm: async () => true,
   })
   return {environment: spec.name, created: !existing, changes: preview.changes, outputs: outcome.outputs, applied: true}
@@ -200,12 +217,21 @@ export async function respecFromDeployed(
       data: {findings},
     })
   }
-  return {spec, deployed: {environment, template}}
+  return {spec, deployed: {environment, template, ...optional('spec', recordedSpec(record))}}
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
+  return value === undefined ? {} : ({[key]: value} as Record<K, V>)
+}
+
+async function readDeployed(clients: AwsClients, environment: EnvironmentRecord): Promise<DeployedEnvironment> {
+  const {record, template} = await readDeployedTemplate(clients, environment.stackName)
+  return {environment, template, ...optional('spec', recordedSpec(record))}
 }
 
 /** What a redeploy (with `changes`) would do to an environment, without deploying. */
 export async function diffEnvironment(clients: AwsClients, name: string, changes: Partial<SpecOverrides>): Promise<ChangePreview> {
   const {spec, deployed} = await respecFromDeployed(clients, name, changes)
   const synthesis = await synthesize([spec], {outdir: mkdtempSync(join(tmpdir(), 'arw-diff-')), validateTemplates: false, nag: false})
-  return previewChanges(deployed, synthesis.stacks[0]!.template)
+  return previewChanges(deployed, synthesis.stacks[0]!.template, spec)
 }

@@ -1,6 +1,7 @@
 import type {EC2Client} from '@aws-sdk/client-ec2'
 import type {AwsClients} from '../../aws/clients.js'
 import {ExitCode, WizardError} from '../../errors.js'
+import {hourlyPrice, lookupInstanceType} from '../../catalogue/instance-types.js'
 import {describeInstances, type EnvironmentRecord, getEnvironment} from '../environments/discover.js'
 
 export interface PowerResult {
@@ -120,4 +121,18 @@ export async function startEnvironment(
 export async function setPower(clients: AwsClients, name: string, target: Settled, options: PowerOptions = {}): Promise<PowerResult> {
   const environment = await getEnvironment(clients, name)
   return target === 'stopped' ? stopEnvironment(clients, environment, options) : startEnvironment(clients, environment, options)
+}
+
+/** What starting an environment bills: its instance type and hourly price (from the stack outputs). */
+export function runningCost(environment: EnvironmentRecord): string {
+  const type = environment.outputs.instanceType
+  const info = type ? lookupInstanceType(type) : undefined
+  const price = info ? `about $${hourlyPrice(info, environment.region).toFixed(2)}/hour while it runs` : 'billed per hour while it runs'
+  return `${environment.name}: ${type ?? 'hub instance'}, ${price}`
+}
+
+/** The environments named, all looked up before any is changed (a typo fails the whole command). */
+export async function findEnvironments(clients: AwsClients, names: readonly string[]): Promise<EnvironmentRecord[]> {
+  const unique = [...new Set(names)]
+  return Promise.all(unique.map((name) => getEnvironment(clients, name)))
 }

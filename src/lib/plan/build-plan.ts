@@ -1,3 +1,4 @@
+import {resourceKind} from '../diff/describe.js'
 import {type CostEstimate, estimateCost} from '../spec/estimate.js'
 import type {EnvironmentSpec} from '../spec/types.js'
 import type {SynthesizedStack, SynthFinding} from '../synth/synthesize.js'
@@ -29,23 +30,38 @@ export interface DeploymentPlan {
   readonly kernels: readonly {readonly name: string; readonly displayName: string; readonly language: string; readonly packages: number}[]
   readonly autoShutdown: {readonly idleMinutes: number; readonly signals: readonly string[]}
   readonly access: {readonly url: string; readonly signIn: string; readonly admin?: string}
-  readonly budget?: {readonly monthlyUsd: number; readonly alertEmails: readonly string[]}
+  readonly budget?: {
+    readonly monthlyUsd: number
+    readonly alertEmails: readonly string[]
+    /** False when the estimate at typical use already exceeds the budget. */
+    readonly coversTypicalUse: boolean
+    /** False when the instance running all month would exceed the budget. */
+    readonly coversAlwaysOn: boolean
+  }
   readonly resources: {readonly total: number; readonly byType: Readonly<Record<string, number>>}
-  readonly retainedOnDestroy: readonly string[]
+  /** Data that outlives `destroy`: in words (kind), and by CloudFormation type and id for tools. */
+  readonly retainedOnDestroy: readonly RetainedResource[]
   readonly template: {readonly file: string; readonly bytes: number}
   readonly cost: CostEstimate
   readonly findings: readonly SynthFinding[]
+}
+
+export interface RetainedResource {
+  readonly kind: string
+  readonly type: string
+  readonly logicalId: string
+  readonly onDestroy: string
 }
 
 const RETAINED_POLICIES = new Set(['Retain', 'Snapshot', 'RetainExceptOnCreate'])
 
 export function buildPlan(spec: EnvironmentSpec, stack: SynthesizedStack, findings: readonly SynthFinding[]): DeploymentPlan {
   const byType: Record<string, number> = {}
-  const retained: string[] = []
+  const retained: RetainedResource[] = []
   for (const [logicalId, resource] of Object.entries(stack.template.Resources)) {
     byType[resource.Type] = (byType[resource.Type] ?? 0) + 1
     if (resource.DeletionPolicy && RETAINED_POLICIES.has(resource.DeletionPolicy))
-      retained.push(`${resource.Type} ${logicalId} (${resource.DeletionPolicy.toLowerCase()})`)
+      retained.push({kind: resourceKind(resource.Type), type: resource.Type, logicalId, onDestroy: resource.DeletionPolicy.toLowerCase()})
   }
   const info = spec.instance.info
   const cost = estimateCost(spec)
@@ -100,10 +116,17 @@ export function buildPlan(spec: EnvironmentSpec, stack: SynthesizedStack, findin
       ...(spec.adminEmail ? {admin: spec.adminEmail} : {}),
     },
     ...(spec.cost.monthlyBudgetUsd !== undefined
-      ? {budget: {monthlyUsd: spec.cost.monthlyBudgetUsd, alertEmails: spec.cost.alertEmails}}
+      ? {
+          budget: {
+            monthlyUsd: spec.cost.monthlyBudgetUsd,
+            alertEmails: spec.cost.alertEmails,
+            coversTypicalUse: spec.cost.monthlyBudgetUsd >= cost.monthlyTypicalUsd,
+            coversAlwaysOn: spec.cost.monthlyBudgetUsd >= cost.monthlyAlwaysOnUsd,
+          },
+        }
       : {}),
     resources: {total: stack.resourceCount, byType: Object.fromEntries(Object.entries(byType).sort(([a], [b]) => a.localeCompare(b)))},
-    retainedOnDestroy: retained.sort(),
+    retainedOnDestroy: retained.sort((a, b) => a.kind.localeCompare(b.kind)),
     template: {file: stack.templateFile, bytes: stack.templateBytes},
     cost,
     findings,
