@@ -181,7 +181,8 @@ export class ResearchEnvironmentStack extends Stack {
         domain: spec.domain,
         overrides: spec.overrides,
         pack: spec.pack,
-        ...(image ? {image} : {}),
+        // Only what identifies the image: the same image gives the same record on every deploy.
+        ...(image ? {image: recordableImage(image)} : {}),
       }),
     }
 
@@ -203,4 +204,10 @@ export class ResearchEnvironmentStack extends Stack {
     output(OUTPUTS.instanceType, spec.instance.type, 'Hub instance type')
     output(OUTPUTS.autoShutdownMinutes, String(spec.autoShutdown.idleMinutes), 'Idle minutes before the hub stops (0 = never)')
   }
+}
+
+/** The fields of an image kept in the deploy record (not how this deploy came to choose it). */
+function recordableImage(image: HubImage): Omit<HubImage, 'source'> {
+  const {imageId, name, creationDate, parameter} = image
+  return {imageId, ...(name ? {name} : {}), ...(creationDate ? {creationDate} : {}), ...(parameter ? {parameter} : {})}
 }
