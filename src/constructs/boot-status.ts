@@ -28,6 +28,12 @@ export class BootStatus extends Construct {
       description: 'aws-research-wizard: hub boot progress, written by the hub instance',
       tier: ssm.ParameterTier.STANDARD,
     })
+    // Untagged: a standard parameter is free (nothing to allocate cost to) and is named
+    // and deleted with its environment, so the tags would add nothing. And moto's
+    // CloudFormation cannot create a parameter with tags (it reads the Tags map as a
+    // list), which would keep every environment out of the end-to-end tests.
+    const cfnParameter = this.parameter.node.defaultChild as ssm.CfnParameter
+    cfnParameter.addPropertyDeletionOverride('Tags')
   }
 
   get parameterName(): string {
