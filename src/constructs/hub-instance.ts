@@ -1,19 +1,13 @@
-import {Validations} from 'aws-cdk-lib'
+import {Aws, type Duration, Token, Validations} from 'aws-cdk-lib'
 import * as ec2 from 'aws-cdk-lib/aws-ec2'
 import * as iam from 'aws-cdk-lib/aws-iam'
-import {Construct} from 'constructs'
+import {Construct, type IDependable} from 'constructs'
+import {imageParameterFor} from '../lib/image/image-parameters.js'
 
-/** Public SSM parameters resolved by CloudFormation at deploy time: synthesis needs no AWS. */
-export const IMAGE_PARAMETERS = {
-  ubuntu: {
-    x86_64: '/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id',
-    arm64: '/aws/service/canonical/ubuntu/server/24.04/stable/current/arm64/hvm/ebs-gp3/ami-id',
-  },
-  deepLearning: {
-    x86_64: '/aws/service/deeplearning/ami/x86_64/base-oss-nvidia-driver-gpu-ubuntu-22.04/latest/ami-id',
-    arm64: '/aws/service/deeplearning/ami/arm64/base-oss-nvidia-driver-gpu-ubuntu-22.04/latest/ami-id',
-  },
-} as const
+export {IMAGE_PARAMETERS} from '../lib/image/image-parameters.js'
+
+/** CloudFormation's longest ResourceSignal timeout. */
+export const MAX_SIGNAL_TIMEOUT_MINUTES = 12 * 60
 
 export interface HubInstanceProps {
   readonly vpc: ec2.IVpc
@@ -28,10 +22,24 @@ export interface HubInstanceProps {
   /** GPU types boot the Deep Learning AMI (NVIDIA driver + CUDA) instead of plain Ubuntu. */
   readonly gpu: boolean
   /**
-   * A custom or pre-baked image.
-   * @default - latest Ubuntu 24.04 LTS, or the Deep Learning AMI on GPU types, from public SSM parameters
+   * A concrete image: --ami-id, or the public image the deploy resolved once and the
+   * stack recorded, so later updates do not pick up a newer image and replace the hub.
+   * @default - latest Ubuntu 24.04 LTS, or the Deep Learning AMI on GPU types, from public
+   *   SSM parameters resolved by CloudFormation (synthesis without AWS: plans, `cdk synth`)
    */
   readonly amiId?: string
+  /**
+   * Wait this long for the instance to signal that the hub answers (a CreationPolicy
+   * with one ResourceSignal), and let its role send that signal for this stack only.
+   * @default - no creation policy: CloudFormation reports the instance created as soon as EC2 launches it
+   */
+  readonly signalTimeout?: Duration
+  /**
+   * What must exist before the instance boots, e.g. the private subnet's default route
+   * through the NAT gateway: the first apt-get runs seconds after launch.
+   * @default - nothing (an existing network whose routes are already in place)
+   */
+  readonly egress?: IDependable
   readonly region: string
   readonly rootVolumeGiB: number
   readonly userData: string
@@ -92,6 +100,9 @@ export class HubInstance extends Construct {
         },
       ],
     })
+    const cfnInstance = this.instance.node.defaultChild as ec2.CfnInstance
+    if (props.egress) cfnInstance.node.addDependency(props.egress)
+    if (props.signalTimeout) this.waitForSignal(cfnInstance, props.signalTimeout)
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'SessionManagerAndRunCommand',
@@ -140,6 +151,24 @@ export class HubInstance extends Construct {
     })
   }
 
+  /**
+   * CreationPolicy: the stack (and a replacement of the instance during an update) is
+   * complete only when the hub itself says it serves, so a deploy that "succeeds" always
+   * has a working hub and a failed install rolls back instead of leaving a broken one.
+   */
+  private waitForSignal(cfnInstance: ec2.CfnInstance, timeout: Duration): void {
+    const minutes = timeout.toMinutes({integral: false})
+    if (!Token.isUnresolved(minutes) && (minutes <= 0 || minutes > MAX_SIGNAL_TIMEOUT_MINUTES)) {
+      throw new Error(`signalTimeout must be between 1 minute and ${MAX_SIGNAL_TIMEOUT_MINUTES / 60} hours, got ${timeout.toHumanString()}`)
+    }
+    cfnInstance.cfnOptions.creationPolicy = {resourceSignal: {count: 1, timeout: timeout.toIsoString()}}
+    // AWS::StackId is this stack's full ARN (stack/<name>/<uuid>): tighter than
+    // stack/<name>/*, which would also match a later stack of the same name.
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({sid: 'SignalReadiness', actions: ['cloudformation:SignalResource'], resources: [Aws.STACK_ID]}),
+    )
+  }
+
   get instanceId(): string {
     return this.instance.instanceId
   }
@@ -151,6 +180,5 @@ export class HubInstance extends Construct {
 
 function machineImage(props: HubInstanceProps, userData: ec2.UserData): ec2.IMachineImage {
   if (props.amiId) return ec2.MachineImage.genericLinux({[props.region]: props.amiId}, {userData})
-  const family = props.gpu ? IMAGE_PARAMETERS.deepLearning : IMAGE_PARAMETERS.ubuntu
-  return ec2.MachineImage.fromSsmParameter(family[props.architecture], {os: ec2.OperatingSystemType.LINUX, userData})
+  return ec2.MachineImage.fromSsmParameter(imageParameterFor(props.architecture, props.gpu), {os: ec2.OperatingSystemType.LINUX, userData})
 }

@@ -1,7 +1,7 @@
 import {RemovalPolicy} from 'aws-cdk-lib'
 import * as ec2 from 'aws-cdk-lib/aws-ec2'
 import * as logs from 'aws-cdk-lib/aws-logs'
-import {Construct} from 'constructs'
+import {Construct, DependencyGroup, type IDependable} from 'constructs'
 
 export interface HubNetworkProps {
   /**
@@ -24,6 +24,13 @@ export class HubNetwork extends Construct {
   readonly vpc: ec2.IVpc
   readonly subnet: ec2.ISubnet
   readonly vpcCidr: string
+  /**
+   * Exists once the hub subnet's outbound paths do: its route table association, the
+   * default route through the NAT gateway (which itself waits for the internet gateway)
+   * and the S3 gateway endpoint. The instance depends on it so its first download does
+   * not race the network. Empty for an existing network: its routes already exist.
+   */
+  readonly egress: IDependable
 
   constructor(scope: Construct, id: string, props: HubNetworkProps = {}) {
     super(scope, id)
@@ -37,6 +44,7 @@ export class HubNetwork extends Construct {
       })
       this.subnet = ec2.Subnet.fromSubnetAttributes(this, 'Subnet', {subnetId, availabilityZone})
       this.vpcCidr = vpcCidr
+      this.egress = new DependencyGroup()
       return
     }
     const vpc = new ec2.Vpc(this, 'Resource', {
@@ -47,9 +55,10 @@ export class HubNetwork extends Construct {
         {name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24},
         {name: 'hub', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 22},
       ],
-      gatewayEndpoints: {S3: {service: ec2.GatewayVpcEndpointAwsService.S3}},
       restrictDefaultSecurityGroup: false,
     })
+    // Same construct id as the `gatewayEndpoints` option would use (same logical id), kept as a reference.
+    const s3Endpoint = vpc.addGatewayEndpoint('S3', {service: ec2.GatewayVpcEndpointAwsService.S3})
     const flowLogGroup = new logs.LogGroup(this, 'FlowLogs', {
       retention: logs.RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
@@ -61,6 +70,7 @@ export class HubNetwork extends Construct {
     this.vpc = vpc
     this.subnet = vpc.privateSubnets[0] as ec2.ISubnet
     this.vpcCidr = vpc.vpcCidrBlock
+    this.egress = new DependencyGroup(this.subnet.internetConnectivityEstablished, s3Endpoint)
   }
 
   get availabilityZone(): string {

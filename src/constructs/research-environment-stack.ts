@@ -1,11 +1,14 @@
-import {Aspects, type CfnElement, CfnOutput, Lazy, RemovalPolicy, Stack, type StackProps, Tags} from 'aws-cdk-lib'
+import {Aspects, type CfnElement, CfnOutput, Duration, Lazy, RemovalPolicy, Stack, type StackProps, Tags} from 'aws-cdk-lib'
 import * as iam from 'aws-cdk-lib/aws-iam'
 import * as logs from 'aws-cdk-lib/aws-logs'
 import type {Construct} from 'constructs'
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets'
+import type {HubImage} from '../lib/image/types.js'
 import {instanceConfig, renderUserData, TEMPLATE_DIR} from '../lib/instance/user-data.js'
+import {bootTimeoutMinutes} from '../lib/readiness/boot-timeout.js'
 import type {EnvironmentSpec} from '../lib/spec/types.js'
 import {AutoShutdown} from './auto-shutdown.js'
+import {BootStatus} from './boot-status.js'
 import {CostGuard} from './cost-guard.js'
 import {DataMounts} from './data-mounts.js'
 import {HomeVolume} from './home-volume.js'
@@ -21,6 +24,15 @@ export {DEPLOY_RECORD_KEY, OUTPUTS, TAG_KEYS} from './contract.js'
 
 export interface ResearchEnvironmentStackProps extends StackProps {
   readonly spec: EnvironmentSpec
+  /**
+   * The hub image the deploy resolved (resolveImage in src/lib/image): a concrete AMI id,
+   * recorded in the deploy record so the next deploy, scale or diff reuses it instead of
+   * whatever the public parameter names by then (a new image replaces the instance).
+   * Not part of the spec: the same pack and flags give the same spec on any machine.
+   * @default - spec.instance.amiId (--ami-id), else the public SSM parameter, resolved by
+   *   CloudFormation at deploy time (synthesis without AWS: plans, `cdk synth`)
+   */
+  readonly image?: HubImage
 }
 
 /**
@@ -36,7 +48,10 @@ export class ResearchEnvironmentStack extends Stack {
   readonly access?: HubAccess
 
   constructor(scope: Construct, id: string, props: ResearchEnvironmentStackProps) {
-    const {spec} = props
+    const {spec, image} = props
+    if (image && spec.instance.amiId && image.imageId !== spec.instance.amiId) {
+      throw new Error(`image ${image.imageId} contradicts --ami-id ${spec.instance.amiId}: resolveImage gives --ami-id precedence`)
+    }
     super(scope, id, {
       description: `aws-research-wizard: ${spec.displayName} JupyterHub "${spec.name}"`,
       ...props,
@@ -46,6 +61,7 @@ export class ResearchEnvironmentStack extends Stack {
     const network = new HubNetwork(this, 'Network', spec.network.mode === 'existing' ? {existing: spec.network} : {})
     this.notebookBucket = new NotebookBucket(this, 'Notebooks')
     this.homeVolume = new HomeVolume(this, 'HomeVolume', {sizeGiB: spec.storage.homeVolumeGiB, availabilityZone: network.availabilityZone})
+    const bootStatus = new BootStatus(this, 'BootStatus', {environmentName: spec.name})
     const logGroup = new logs.LogGroup(this, 'HubLogs', {
       logGroupName: `/arw/${spec.name}/hub`,
       retention: logs.RetentionDays.THREE_MONTHS,
@@ -81,11 +97,18 @@ export class ResearchEnvironmentStack extends Stack {
       instanceType: spec.instance.type,
       architecture: spec.instance.architecture,
       gpu: spec.instance.gpu,
-      amiId: spec.instance.amiId,
+      amiId: image?.imageId ?? spec.instance.amiId,
       region: spec.region,
       rootVolumeGiB: spec.instance.rootVolumeGiB + spec.storage.scratchGiB,
       userData,
+      signalTimeout: Duration.minutes(bootTimeoutMinutes(spec)),
+      egress: network.egress,
     })
+    bootStatus.grantReport(this.hub.role)
+    // The instance overwrites the parameter the stack creates: it must not boot first, or
+    // its PutParameter would create the parameter and the stack's own create would fail.
+    // (User data carries the name as a literal, so nothing else orders the two directly.)
+    this.hub.instance.node.addDependency(bootStatus)
     // Exactly that object: asset.grantRead() would open the whole bootstrap bucket.
     this.hub.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
@@ -153,7 +176,14 @@ export class ResearchEnvironmentStack extends Stack {
     // scale and diff can rebuild the same spec on any machine.
     // A JSON string: template metadata may not hold fractional numbers (cpu_per_user: 0.5).
     this.templateOptions.metadata = {
-      [DEPLOY_RECORD_KEY]: JSON.stringify({version: 1, domain: spec.domain, overrides: spec.overrides, pack: spec.pack}),
+      [DEPLOY_RECORD_KEY]: JSON.stringify({
+        version: 1,
+        domain: spec.domain,
+        overrides: spec.overrides,
+        pack: spec.pack,
+        // Only what identifies the image: the same image gives the same record on every deploy.
+        ...(image ? {image: recordableImage(image)} : {}),
+      }),
     }
 
     const output = (id: string, value: string, description: string) => new CfnOutput(this, id, {value, description})
@@ -174,4 +204,10 @@ export class ResearchEnvironmentStack extends Stack {
     output(OUTPUTS.instanceType, spec.instance.type, 'Hub instance type')
     output(OUTPUTS.autoShutdownMinutes, String(spec.autoShutdown.idleMinutes), 'Idle minutes before the hub stops (0 = never)')
   }
+}
+
+/** The fields of an image kept in the deploy record (not how this deploy came to choose it). */
+function recordableImage(image: HubImage): Omit<HubImage, 'source'> {
+  const {imageId, name, creationDate, parameter} = image
+  return {imageId, ...(name ? {name} : {}), ...(creationDate ? {creationDate} : {}), ...(parameter ? {parameter} : {})}
 }

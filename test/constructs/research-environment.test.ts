@@ -262,8 +262,11 @@ describe('ResearchEnvironmentStack variants', () => {
 
   it('private access creates no endpoint, no ingress and no user pool', async () => {
     const template = templateOf(await specFor('genomics', {access: 'private'}))
-    for (const type of ['AWS::CloudFront::Distribution', 'AWS::CloudFront::VpcOrigin', 'AWS::Cognito::UserPool', 'AWS::SSM::Parameter'])
+    for (const type of ['AWS::CloudFront::Distribution', 'AWS::CloudFront::VpcOrigin', 'AWS::Cognito::UserPool'])
       template.resourceCountIs(type, 0)
+    // No sign-in settings parameter: the only one is the boot status, which carries no secret.
+    const parameters = Object.values(template.findResources('AWS::SSM::Parameter')).map((p) => p.Properties.Name)
+    expect(parameters).toEqual(['/arw/lab1/boot-status'])
     const groups = template.findResources('AWS::EC2::SecurityGroup')
     for (const group of Object.values(groups)) {
       if (String(group.Properties?.GroupDescription).startsWith('JupyterHub'))

@@ -1,0 +1,217 @@
+import {execFile, spawn} from 'node:child_process'
+import {mkdtempSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {CloudWatchLogsClient} from '@aws-sdk/client-cloudwatch-logs'
+import {DescribeImagesCommand, DescribeSubnetsCommand, DescribeVpcsCommand, EC2Client} from '@aws-sdk/client-ec2'
+import {GetParameterCommand, SSMClient} from '@aws-sdk/client-ssm'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {isWizardError, type WizardError} from '../../src/errors.js'
+import type {BootStatus} from '../../src/lib/readiness/boot-status.js'
+import {formatBootStatus} from '../../src/lib/readiness/boot-status.js'
+import {type HubNotReadyData, waitForHub} from '../../src/lib/readiness/wait-for-hub.js'
+import {type MotoServer, startMoto} from '../helpers/moto.js'
+import {PROJECT_ROOT} from '../helpers/run.js'
+
+/**
+ * Readiness end to end against moto: the built CLI deploys an environment (so the
+ * boot-status parameter and log group are the stack's own), a stand-in for the
+ * instance (Python + boto3, as on the hub) reports progress exactly as the instance
+ * does, and waitForHub follows it through the real SSM and CloudWatch Logs APIs.
+ * moto does not wait for CreationPolicy signals, so the stack completes at once.
+ */
+
+/** What the instance does: PutParameter Overwrite with the status JSON, log events to <instance>/bootstrap. */
+const STAND_IN = `
+import json, sys, time, datetime, boto3
+ssm = boto3.client("ssm", region_name="us-east-1")
+logs = boto3.client("logs", region_name="us-east-1")
+parameter, log_group, instance, scenario = sys.argv[1:5]
+def report(**status):
+    status.update(instanceId=instance, time=datetime.datetime.now(datetime.timezone.utc).isoformat())
+    ssm.put_parameter(Name=parameter, Value=json.dumps(status), Type="String", Overwrite=True)
+    time.sleep(0.6)
+stream = instance + "/bootstrap"
+logs.create_log_stream(logGroupName=log_group, logStreamName=stream)
+def log(*lines):
+    now = int(time.time() * 1000)
+    logs.put_log_events(logGroupName=log_group, logStreamName=stream,
+                        logEvents=[{"timestamp": now + i, "message": line} for i, line in enumerate(lines)])
+time.sleep(0.5)
+report(phase="install", step="kernels", detail="installing kernels 1/2", failedStep=None, message="", kernels={})
+report(phase="install", step="kernels", detail="installing kernels 2/2", failedStep=None, message="", kernels={"python": "ok"})
+if scenario == "ready":
+    report(phase="configure", step="hub", detail="starting JupyterHub", failedStep=None, message="", kernels={"python": "ok", "r": "ok"})
+    report(phase="ready", step="hub", detail="", failedStep=None, message="JupyterHub answers", kernels={"python": "ok", "r": "ok"})
+else:
+    log(*["step kernels: line %d" % i for i in range(1, 31)], "error: \\x1b[31mnothing provides r-sf\\x1b[0m needed by r-env")
+    report(phase="failed", step="kernels", detail="", failedStep="kernels", message="conda could not solve the r kernel",
+           kernels={"python": "ok", "r": "failed: nothing provides r-sf"})
+`
+
+describe.sequential('hub readiness against moto', () => {
+  let moto: MotoServer
+  let env: NodeJS.ProcessEnv
+  let ssm: SSMClient
+  let logs: CloudWatchLogsClient
+  let outputs: Record<string, string> = {}
+  const work = mkdtempSync(join(tmpdir(), 'e2e-readiness-'))
+  const parameter = '/arw/ready/boot-status'
+
+  const cli = (...argv: string[]) =>
+    new Promise<{code: number; envelope: {status: number; result?: Record<string, unknown>}; stderr: string}>((resolve, reject) => {
+      execFile(
+        'node',
+        [join(PROJECT_ROOT, 'bin', 'run.js'), ...argv, '--json'],
+        {cwd: work, env, timeout: 120_000, maxBuffer: 20 * 1024 * 1024},
+        (error, stdout, stderr) => {
+          try {
+            resolve({code: error ? ((error as {code?: number}).code ?? 1) : 0, envelope: JSON.parse(stdout), stderr})
+          } catch {
+            reject(new Error(`not JSON: ${stdout}\n${stderr}`))
+          }
+        },
+      )
+    })
+
+  /** Runs the instance stand-in; resolves when it has written everything. */
+  const standIn = (instanceId: string, scenario: 'ready' | 'failed') =>
+    new Promise<void>((resolve, reject) => {
+      const child = spawn('python3', ['-c', STAND_IN, parameter, outputs.LogGroup!, instanceId, scenario], {
+        env,
+        stdio: ['ignore', 'ignore', 'pipe'],
+      })
+      let stderr = ''
+      child.stderr.on('data', (d) => (stderr += d))
+      child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`stand-in exited ${code}: ${stderr}`))))
+    })
+
+  beforeAll(async () => {
+    moto = await startMoto()
+    env = {
+      PATH: process.env.PATH,
+      HOME: work,
+      CI: 'true',
+      AWS_ENDPOINT_URL: moto.url,
+      AWS_ACCESS_KEY_ID: 'testing',
+      AWS_SECRET_ACCESS_KEY: 'testing',
+      AWS_REGION: 'us-east-1',
+      AWS_DEFAULT_REGION: 'us-east-1',
+      AWS_CONFIG_FILE: join(work, 'no-config'),
+      AWS_SHARED_CREDENTIALS_FILE: join(work, 'no-credentials'),
+    }
+    const config = {region: 'us-east-1', endpoint: moto.url, credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'}}
+    ssm = new SSMClient(config)
+    logs = new CloudWatchLogsClient(config)
+    const ec2 = new EC2Client(config)
+    const {Vpcs = []} = await ec2.send(new DescribeVpcsCommand({Filters: [{Name: 'is-default', Values: ['true']}]}))
+    const {Subnets = []} = await ec2.send(new DescribeSubnetsCommand({Filters: [{Name: 'vpc-id', Values: [Vpcs[0]!.VpcId!]}]}))
+    const {Images = []} = await ec2.send(new DescribeImagesCommand({Filters: [{Name: 'architecture', Values: ['x86_64']}]}))
+    expect((await cli('bootstrap')).envelope.status).toBe(0)
+    const deploy = await cli(
+      'jupyter',
+      'deploy',
+      '--domain',
+      'astronomy',
+      '--name',
+      'ready',
+      '--access',
+      'private',
+      '--ami-id',
+      Images[0]!.ImageId!,
+      '--vpc-id',
+      Vpcs[0]!.VpcId!,
+      '--subnet-id',
+      Subnets[0]!.SubnetId!,
+      '--availability-zone',
+      Subnets[0]!.AvailabilityZone!,
+      '--vpc-cidr',
+      Vpcs[0]!.CidrBlock!,
+      '--owner',
+      'ada',
+      '--output',
+      join(work, 'cdk.out'),
+      '--yes',
+    )
+    expect(deploy.envelope.status, `${JSON.stringify(deploy.envelope)}\n${deploy.stderr}`).toBe(0)
+    outputs = (deploy.envelope.result?.deployment as {outputs: Record<string, string>}).outputs
+  }, 180_000)
+
+  afterAll(async () => {
+    await moto?.stop()
+  })
+
+  it('the stack creates the boot-status parameter with its placeholder', async () => {
+    const {Parameter} = await ssm.send(new GetParameterCommand({Name: parameter}))
+    expect(JSON.parse(Parameter!.Value!)).toEqual({phase: 'pending'})
+  })
+
+  it('follows the instance through its phases to ready', async () => {
+    const instanceId = outputs.InstanceId!
+    const seen: BootStatus[] = []
+    const [status] = await Promise.all([
+      waitForHub({
+        ssm,
+        logs,
+        environmentName: 'ready',
+        logGroup: outputs.LogGroup!,
+        instanceId,
+        timeoutMs: 60_000,
+        intervalMs: 100,
+        onProgress: (s) => seen.push(s),
+      }),
+      standIn(instanceId, 'ready'),
+    ])
+    expect(status).toMatchObject({phase: 'ready', instanceId, kernels: {python: 'ok', r: 'ok'}})
+    expect(seen.map(formatBootStatus)).toEqual([
+      'waiting for the instance to report',
+      'installing kernels 1/2',
+      'installing kernels 2/2',
+      'starting JupyterHub',
+      'ready',
+    ])
+    expect(seen.every((s) => s.phase === 'pending' || (s.instanceId === instanceId && s.time !== undefined))).toBe(true)
+  }, 60_000)
+
+  it('reports a failed install with the step, the failed kernel and the sanitized log tail', async () => {
+    // The instance an update would have launched: the old "ready" above belongs to another instance.
+    const instanceId = 'i-0f00000000000000f'
+    const seen: string[] = []
+    const [error] = await Promise.all([
+      waitForHub({
+        ssm,
+        logs,
+        environmentName: 'ready',
+        logGroup: outputs.LogGroup!,
+        instanceId,
+        timeoutMs: 60_000,
+        intervalMs: 100,
+        onProgress: (s) => seen.push(formatBootStatus(s)),
+      }).then(
+        () => undefined,
+        (e: unknown) => e,
+      ),
+      standIn(instanceId, 'failed'),
+    ])
+    expect(isWizardError(error), String(error)).toBe(true)
+    const failure = error as WizardError
+    expect(failure.code).toBe('hub-not-ready')
+    expect(failure.exitCode).toBe(5)
+    expect(seen[0]).toBe('installing kernels 1/2')
+    expect(seen.at(-1)).toBe('failed at kernels: conda could not solve the r kernel')
+    expect(failure.message).toContain(`The hub on ${instanceId} failed at kernels: conda could not solve the r kernel.`)
+    expect(failure.message).toContain('  r: nothing provides r-sf')
+    expect(failure.message).toContain(`Last 20 lines of ${outputs.LogGroup} ${instanceId}/bootstrap:`)
+    expect(failure.message).toContain('error: \\x1b[31mnothing provides r-sf\\x1b[0m needed by r-env')
+    expect(failure.message).not.toContain('\u001b')
+    const tail = (failure.data as HubNotReadyData).logTail
+    expect(tail).toHaveLength(20)
+    expect(tail[0]).toBe('step kernels: line 12')
+    expect(tail.at(-1)).toContain('nothing provides r-sf')
+  }, 60_000)
+
+  it('destroy removes the boot-status parameter with the stack', async () => {
+    expect((await cli('jupyter', 'destroy', 'ready', '--yes')).envelope.status).toBe(0)
+    await expect(ssm.send(new GetParameterCommand({Name: parameter}))).rejects.toMatchObject({name: 'ParameterNotFound'})
+  }, 120_000)
+})
