@@ -1,6 +1,6 @@
 import {DescribeVolumesCommand, type EC2Client} from '@aws-sdk/client-ec2'
 import {type ChildProcess, spawn} from 'node:child_process'
-import {existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync} from 'node:fs'
+import {mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {createNetns, deleteNetns, newName} from './netns.js'
 import {poll, run, type RunResult, sleep} from './proc.js'
@@ -124,6 +124,7 @@ export async function bootGuestIn(context: GuestContext, options: GuestOptions, 
   let volumeDevice: string | undefined
   let watcher: NodeJS.Timeout | undefined
   let syncing = false
+  let lastSyncError = ''
   let stopped = false
   let mounted = false
 
@@ -141,25 +142,34 @@ export async function bootGuestIn(context: GuestContext, options: GuestOptions, 
     return '/dev/nvme1n1'
   }
   const byIdName = () => `nvme-Amazon_Elastic_Block_Store_${options.volume!.volumeId.replace('-', '')}`
-  const nsenterMount = (argv: string[]) => run(['nsenter', '-t', String(pid), '-m', '--', ...argv], {allowFailure: true})
+  const inGuest = async (argv: string[], allowFailure = false) => {
+    const result = await run(['nsenter', '-t', String(pid), '-a', '--', ...argv], {allowFailure: true})
+    if (result.code !== 0 && !allowFailure) throw new Error(`${argv.join(' ')} in the guest: ${result.stderr.trim()}`)
+  }
 
   const link = async (device: string, bindAtBoot: boolean) => {
     if (!bindAtBoot) {
       const {rdev} = statSync(loop!)
       const major = Math.floor(rdev / 256) & 0xfff
       const minor = (rdev & 0xff) | ((Math.floor(rdev / 4096) & 0xfff00) >>> 0)
-      await nsenterMount(['mknod', '-m', '0660', device, 'b', String(major), String(minor)])
-      await nsenterMount(['chgrp', 'disk', device])
+      await inGuest(['rm', '-f', device], true)
+      await inGuest(['mknod', device, 'b', String(major), String(minor)])
+      await inGuest(['chmod', '0660', device])
+      // Group "disk", as udev would set it (gid 6 in Debian's base-passwd).
+      await inGuest(['chown', '0:6', device])
     }
-    if (options.volume!.style === 'nitro' && !existsSync(join(byId, byIdName())))
+    if (options.volume!.style === 'nitro') {
+      // The link survives in the host directory across reboots: replace it.
+      rmSync(join(byId, byIdName()), {force: true})
       symlinkSync(`../..${device.slice(4)}`, join(byId, byIdName()))
+    }
     volumeDevice = device
   }
   const unlink = async () => {
     if (!volumeDevice) return
     rmSync(join(byId, byIdName()), {force: true})
-    await nsenterMount(['umount', volumeDevice])
-    await nsenterMount(['rm', '-f', volumeDevice])
+    await inGuest(['umount', volumeDevice], true)
+    await inGuest(['rm', '-f', volumeDevice], true)
     volumeDevice = undefined
   }
 
@@ -171,8 +181,11 @@ export async function bootGuestIn(context: GuestContext, options: GuestOptions, 
       const attachment = await volumeAttachment()
       if (attachment && !volumeDevice) await link(devicePath(attachment.Device), false)
       else if (!attachment && volumeDevice) await unlink()
-    } catch {
-      // moto briefly unavailable: the next tick retries
+    } catch (error) {
+      // moto briefly unavailable: the next tick retries. Noted in console() for diagnosis.
+      const message = `[boot harness] volume sync: ${(error as Error).message}`
+      if (message !== lastSyncError) consoleLog += `\n${message}\n`
+      lastSyncError = message
     } finally {
       syncing = false
     }

@@ -16,6 +16,7 @@ import os
 import signal
 import sys
 import threading
+import uuid
 
 from moto.cloudformation.responses import CloudFormationResponse
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
@@ -37,7 +38,7 @@ def signal_resource(self):
     }
     with SIGNALS_LOCK:
         SIGNALS.append(entry)
-    return SIGNAL_RESPONSE.format(request_id=self.request_id)
+    return SIGNAL_RESPONSE.format(request_id=uuid.uuid4())
 
 
 CloudFormationResponse.signal_resource = signal_resource

@@ -9,8 +9,13 @@ export DEBIAN_FRONTEND=noninteractive
 # node-safe-stable-stringify...), so only the base system comes from debootstrap and
 # apt installs the rest.
 apt-get update -qq
+# /var/cache/apt/archives is the harness's shared package cache (bind mount): keep it.
 apt-get install -y -qq --no-install-recommends "$@"
-apt-get clean
+
+# cloud-init's locale module sets en_US.UTF-8 by default; Debian's locale-gen ignores
+# the locale cloud-init names and builds only what /etc/locale.gen enables.
+sed -i 's/^# *\(en_US.UTF-8 UTF-8\)/\1/' /etc/locale.gen
+locale-gen >/dev/null
 
 # cloud-init reads only the NoCloud seed the harness writes into each guest
 # (/var/lib/cloud/seed/nocloud); "None" keeps it running if the seed were missing.

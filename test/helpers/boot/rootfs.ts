@@ -120,8 +120,11 @@ async function build(root: string, name: string, log: (line: string) => void): P
   }
   const temp = join(root, `${name}.tmp-${process.pid}`)
   const started = Date.now()
+  // Downloaded packages are kept across builds, so a changed list rebuilds in about a minute.
+  const debs = join(root, 'debs')
+  mkdirSync(join(debs, 'partial'), {recursive: true})
   log(`building guest image ${temp} (debootstrap ${SUITE})`)
-  await run(['debootstrap', '--variant=minbase', `--include=${BASE_PACKAGES.join(',')}`, SUITE, temp, MIRROR], {
+  await run(['debootstrap', '--variant=minbase', `--cache-dir=${debs}`, `--include=${BASE_PACKAGES.join(',')}`, SUITE, temp, MIRROR], {
     timeoutMs: BUILD_TIMEOUT_MS,
   })
   log('provisioning guest image')
@@ -134,6 +137,7 @@ async function build(root: string, name: string, log: (line: string) => void): P
       '-D',
       temp,
       `--bind-ro=${HARNESS_DIR}:/arw-provision`,
+      `--bind=${debs}:/var/cache/apt/archives`,
       '/bin/sh',
       '/arw-provision/provision.sh',
       ...GUEST_PACKAGES,
