@@ -39,7 +39,8 @@ export async function run(argv: readonly string[], options: RunOptions = {}): Pr
       clearTimeout(timer)
       const result = {stdout, stderr, code}
       if (timedOut) reject(new Error(`${argv.join(' ')} timed out after ${timeoutMs} ms\n${stderr.slice(-4000)}`))
-      else if (code !== 0 && !allowFailure) reject(new Error(`${argv.join(' ')} exited ${code}\n${stderr.slice(-4000)}`))
+      else if (code !== 0 && !allowFailure)
+        reject(new Error(`${argv.join(' ')} exited ${code}\n${stdout.slice(-2000)}\n${stderr.slice(-4000)}`))
       else resolve(result)
     })
     // A command that exits without reading its input must not crash the test process.

@@ -31,6 +31,10 @@ CFG
 install -m 0644 /arw-provision/guest/arw_test_endpoint.py /usr/lib/python3/dist-packages/arw_test_endpoint.py
 echo 'import arw_test_endpoint' >/usr/lib/python3/dist-packages/zz-arw-test-endpoint.pth
 
+# TEST-ONLY: mount fstab's device entries at boot, which systemd skips in a container;
+# see guest/arw-test-fstab-devices.
+install -D -m 0755 /arw-provision/guest/arw-test-fstab-devices /etc/systemd/system-generators/arw-test-fstab-devices
+
 # Debian's jupyterhub package enables a stock hub on port 8000; the instance code
 # brings its own service, as it does on an image without that package.
 systemctl disable jupyterhub.service >/dev/null 2>&1 || true

@@ -52,7 +52,8 @@ export function cacheDir(): string {
 export function rootfsHash(): string {
   const hash = createHash('sha256')
   hash.update(JSON.stringify({SUITE, BASE_PACKAGES, GUEST_PACKAGES}))
-  for (const file of ['provision.sh', 'guest/arw_test_endpoint.py']) hash.update(readFileSync(join(HARNESS_DIR, file)))
+  for (const file of ['provision.sh', 'guest/arw_test_endpoint.py', 'guest/arw-test-fstab-devices'])
+    hash.update(readFileSync(join(HARNESS_DIR, file)))
   return hash.digest('hex').slice(0, 16)
 }
 
