@@ -1,5 +1,6 @@
 import {CloudFormationClient, DescribeStacksCommand} from '@aws-sdk/client-cloudformation'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {waitFor} from '../helpers/ports.js'
 import {
   type BootEnvironment,
   createEnvironment,
@@ -175,6 +176,32 @@ describe.skipIf(missing.length > 0 && !process.env.CI)(
       const stacks = new CloudFormationClient(environment.clientConfig()).send(new DescribeStacksCommand({}))
       await expect(stacks).resolves.toBeDefined()
     })
+
+    it('runs commands as a guest user, and reaches a guest service from its namespace', async () => {
+      expect((await first.exec(['id', '-un'], {user: 'researcher'})).stdout.trim()).toBe('researcher')
+      const serve = await first.exec([
+        'systemd-run',
+        '--unit=arw-http',
+        '--property=WorkingDirectory=/home/researcher',
+        'python3',
+        '-m',
+        'http.server',
+        '8000',
+        '--bind',
+        '127.0.0.1',
+      ])
+      expect(serve.code, serve.stderr).toBe(0)
+      const page = await waitFor(
+        'the guest web server',
+        async () => {
+          const response = await first.fetchFromGuestNamespace('http://127.0.0.1:8000/')
+          return response.status === 200 ? response : undefined
+        },
+        20_000,
+      )
+      expect(page.body).toContain('hello.txt')
+      await first.exec(['systemctl', 'stop', 'arw-http'])
+    }, 60_000)
 
     it('keeps the file and its owner across a reboot', async () => {
       const before = await first.exec(['stat', '-c', '%u %U', '/home/researcher/hello.txt'])

@@ -115,36 +115,42 @@ function readFileSafe(path: string): string {
 }
 
 async function build(root: string, name: string, log: (line: string) => void): Promise<void> {
-  // Leftovers of builds that died: only the lock holder gets here, so none is in use.
+  // Leftovers of builds whose process died (of this image: only the lock holder gets here).
   for (const entry of readdirSync(root)) {
-    if (entry.startsWith(`${name}.tmp-`)) await removeTree(join(root, entry))
+    const builder = /^rootfs-[0-9a-f]+\.tmp-(\d+)$/.exec(entry)
+    if (builder && (entry.startsWith(`${name}.tmp-`) || !alive(Number(builder[1])))) await removeTree(join(root, entry))
   }
   const temp = join(root, `${name}.tmp-${process.pid}`)
   const started = Date.now()
   // Downloaded packages are kept across builds, so a changed list rebuilds in about a minute.
   const debs = join(root, 'debs')
   mkdirSync(join(debs, 'partial'), {recursive: true})
-  log(`building guest image ${temp} (debootstrap ${SUITE})`)
-  await run(['debootstrap', '--variant=minbase', `--cache-dir=${debs}`, `--include=${BASE_PACKAGES.join(',')}`, SUITE, temp, MIRROR], {
-    timeoutMs: BUILD_TIMEOUT_MS,
-  })
-  log('provisioning guest image')
-  await run(
-    [
-      'systemd-nspawn',
-      '--quiet',
-      '--register=no',
-      '--keep-unit',
-      '-D',
-      temp,
-      `--bind-ro=${HARNESS_DIR}:/arw-provision`,
-      `--bind=${debs}:/var/cache/apt/archives`,
-      '/bin/sh',
-      '/arw-provision/provision.sh',
-      ...GUEST_PACKAGES,
-    ],
-    {timeoutMs: BUILD_TIMEOUT_MS},
-  )
+  try {
+    log(`building guest image ${temp} (debootstrap ${SUITE})`)
+    await run(['debootstrap', '--variant=minbase', `--cache-dir=${debs}`, `--include=${BASE_PACKAGES.join(',')}`, SUITE, temp, MIRROR], {
+      timeoutMs: BUILD_TIMEOUT_MS,
+    })
+    log('provisioning guest image')
+    await run(
+      [
+        'systemd-nspawn',
+        '--quiet',
+        '--register=no',
+        '--keep-unit',
+        '-D',
+        temp,
+        `--bind-ro=${HARNESS_DIR}:/arw-provision`,
+        `--bind=${debs}:/var/cache/apt/archives`,
+        '/bin/sh',
+        '/arw-provision/provision.sh',
+        ...GUEST_PACKAGES,
+      ],
+      {timeoutMs: BUILD_TIMEOUT_MS},
+    )
+  } catch (error) {
+    await removeTree(temp)
+    throw error
+  }
   const seconds = Math.round((Date.now() - started) / 1000)
   writeFileSync(join(temp, '.arw-boot-build.json'), JSON.stringify({seconds, packages: GUEST_PACKAGES}))
   renameSync(temp, join(root, name))
