@@ -69,7 +69,7 @@ touch /data/ok
 `
 
 describe.skipIf(missing.length > 0 && !process.env.CI)(
-  `boot harness: cloud-init and systemd in a container${missing.length ? ` (skipped, missing: ${missing.join(', ')})` : ''}`,
+  `boot harness: cloud-init and systemd in a container${missing.length ? ` (cannot run here, missing: ${missing.join(', ')})` : ''}`,
   () => {
     let environment: BootEnvironment
     let volume: SeededVolume

@@ -124,6 +124,8 @@ export async function bootGuestIn(context: GuestContext, options: GuestOptions, 
   let volumeDevice: string | undefined
   let watcher: NodeJS.Timeout | undefined
   let syncing = false
+  // No volume sync while the container (re)starts: start() binds an attached volume itself.
+  let starting = false
   let lastSyncError = ''
   let stopped = false
   let mounted = false
@@ -175,7 +177,7 @@ export async function bootGuestIn(context: GuestContext, options: GuestOptions, 
 
   /** Makes the guest's /dev match moto: the device exists exactly while the volume is attached here. */
   const syncVolume = async () => {
-    if (syncing || !pid || !options.volume) return
+    if (syncing || starting || !pid || !options.volume) return
     syncing = true
     try {
       const attachment = await volumeAttachment()
@@ -213,6 +215,14 @@ export async function bootGuestIn(context: GuestContext, options: GuestOptions, 
     )
 
   const start = async () => {
+    starting = true
+    try {
+      await startContainer()
+    } finally {
+      starting = false
+    }
+  }
+  const startContainer = async () => {
     const attachment = await volumeAttachment()
     const binds = [`--bind=${byId}:/dev/disk/by-id`]
     // A volume still attached across a reboot must exist before local-fs.target: systemd in a
