@@ -51,6 +51,7 @@ describe.runIf(runBoot).sequential('the hub boots under cloud-init and systemd',
   let volumeId = ''
   let stackName = ''
   let hubLogicalId = ''
+  let hubUrl = ''
   const token = createHash('sha256').update(String(Math.random())).digest('hex').slice(0, 32)
   const work = mkdtempSync(join(tmpdir(), 'hub-boot-'))
 
@@ -112,7 +113,7 @@ describe.runIf(runBoot).sequential('the hub boots under cloud-init and systemd',
   })
 
   const hubApi = async (path: string, method = 'GET') => {
-    const response = await fetch(`${guest.forward}${path}`, {
+    const response = await fetch(`${hubUrl}${path}`, {
       method,
       headers: {Authorization: `token ${token}`},
       signal: AbortSignal.timeout(20_000),
@@ -181,6 +182,7 @@ describe.runIf(runBoot).sequential('the hub boots under cloud-init and systemd',
     })
     await guest.waitForCloudInit(300_000)
     await waitForPhase(['ready', 'failed'], 600_000)
+    hubUrl = await guest.forward(8000)
   }, 1_200_000)
 
   afterAll(async () => {
@@ -236,9 +238,12 @@ describe.runIf(runBoot).sequential('the hub boots under cloud-init and systemd',
 
   it('closes the instance metadata to hub users, not to root', async () => {
     const probe = 'curl -sS -m 5 -X PUT -H "X-aws-ec2-metadata-token-ttl-seconds: 60" http://169.254.169.254/latest/api/token'
+    expect((await guest.exec(['id', 'ada'])).code).toBe(0)
     expect((await sh(probe)).code).toBe(0)
     const asUser = await sh(probe, 'ada')
-    expect(asUser.code).not.toBe(0)
+    // curl exit 7: the connection was refused by the firewall rule (not a missing user or a timeout).
+    expect(asUser.code, asUser.stderr).toBe(7)
+    expect((await sh('curl -sS -m 5 http://127.0.0.1:8000/hub/api/', 'ada')).code).toBe(0)
   })
 
   it("lists the pack's kernels and runs a cell in Python and in R", async () => {
@@ -254,15 +259,13 @@ describe.runIf(runBoot).sequential('the hub boots under cloud-init and systemd',
       ['python-main', 'import os; print(sum(range(10)) * 7, os.getuid())', '315 2000\n'],
       ['r-stats', 'cat(6 * 7, "\\n")', '42 \n'],
     ] as const) {
-      const response = await fetch(`${guest.forward}/user/ada/api/kernels`, {
+      const response = await fetch(`${hubUrl}/user/ada/api/kernels`, {
         method: 'POST',
         body: JSON.stringify({name: kernelName}),
         headers: {Authorization: `token ${token}`, 'Content-Type': 'application/json'},
       })
       const kernel = (await response.json()) as {id: string}
-      expect(await executeCell(`${guest.forward.replace('http', 'ws')}/user/ada/api/kernels/${kernel.id}/channels`, token, code)).toBe(
-        expected,
-      )
+      expect(await executeCell(`${hubUrl.replace('http', 'ws')}/user/ada/api/kernels/${kernel.id}/channels`, token, code)).toBe(expected)
     }
   }, 240_000)
 
@@ -273,7 +276,7 @@ describe.runIf(runBoot).sequential('the hub boots under cloud-init and systemd',
     await guest.waitForSystemState(['running', 'degraded'], 180_000)
     await waitForPhase(['ready'], 300_000, before)
     expect((await guest.exec(['stat', '-c', '%u %U %s', '/home/ada/work.txt'])).stdout.trim()).toBe('2000 ada 11')
-    expect((await guest.fetchFromGuestNamespace('http://127.0.0.1:8000/hub/api')).status).toBe(200)
+    expect((await guest.fetchFromGuestNamespace('http://127.0.0.1:8000/hub/api/')).status).toBe(200)
   }, 600_000)
 
   it('gives every user the same account and files on a replacement instance', async () => {
@@ -335,7 +338,7 @@ describe.runIf(runBoot).sequential('the hub boots under cloud-init and systemd',
 
 /**
  * What the mirror serves, laid out as https://HOST/PATH -> MIRROR/HOST/PATH in a moto S3
- * bucket the guest reads anonymously: a Miniforge installer fixture with its published
+ * bucket the guest reads anonymously (public-read objects, as a mirror serves them): a Miniforge installer fixture with its published
  * SHA-256 file, and a CloudWatch agent package built here with dpkg-deb.
  */
 async function uploadArtifactFixtures(s3: S3Client, work: string): Promise<void> {
@@ -357,9 +360,9 @@ async function uploadArtifactFixtures(s3: S3Client, work: string): Promise<void>
     '',
   ].join('\n')
   const miniforge = artifacts.miniforge
-  await s3.send(new PutObjectCommand({Bucket: 'arw-artifacts', Key: url(miniforge), Body: installer}))
+  await s3.send(new PutObjectCommand({Bucket: 'arw-artifacts', ACL: 'public-read', Key: url(miniforge), Body: installer}))
   const sha = createHash('sha256').update(installer).digest('hex')
-  await s3.send(new PutObjectCommand({Bucket: 'arw-artifacts', Key: url(miniforge, 'sha256Url'), Body: `${sha}  Miniforge3.sh\n`}))
+  await s3.send(new PutObjectCommand({Bucket: 'arw-artifacts', ACL: 'public-read', Key: url(miniforge, 'sha256Url'), Body: `${sha}  Miniforge3.sh\n`}))
   const root = join(work, 'cwagent')
   mkdirSync(join(root, 'DEBIAN'), {recursive: true})
   mkdirSync(join(root, 'opt', 'aws', 'amazon-cloudwatch-agent', 'bin'), {recursive: true})
@@ -374,6 +377,6 @@ async function uploadArtifactFixtures(s3: S3Client, work: string): Promise<void>
   )
   await run('dpkg-deb', ['--root-owner-group', '--build', root, join(work, 'cwagent.deb')])
   await s3.send(
-    new PutObjectCommand({Bucket: 'arw-artifacts', Key: url(artifacts.cloudwatchAgent), Body: readFileSync(join(work, 'cwagent.deb'))}),
+    new PutObjectCommand({Bucket: 'arw-artifacts', ACL: 'public-read', Key: url(artifacts.cloudwatchAgent), Body: readFileSync(join(work, 'cwagent.deb'))}),
   )
 }

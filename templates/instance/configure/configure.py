@@ -113,8 +113,16 @@ def close_metadata():
     """Instance metadata (and so the hub's role) is for root only, as Zero to JupyterHub
     blocks it for user pods: hub users must not act as the hub."""
     for tool, address in METADATA_ADDRESSES:
-        rule = ["OUTPUT", "-d", address, "-m", "owner", "!", "--uid-owner", "0", "-j", "REJECT"]
-        if subprocess.run([tool, "-w", "-C", *rule], capture_output=True, check=False).returncode != 0:
+        user = ["-m", "owner", "!", "--uid-owner", "0"]
+        # TCP gets a reset (a clear, immediate "connection refused"); anything else is dropped.
+        # Inserted in reverse so the TCP rule ends up first.
+        rules = [
+            ["OUTPUT", "-d", address, *user, "-j", "DROP"],
+            ["OUTPUT", "-d", address, "-p", "tcp", *user, "-j", "REJECT", "--reject-with", "tcp-reset"],
+        ]
+        for rule in rules:
+            if subprocess.run([tool, "-w", "-C", *rule], capture_output=True, check=False).returncode == 0:
+                continue
             result = subprocess.run([tool, "-w", "-I", *rule], capture_output=True, text=True, check=False)
             if result.returncode != 0 and tool == "iptables":
                 raise StepFailed("firewall", f"could not block instance metadata for users: {result.stderr.strip()}")
@@ -219,7 +227,7 @@ def start_hub(config, timeout=300, sleep=time.sleep):
     last = ""
     while time.time() < deadline:
         try:
-            with urllib.request.urlopen(HUB_URL + "/hub/api", timeout=5) as response:
+            with urllib.request.urlopen(HUB_URL + "/hub/api/", timeout=5) as response:
                 version = json.load(response).get("version")
                 return version
         except Exception as error:  # noqa: BLE001 - not up yet

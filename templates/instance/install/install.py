@@ -20,6 +20,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -65,6 +66,23 @@ def artifact_url(entry, arch, key="url", mirror=None):
     return url
 
 
+class PermanentDownloadError(Exception):
+    """An answer that asking again will not change (403, 404): fail at once."""
+
+
+# Network trouble, throttling, server errors and a checksum mismatch (a truncated transfer) are retried.
+TRANSIENT = (urllib.error.URLError, OSError, ValueError, TimeoutError)
+
+
+def open_url(url, timeout):
+    try:
+        return urllib.request.urlopen(url, timeout=timeout)
+    except urllib.error.HTTPError as error:
+        if error.code in (408, 429) or error.code >= 500:
+            raise
+        raise PermanentDownloadError(f"{url}: HTTP {error.code} {error.reason}") from error
+
+
 def download(url, destination, sha256=None, attempts=6, timeout=60, sleep=None):
     """Downloads to a temporary name and renames it into place once verified."""
     os.makedirs(os.path.dirname(destination), exist_ok=True)
@@ -72,7 +90,7 @@ def download(url, destination, sha256=None, attempts=6, timeout=60, sleep=None):
     def fetch():
         tmp = destination + ".part"
         digest = hashlib.sha256()
-        with urllib.request.urlopen(url, timeout=timeout) as response, open(tmp, "wb") as out:
+        with open_url(url, timeout) as response, open(tmp, "wb") as out:
             while True:
                 chunk = response.read(1 << 20)
                 if not chunk:
@@ -86,16 +104,18 @@ def download(url, destination, sha256=None, attempts=6, timeout=60, sleep=None):
         return destination
 
     kwargs = {"sleep": sleep} if sleep else {}
-    return retry(f"download {url}", fetch, attempts=attempts, **kwargs)
+    return retry(f"download {url}", fetch, attempts=attempts, retry_on=TRANSIENT, **kwargs)
+
+
 
 
 def fetch_text(url, attempts=6, timeout=30, sleep=None):
     def get():
-        with urllib.request.urlopen(url, timeout=timeout) as response:
+        with open_url(url, timeout) as response:
             return response.read(65536).decode("utf-8", "replace")
 
     kwargs = {"sleep": sleep} if sleep else {}
-    return retry(f"download {url}", get, attempts=attempts, **kwargs)
+    return retry(f"download {url}", get, attempts=attempts, retry_on=TRANSIENT, **kwargs)
 
 
 def missing_apt_packages(packages):

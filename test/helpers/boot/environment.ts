@@ -10,8 +10,9 @@ import {
 } from '@aws-sdk/client-ec2'
 import {type ChildProcess, spawn} from 'node:child_process'
 import {mkdirSync, openSync, closeSync, ftruncateSync} from 'node:fs'
-import {connect, createServer, type Server} from 'node:net'
+import type {Server} from 'node:net'
 import {join} from 'node:path'
+import {forwardLoopbackTo} from './forward.js'
 import {bootGuestIn, type Guest, type GuestOptions} from './guest.js'
 import {cleanupStale, createNetns, deleteNetns, newName} from './netns.js'
 import {poll} from './proc.js'
@@ -198,23 +199,6 @@ export async function createEnvironment(options: {region?: string} = {}): Promis
     await close()
     throw error
   }
-}
-
-/** A TCP listener on a free host loopback port that pipes each connection to a Unix socket. */
-async function forwardLoopbackTo(socketPath: string): Promise<Server> {
-  const server = createServer((client) => {
-    const upstream = connect(socketPath)
-    client.pipe(upstream)
-    upstream.pipe(client)
-    client.on('error', () => upstream.destroy())
-    upstream.on('error', () => client.destroy())
-  })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', resolve)
-  })
-  server.unref()
-  return server
 }
 
 /** Convenience for a single guest: its own environment, closed when the guest's stop() runs. */

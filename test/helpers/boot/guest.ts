@@ -1,7 +1,9 @@
 import {DescribeVolumesCommand, type EC2Client} from '@aws-sdk/client-ec2'
 import {type ChildProcess, spawn} from 'node:child_process'
-import {mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync} from 'node:fs'
-import {join} from 'node:path'
+import {existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync} from 'node:fs'
+import type {AddressInfo, Server} from 'node:net'
+import {dirname, join} from 'node:path'
+import {forwardLoopbackTo} from './forward.js'
 import {createNetns, deleteNetns, newName} from './netns.js'
 import {poll, run, type RunResult, sleep} from './proc.js'
 import {ensureRootfs, HARNESS_DIR} from './rootfs.js'
@@ -35,9 +37,17 @@ export interface GuestOptions {
   accountId?: string
   /** Instance profile role name served by the metadata service; default arw-test-instance-role. */
   roleName?: string
+  /**
+   * Files to place in the guest image before it boots (guest path -> content or symlink target):
+   * what an image build or an earlier install would have left there.
+   */
+  files?: Record<string, GuestFile>
   /** More variables for systemd's default environment in the guest (every unit, cloud-init included). */
   defaultEnvironment?: Record<string, string>
 }
+
+/** A file in the guest image: content with a mode, or a symbolic link. */
+export type GuestFile = {content: string | Buffer; mode?: number} | {symlink: string}
 
 /** How to run a command in the guest. */
 export interface ExecOptions {
@@ -78,6 +88,11 @@ export interface Guest {
   journal(unit?: string): Promise<string>
   /** The container console output (boot messages) so far. */
   console(): string
+  /**
+   * A host loopback URL (http://127.0.0.1:PORT) that reaches TCP `port` on the guest's
+   * loopback, for clients that need a real connection (websockets). Survives reboots.
+   */
+  forward(port: number): Promise<string>
   /** HTTP GET from inside the guest's network namespace (e.g. http://127.0.0.1:8000/hub/health). */
   fetchFromGuestNamespace(url: string, timeoutMs?: number): Promise<{status: number; body: string}>
 }
@@ -119,6 +134,8 @@ export async function bootGuestIn(context: GuestContext, options: GuestOptions, 
   let exited: Promise<number | null> = Promise.resolve(null)
   let consoleLog = ''
   let services: ChildProcess | undefined
+  const forwarders: ChildProcess[] = []
+  const servers: Server[] = []
   let loop: string | undefined
   let pid = 0
   let volumeDevice: string | undefined
@@ -228,7 +245,7 @@ export async function bootGuestIn(context: GuestContext, options: GuestOptions, 
     // A volume still attached across a reboot must exist before local-fs.target: systemd in a
     // container has no device units to wait on, so bind it in now rather than later.
     if (attachment) binds.push(`--bind=${loop}:${devicePath(attachment.Device)}`)
-    else rmSync(join(byId, byIdName()), {force: true})
+    else if (options.volume) rmSync(join(byId, byIdName()), {force: true})
     volumeDevice = undefined
     const child = spawn(
       'systemd-nspawn',
@@ -239,6 +256,9 @@ export async function bootGuestIn(context: GuestContext, options: GuestOptions, 
         `--network-namespace-path=/run/netns/${name}`,
         `--machine=${name}`,
         '--console=read-only',
+        // Root on an instance manages its own firewall: nspawn keeps CAP_NET_ADMIN only with
+        // --private-network, not with a namespace of our own.
+        '--capability=CAP_NET_ADMIN',
         ...binds,
         '-D',
         merged,
@@ -324,6 +344,8 @@ export async function bootGuestIn(context: GuestContext, options: GuestOptions, 
         }
       }
       services?.kill('SIGKILL')
+      for (const child of forwarders) child.kill('SIGKILL')
+      for (const server of servers) server.close()
       await deleteNetns(name)
       if (loop) await run(['losetup', '-d', loop], {allowFailure: true})
       if (mounted) {
@@ -337,6 +359,33 @@ export async function bootGuestIn(context: GuestContext, options: GuestOptions, 
       return result.stdout + result.stderr
     },
     console: () => consoleLog,
+    async forward(port) {
+      const socket = join(home, `forward-${port}.sock`)
+      const child = spawn(
+        'ip',
+        ['netns', 'exec', name, HOST_PYTHON, join(HARNESS_DIR, 'netns_forward.py'), '--unix-socket', socket, '--port', String(port)],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      )
+      forwarders.push(child)
+      let output = ''
+      child.stdout?.on('data', (d) => (output += d))
+      child.stderr?.on('data', (d) => (output += d))
+      await poll(
+        `the forwarder to port ${port}`,
+        async () => {
+          if (child.exitCode !== null) throw new Error(`exited ${child.exitCode}: ${output}`)
+          return output.includes('ready')
+        },
+        15_000,
+        100,
+      )
+      const server = await forwardLoopbackTo(socket)
+      servers.push(server)
+      const address = server.address() as AddressInfo
+      return `http://127.0.0.1:${address.port}`
+    },
     async fetchFromGuestNamespace(url, timeoutMs = 15_000) {
       const result = await run(['ip', 'netns', 'exec', name, HOST_PYTHON, '-c', FETCH_SCRIPT, url, String(timeoutMs / 1000)], {
         timeoutMs: timeoutMs + 5000,
@@ -352,6 +401,13 @@ export async function bootGuestIn(context: GuestContext, options: GuestOptions, 
     await run(['mount', '-t', 'overlay', 'overlay', '-o', `lowerdir=${lower},upperdir=${upper},workdir=${work}`, merged])
     mounted = true
     writeGuestFiles(merged, options, awsInGuest, privateIp)
+    for (const [path, file] of Object.entries(options.files ?? {})) {
+      const target = join(merged, path)
+      mkdirSync(dirname(target), {recursive: true})
+      rmSync(target, {force: true})
+      if ('symlink' in file) symlinkSync(file.symlink, target)
+      else writeFileSync(target, file.content, {mode: file.mode ?? 0o644})
+    }
 
     await createNetns(name)
     const imds = join(home, 'imds.json')
@@ -425,6 +481,11 @@ function writeGuestFiles(merged: string, options: GuestOptions, awsInGuest: stri
   mkdirSync(seed, {recursive: true})
   writeFileSync(join(seed, 'meta-data'), `instance-id: ${options.instanceId}\nlocal-hostname: ${hostnameFor(privateIp)}\n`)
   writeFileSync(join(seed, 'user-data'), options.userData, {mode: 0o600})
+  // In a VPC the instance's own name resolves (Amazon DNS); the namespace has no resolver,
+  // so the name points at loopback, as Debian does for its own host name.
+  const hosts = join(merged, 'etc/hosts')
+  const current = existsSync(hosts) ? readFileSync(hosts, 'utf8') : '127.0.0.1 localhost\n'
+  writeFileSync(hosts, `${current.trimEnd()}\n127.0.1.1 ${hostnameFor(privateIp)}\n`)
   const environment = {AWS_ENDPOINT_URL: awsInGuest, ...options.defaultEnvironment}
   const assignments = Object.entries(environment).map(([k, v]) => JSON.stringify(`${k}=${v}`))
   mkdirSync(join(merged, 'etc/systemd/system.conf.d'), {recursive: true})

@@ -25,7 +25,7 @@
  */
 export {createEnvironment, bootGuest, TEST_CREDENTIALS} from './environment.js'
 export type {BootEnvironment, RecordedSignal, SeededInstance, SeededVolume} from './environment.js'
-export type {ExecOptions, Guest, GuestOptions, GuestVolume, VolumeStyle} from './guest.js'
+export type {ExecOptions, Guest, GuestFile, GuestOptions, GuestVolume, VolumeStyle} from './guest.js'
 export {ensureRootfs, cacheDir, GUEST_PACKAGES, type RootfsInfo} from './rootfs.js'
 export {missingBootTools} from './tools.js'
 export type {RunResult} from './proc.js'

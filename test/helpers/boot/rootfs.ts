@@ -33,6 +33,10 @@ export const GUEST_PACKAGES: readonly string[] = [
   'adduser',
   'sudo',
   'socat',
+  // What the install phase installs from apt on a fresh Ubuntu image (install.py
+  // APT_PACKAGES): present here, as on an image built with the same script.
+  'nfs-common',
+  'fuse3',
   'jupyterhub',
   'python3-notebook',
   'python3-ipykernel',

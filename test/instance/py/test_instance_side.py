@@ -187,10 +187,16 @@ class Artifacts(unittest.TestCase):
         install.download(self.mirror + "/flaky", target, attempts=4, sleep=lambda s: None)
         self.assertEqual(self.hits["/flaky"], 3)
 
-    def test_gives_up_after_the_attempts(self):
-        with self.assertRaises(Exception):
+    def test_a_missing_file_fails_at_once(self):
+        with self.assertRaises(install.PermanentDownloadError):
             install.download(self.mirror + "/missing", os.path.join(tempfile.mkdtemp(), "x"), attempts=3, sleep=lambda s: None)
-        self.assertEqual(self.hits["/missing"], 3)
+        self.assertEqual(self.hits["/missing"], 1)
+
+    def test_server_errors_are_retried_until_the_attempts_run_out(self):
+        self.hits.pop("/flaky", None)
+        with self.assertRaises(Exception):
+            install.download(self.mirror + "/flaky", os.path.join(tempfile.mkdtemp(), "x"), attempts=2, sleep=lambda s: None)
+        self.assertEqual(self.hits["/flaky"], 2)
 
 
 class Accounts(unittest.TestCase):

@@ -1,0 +1,1 @@
+"""agent phase of the aws-research-wizard instance side (see the README)."""

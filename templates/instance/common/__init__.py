@@ -1,0 +1,1 @@
+"""Shared instance-side helpers."""

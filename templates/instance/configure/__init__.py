@@ -1,0 +1,1 @@
+"""configure phase of the aws-research-wizard instance side (see the README)."""

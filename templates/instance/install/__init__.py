@@ -1,0 +1,1 @@
+"""install phase of the aws-research-wizard instance side (see the README)."""
