@@ -79,13 +79,19 @@ export const allowChannelFlag = stringFlag(
   helpGroup: 'PACKS',
 })
 
-/** The environment name every lifecycle command takes (ENV): the same pattern as deploy --name. */
+/** Throws the usage error for a bad environment name (ENV), naming the value and the pattern. */
+export function requireEnvironmentName(input: string): string {
+  const expected = checkEnvironmentName(input)
+  if (expected) throw invalid('ENV', input, expected)
+  return input
+}
+
+/**
+ * The environment name every lifecycle command takes (ENV): the same pattern as deploy --name.
+ * Commands that take several names (strict = false) get the others checked by BaseCommand.
+ */
 export const environmentNameArg = Args.custom<string>({
-  parse: async (input: string) => {
-    const expected = checkEnvironmentName(input)
-    if (expected) throw invalid('ENV', input, expected)
-    return input
-  },
+  parse: async (input: string) => requireEnvironmentName(input),
 })
 
 /** Flags that shape an environment; shared by deploy, synth and diff. */

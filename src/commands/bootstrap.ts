@@ -18,7 +18,7 @@ export default class Bootstrap extends BaseCommand<typeof Bootstrap> {
   static override flags = {output: Flags.string({description: 'Working directory for the toolkit.', default: 'cdk.out'})}
 
   public async run(): Promise<BootstrapResult> {
-    const clients = this.awsClients()
+    const clients = await this.awsClients()
     const context: Partial<BootstrapResult> = {}
     await runWithProgress(
       [
@@ -28,7 +28,7 @@ export default class Bootstrap extends BaseCommand<typeof Bootstrap> {
             const {GetCallerIdentityCommand} = await import('@aws-sdk/client-sts')
             const identity = await (await clients.sts()).send(new GetCallerIdentityCommand({}))
             ctx.account = identity.Account
-            ctx.region = clients.region ?? (await (await clients.sts()).config.region())
+            ctx.region = clients.region!
           },
         },
         {

@@ -64,7 +64,7 @@ export default class JupyterDeploy extends BaseCommand<typeof JupyterDeploy> {
       if (!this.jsonEnabled()) this.log(`\nDry run: nothing was deployed. Deploy with the same command without --dry-run.`)
       return {dryRun: true, plan: planned.plan}
     }
-    const clients = this.awsClients().forRegion(planned.spec.region)
+    const clients = (await this.awsClients()).forRegion(planned.spec.region)
     const result = await this.applyWithConfirmation(
       planned.spec,
       // The plan above already synthesized (and validated) this assembly: deploy it as is.

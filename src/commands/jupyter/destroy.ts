@@ -1,4 +1,5 @@
-import {Args, Flags} from '@oclif/core'
+import {Flags} from '@oclif/core'
+import {environmentNameArg} from '../../flags.js'
 import {BaseCommand} from '../../base-command.js'
 import {ExitCode, WizardError} from '../../errors.js'
 import type {AwsClients} from '../../aws/clients.js'
@@ -16,7 +17,8 @@ export default class JupyterDestroy extends BaseCommand<typeof JupyterDestroy> {
     '<%= config.bin %> <%= command.id %> lab1 --delete-data',
   ]
   static override strict = false
-  static override args = {name: Args.string({description: 'Environment name (several may be given)', required: true})}
+  static override multipleEnvironmentNames = true
+  static override args = {name: environmentNameArg({description: 'Environment name (several may be given)', required: true})}
   static override flags = {
     yes: Flags.boolean({char: 'y', description: 'Do not ask for the name (required without a terminal).'}),
     'delete-data': Flags.boolean({
@@ -27,7 +29,7 @@ export default class JupyterDestroy extends BaseCommand<typeof JupyterDestroy> {
   }
 
   public async run(): Promise<DestroyResult | {environments: DestroyResult[]}> {
-    const clients = this.awsClients()
+    const clients = await this.awsClients()
     const names = [...new Set(this.positionals)]
     // Every name is checked before anything is deleted: a typo stops the whole command.
     const environments = await Promise.all(names.map((name) => getEnvironment(clients, name)))

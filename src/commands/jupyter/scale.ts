@@ -1,4 +1,5 @@
-import {Args, Flags} from '@oclif/core'
+import {Flags} from '@oclif/core'
+import {environmentNameArg} from '../../flags.js'
 import {BaseCommand, verboseFlag} from '../../base-command.js'
 import type {ApplyResult} from '../../lib/lifecycle/apply.js'
 import {renderChanges} from '../../output/changes.js'
@@ -17,7 +18,7 @@ export default class JupyterScale extends BaseCommand<typeof JupyterScale> {
     '<%= config.bin %> <%= command.id %> lab1 --instance-type r6i.8xlarge --yes',
     '<%= config.bin %> <%= command.id %> gpu-lab --instance-type g5.2xlarge --json --yes',
   ]
-  static override args = {name: Args.string({description: 'Environment name', required: true})}
+  static override args = {name: environmentNameArg({description: 'Environment name', required: true})}
   static override flags = {
     users: Flags.integer({
       description: 'New number of users (re-sizes the instance within the pack).',
@@ -32,7 +33,7 @@ export default class JupyterScale extends BaseCommand<typeof JupyterScale> {
   }
 
   public async run(): Promise<ScaleResult> {
-    const clients = this.awsClients()
+    const clients = await this.awsClients()
     const {respecFromDeployed} = await import('../../lib/lifecycle/apply.js')
     const {spec, deployed} = await this.step(`Recomputing ${this.args.name}`, () =>
       respecFromDeployed(clients, this.args.name, {users: this.flags.users, instanceType: this.flags['instance-type']}),
