@@ -28,9 +28,7 @@ export default class JupyterList extends BaseCommand<typeof JupyterList> {
         {
           title: 'Finding environments',
           run: async (ctx, report) => {
-            ctx.regions = this.flags['all-regions']
-              ? await enabledRegions(clients)
-              : [clients.region!]
+            ctx.regions = this.flags['all-regions'] ? await enabledRegions(clients) : [clients.region!]
             const perRegion = await Promise.all(
               ctx.regions.map(async (region) => {
                 report(`looking in ${region}`)

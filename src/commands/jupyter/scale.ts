@@ -1,7 +1,9 @@
 import {Flags} from '@oclif/core'
 import {environmentNameArg} from '../../flags.js'
 import {BaseCommand, verboseFlag} from '../../base-command.js'
+import {outputFlag} from '../../flags.js'
 import type {ApplyResult} from '../../lib/lifecycle/apply.js'
+import {environmentWorkDirectory} from '../../lib/workdir/output-dir.js'
 import {renderChanges} from '../../output/changes.js'
 
 export interface ScaleResult extends ApplyResult {
@@ -29,7 +31,7 @@ export default class JupyterScale extends BaseCommand<typeof JupyterScale> {
     'allow-replacement': Flags.boolean({description: 'Allow replacing a data-bearing resource.'}),
     yes: Flags.boolean({char: 'y', description: 'Apply without asking (required without a terminal).'}),
     verbose: verboseFlag,
-    output: Flags.string({char: 'o', description: 'Directory for the synthesized cloud assembly.', default: 'cdk.out'}),
+    output: outputFlag("Directory for the synthesized cloud assembly (default: the environment's own cache directory)."),
   }
 
   public async run(): Promise<ScaleResult> {
@@ -40,7 +42,12 @@ export default class JupyterScale extends BaseCommand<typeof JupyterScale> {
     )
     const result = await this.applyWithConfirmation(
       spec,
-      {clients: clients.forRegion(spec.region), outdir: this.flags.output, deployed, allowReplacement: this.flags['allow-replacement']},
+      {
+        clients: clients.forRegion(spec.region),
+        outdir: this.flags.output ?? environmentWorkDirectory(spec.region, spec.name),
+        deployed,
+        allowReplacement: this.flags['allow-replacement'],
+      },
       (preview) => `Changes to ${spec.stackName}:\n${renderChanges(preview.summary, preview.changes, this.flags)}`,
       this.flags,
     )

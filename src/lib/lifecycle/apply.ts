@@ -1,4 +1,4 @@
-import {mkdtempSync} from 'node:fs'
+import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import type {AwsClients} from '../../aws/clients.js'
@@ -232,6 +232,12 @@ async function readDeployed(clients: AwsClients, environment: EnvironmentRecord)
 /** What a redeploy (with `changes`) would do to an environment, without deploying. */
 export async function diffEnvironment(clients: AwsClients, name: string, changes: Partial<SpecOverrides>): Promise<ChangePreview> {
   const {spec, deployed} = await respecFromDeployed(clients, name, changes)
-  const synthesis = await synthesize([spec], {outdir: mkdtempSync(join(tmpdir(), 'arw-diff-')), validateTemplates: false, nag: false})
-  return previewChanges(deployed, synthesis.stacks[0]!.template, spec)
+  // A scratch assembly only for the comparison: removed whatever happens.
+  const outdir = mkdtempSync(join(tmpdir(), 'arw-diff-'))
+  try {
+    const synthesis = await synthesize([spec], {outdir, validateTemplates: false, nag: false})
+    return previewChanges(deployed, synthesis.stacks[0]!.template, spec)
+  } finally {
+    rmSync(outdir, {recursive: true, force: true})
+  }
 }

@@ -1,6 +1,6 @@
 import {mkdirSync, statSync} from 'node:fs'
 import {homedir} from 'node:os'
-import {dirname, join, resolve} from 'node:path'
+import {dirname, isAbsolute, join, resolve} from 'node:path'
 
 /**
  * Why a path cannot hold a cloud assembly, or undefined when it can: it is an existing
@@ -46,6 +46,11 @@ export function prepareOutputDirectory(path: string): string | undefined {
  * share one (and never leave ./cdk.out behind in whatever directory the user is in).
  */
 export function environmentWorkDirectory(region: string, name: string, env: NodeJS.ProcessEnv = process.env): string {
-  const cache = env.XDG_CACHE_HOME && env.XDG_CACHE_HOME.startsWith('/') ? env.XDG_CACHE_HOME : join(homedir(), '.cache')
-  return join(cache, 'aws-research-wizard', region, name)
+  return join(cacheRoot(env), region, name)
+}
+
+/** $XDG_CACHE_HOME/aws-research-wizard, or ~/.cache/aws-research-wizard (a relative XDG_CACHE_HOME is ignored, as the spec says). */
+export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
+  const cache = env.XDG_CACHE_HOME && isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : join(homedir(), '.cache')
+  return join(cache, 'aws-research-wizard')
 }
