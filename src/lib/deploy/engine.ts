@@ -56,17 +56,49 @@ export async function deployEnvironment(spec: EnvironmentSpec, options: EngineOp
     const stack = result.stacks[0]
     return {stackName: spec.stackName, outputs: {...(stack?.outputs ?? {})}, events: ioHost.events}
   } catch (error) {
-    throw explainDeployFailure(error, ioHost, spec)
+    throw explainDeployFailure(error, ioHost, spec, await currentStackStatus(options.clients, spec.stackName))
   }
 }
 
+/**
+ * The stack's status after a failed deploy, as CloudFormation reports it: 'absent' when
+ * there is no stack, undefined when it cannot be read (the endpoint is down, say).
+ */
+export async function currentStackStatus(clients: AwsClients, stackName: string): Promise<string | undefined> {
+  try {
+    const {DescribeStacksCommand} = await import('@aws-sdk/client-cloudformation')
+    const cfn = await clients.cloudFormation()
+    const {Stacks} = await cfn.send(new DescribeStacksCommand({StackName: stackName}))
+    return Stacks?.[0]?.StackStatus ?? 'absent'
+  } catch (error) {
+    return /does not exist/i.test((error as Error)?.message ?? '') ? 'absent' : undefined
+  }
+}
+
+/** What the stack's status says happened, in words; only CloudFormation's own rollback states say "rolled back". */
+export function describeOutcome(stackName: string, status: string | undefined): {words: string; rolledBack: boolean} {
+  if (status === undefined) return {words: `The state of ${stackName} could not be read.`, rolledBack: false}
+  if (status === 'absent') return {words: `No stack ${stackName} exists: nothing was created.`, rolledBack: false}
+  if (status === 'UPDATE_ROLLBACK_COMPLETE')
+    return {words: `CloudFormation rolled ${stackName} back to its previous state (${status}).`, rolledBack: true}
+  if (status === 'ROLLBACK_COMPLETE')
+    return {words: `CloudFormation rolled the creation of ${stackName} back (${status}); the empty stack remains.`, rolledBack: true}
+  if (/_IN_PROGRESS$/.test(status)) return {words: `${stackName} is still ${status}: CloudFormation has not finished.`, rolledBack: false}
+  if (/ROLLBACK_FAILED$/.test(status)) return {words: `CloudFormation could not roll ${stackName} back (${status}).`, rolledBack: false}
+  return {words: `${stackName} is ${status}.`, rolledBack: false}
+}
+
 /** Turns a toolkit failure into a coded error naming the first failing resource (exit 5). */
-export function explainDeployFailure(error: unknown, ioHost: WizardIoHost, spec: EnvironmentSpec): unknown {
+export function explainDeployFailure(error: unknown, ioHost: WizardIoHost, spec: EnvironmentSpec, stackStatus?: string): unknown {
   const mapped = toAwsError(error, {
     region: spec.region,
     alternativeInstanceTypes: (spec.pack.instance.allowed_types ?? []).filter((t) => t !== spec.instance.type),
   })
   if (mapped !== error) return mapped
+  const outcome = describeOutcome(spec.stackName, stackStatus)
+  const statusAction = outcome.rolledBack
+    ? []
+    : [`Follow it with: aws-research-wizard jupyter status ${spec.name}${spec.region ? ` --region ${spec.region}` : ''}`]
   const first = ioHost.firstFailure()
   if (first) {
     const capacity = toAwsError(
@@ -75,22 +107,24 @@ export function explainDeployFailure(error: unknown, ioHost: WizardIoHost, spec:
     )
     return new WizardError({
       code: 'deploy-failed',
-      message: `Deploying ${spec.stackName} failed and was rolled back. First failure: ${first.resourceType} ${first.logicalId}: ${first.reason}`,
+      message: `Deploying ${spec.stackName} failed. ${outcome.words} First failure: ${first.resourceType} ${first.logicalId}: ${first.reason}`,
       actions: [
         ...(capacity instanceof WizardError ? capacity.actions : []),
+        ...statusAction,
         `See every event with: aws cloudformation describe-stack-events --stack-name ${spec.stackName} --region ${spec.region}`,
       ],
       exitCode: ExitCode.deployFailed,
       cause: error,
-      data: {firstFailure: first},
+      data: {firstFailure: first, stackStatus},
     })
   }
   return new WizardError({
     code: 'deploy-failed',
-    message: `Deploying ${spec.stackName} failed: ${(error as Error)?.message ?? String(error)}`,
-    actions: ['Fix the cause above and deploy again; the stack was rolled back to its previous state.'],
+    message: `Deploying ${spec.stackName} failed: ${(error as Error)?.message ?? String(error)}. ${outcome.words}`,
+    actions: ['Fix the cause above and deploy again.', ...statusAction],
     exitCode: ExitCode.deployFailed,
     cause: error,
+    data: {stackStatus},
   })
 }
 
