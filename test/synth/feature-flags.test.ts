@@ -26,6 +26,16 @@ describe('feature flags', () => {
     expect(flags).toEqual(FEATURE_FLAGS)
   })
 
+  it('keep the wizard tags on the stack itself (explicitStackTags is among them)', async () => {
+    const {app} = buildApp([await specFor('genomics', {name: 'course'})])
+    const artifact = app.synth().getStackByName('arw-course')
+    expect(artifact.tags).toMatchObject({
+      'aws-research-wizard:environment': 'course',
+      'aws-research-wizard:domain': 'genomics',
+      'aws-research-wizard:owner': 'ada',
+    })
+  })
+
   it('give two environments in one account and region different launch template names', async () => {
     const specs = [await specFor('genomics', {name: 'course'}), await specFor('machine-learning', {name: 'gpu-box'})]
     const {stacks} = buildApp(specs)

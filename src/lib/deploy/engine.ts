@@ -1,6 +1,7 @@
 import type {AwsClients} from '../../aws/clients.js'
 import {toAwsError} from '../../aws/errors.js'
-import {ExitCode, WizardError} from '../../errors.js'
+import {ExitCode, isWizardError, WizardError} from '../../errors.js'
+import {environmentAppearedError} from '../environments/ownership.js'
 import type {EnvironmentSpec} from '../spec/types.js'
 import {type IoHostOptions, type StackEventSummary, WizardIoHost} from './io-host.js'
 
@@ -10,6 +11,11 @@ export interface EngineOptions extends IoHostOptions {
   readonly outdir: string
   /** True when the stack already exists (an update rather than a create). */
   readonly update?: boolean
+  /**
+   * Called after the assets are published and right before the stack is created or changed;
+   * throws to stop (the environment is busy, appeared, or is no longer what was previewed).
+   */
+  readonly beforeChange?: () => Promise<void>
 }
 
 export interface DeployOutcome {
@@ -24,6 +30,9 @@ async function toolkitFor(options: EngineOptions, ioHost: WizardIoHost) {
     ioHost,
     color: false,
     emojis: false,
+    // publishAssets() lets a deploy publish first and check the stack right before changing it
+    // (the toolkit version is pinned exactly, so the unstable API cannot move under us).
+    unstableFeatures: ['publish-assets'],
     sdkConfig: {
       baseCredentials: toolkitLib.BaseCredentials.awsCliCompatible({
         profile: options.clients.options.profile,
@@ -44,6 +53,14 @@ export async function deployEnvironment(spec: EnvironmentSpec, options: EngineOp
   const {toolkit, toolkitLib} = await toolkitFor(options, ioHost)
   try {
     const source = await toolkit.fromAssemblyDirectory(options.outdir)
+    if (options.beforeChange) {
+      // Publishing first keeps the slow part before the check, so the check is as close to
+      // the CloudFormation call as the toolkit allows (its deploy finds the assets in place).
+      await toolkit.publishAssets(source, {
+        stacks: {strategy: toolkitLib.StackSelectionStrategy.PATTERN_MUST_MATCH_SINGLE, patterns: [spec.stackName]},
+      })
+      await options.beforeChange()
+    }
     const result = await toolkit.deploy(source, {
       stacks: {strategy: toolkitLib.StackSelectionStrategy.PATTERN_MUST_MATCH_SINGLE, patterns: [spec.stackName]},
       // A new environment has nothing to preview, so it is created directly; updates go
@@ -56,6 +73,11 @@ export async function deployEnvironment(spec: EnvironmentSpec, options: EngineOp
     const stack = result.stacks[0]
     return {stackName: spec.stackName, outputs: {...(stack?.outputs ?? {})}, events: ioHost.events}
   } catch (error) {
+    if (isWizardError(error)) throw error
+    // Another run created the stack between our check and the toolkit's CreateStack.
+    const text = `${(error as Error)?.name} ${(error as Error)?.message}`
+    if (!options.update && /AlreadyExists|already exists/i.test(text) && text.includes(spec.stackName))
+      throw environmentAppearedError(spec.name, spec.stackName)
     throw explainDeployFailure(error, ioHost, spec, await currentStackStatus(options.clients, spec.stackName))
   }
 }

@@ -1,5 +1,6 @@
 import {App} from 'aws-cdk-lib'
 import {CURRENTLY_RECOMMENDED_FLAGS} from 'aws-cdk-lib/cx-api'
+import {TAG_KEYS} from '../../constructs/contract.js'
 import {ResearchEnvironmentStack} from '../../constructs/research-environment-stack.js'
 import type {EnvironmentSpec} from '../spec/types.js'
 
@@ -42,6 +43,20 @@ export const APP_CONTEXT: Readonly<Record<string, unknown>> = {
 }
 
 /**
+ * The stack's own tags, by which every command finds the environment (and which mark it as
+ * the wizard's). Given explicitly: with @aws-cdk/core:explicitStackTags (recommended),
+ * Tags.of(stack) reaches the resources but no longer the stack itself.
+ */
+export function stackTags(spec: EnvironmentSpec): Record<string, string> {
+  return {
+    ...spec.tags,
+    [TAG_KEYS.environment]: spec.name,
+    [TAG_KEYS.domain]: spec.domain,
+    [TAG_KEYS.owner]: spec.owner,
+  }
+}
+
+/**
  * The one CDK App used by the CLI, `cdk.json` and the tests: one stack per spec.
  * Validation failures are collected from the report instead of being printed by
  * the App, so every caller presents them the same way.
@@ -52,6 +67,8 @@ export function buildApp(specs: readonly EnvironmentSpec[], options: BuildAppOpt
     context: {...APP_CONTEXT, ...options.context},
     analyticsReporting: false,
   })
-  const stacks = specs.map((spec) => new ResearchEnvironmentStack(app, spec.stackName, {spec, stackName: spec.stackName}))
+  const stacks = specs.map(
+    (spec) => new ResearchEnvironmentStack(app, spec.stackName, {spec, stackName: spec.stackName, tags: stackTags(spec)}),
+  )
   return {app, stacks}
 }
