@@ -9,7 +9,7 @@ import {
 import {DeleteSnapshotCommand, DeleteVolumeCommand, DescribeSnapshotsCommand, DescribeVolumesCommand, EC2Client} from '@aws-sdk/client-ec2'
 import {DeleteFileSystemCommand, EFSClient} from '@aws-sdk/client-efs'
 import {DeleteBucketCommand, DeleteObjectsCommand, ListObjectVersionsCommand, S3Client} from '@aws-sdk/client-s3'
-import {mkdtempSync} from 'node:fs'
+import {mkdtempSync, readdirSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {mockClient} from 'aws-sdk-client-mock'
@@ -29,7 +29,7 @@ vi.mock('../../src/lib/deploy/engine.js', () => ({
   })),
 }))
 const {deployEnvironment} = await import('../../src/lib/deploy/engine.js')
-const {applyEnvironment, respecFromDeployed} = await import('../../src/lib/lifecycle/apply.js')
+const {applyEnvironment, diffEnvironment, respecFromDeployed} = await import('../../src/lib/lifecycle/apply.js')
 
 const cfn = mockClient(CloudFormationClient)
 const ec2 = mockClient(EC2Client)
@@ -154,6 +154,15 @@ describe('scale', () => {
     expect(vi.mocked(deployEnvironment).mock.calls[0]![1]).toMatchObject({update: true})
     expect(vi.mocked(deployEnvironment).mock.calls[0]![0].instance.type).toBe('r6i.4xlarge')
     expect(dataDeleteCalls()).toBe(0)
+  })
+
+  it('diff leaves no temporary assembly behind', async () => {
+    await deployed()
+    const scratch = () => readdirSync(tmpdir()).filter((entry) => entry.startsWith('arw-diff-'))
+    const before = scratch()
+    const preview = await diffEnvironment(clients(), 'lab1', {instanceType: 'r6i.4xlarge'})
+    expect(preview.changes.length).toBeGreaterThan(0)
+    expect(scratch()).toEqual(before)
   })
 
   it('re-sizes from a new user count within the pack', async () => {
