@@ -2,6 +2,7 @@ import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
 import {AwsClients} from './aws/clients.js'
 import {toAwsError} from './aws/errors.js'
 import {ExitCode, type ExitCodeValue, isWizardError, WizardError} from './errors.js'
+import {requireEnvironmentName} from './flags.js'
 import type {ApplyOptions, ApplyResult, ChangePreview} from './lib/lifecycle/apply.js'
 import type {EnvironmentSpec} from './lib/spec/types.js'
 
@@ -51,11 +52,15 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     }),
   }
 
+  /** True for commands whose every positional is an environment name (stop, start, destroy). */
+  static multipleEnvironmentNames = false
+
   protected flags!: BaseFlags<T>
   protected args!: BaseArgs<T>
   /** Every positional argument, for commands with strict = false (e.g. several files). */
   protected positionals: string[] = []
   private readonly collectedWarnings: string[] = []
+  private regionResolution?: Promise<import('./aws/region.js').ResolvedRegion>
 
   public override async init(): Promise<void> {
     await super.init()
@@ -69,12 +74,30 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     this.flags = flags as BaseFlags<T>
     this.args = args as BaseArgs<T>
     this.positionals = argv.map(String)
+    // oclif parses only the first of several positionals; the rest are names too.
+    if ((this.ctor as typeof BaseCommand).multipleEnvironmentNames) for (const name of this.positionals) requireEnvironmentName(name)
   }
 
-  /** SDK clients for --region/--profile (lazily loaded; no AWS call until used). */
-  protected awsClients(): AwsClients {
+  /**
+   * The region of this run, by the one rule (--region, AWS_REGION/AWS_DEFAULT_REGION, the
+   * profile's region, us-east-1 with a note); resolved once per command.
+   */
+  protected async region(): Promise<string> {
+    if (!this.regionResolution) {
+      const flags = this.flags as {region?: string; profile?: string}
+      this.regionResolution = import('./aws/region.js').then(({resolveRegion}) =>
+        resolveRegion({flag: flags.region, profile: flags.profile}),
+      )
+      const {note} = await this.regionResolution
+      if (note) this.addWarning(note)
+    }
+    return (await this.regionResolution).region
+  }
+
+  /** SDK clients for --profile and the region of this run (lazily loaded; no AWS call until used). */
+  protected async awsClients(): Promise<AwsClients> {
     const flags = this.flags as {region?: string; profile?: string}
-    return new AwsClients({region: flags.region, profile: flags.profile})
+    return new AwsClients({region: await this.region(), profile: flags.profile})
   }
 
   /** True when a person can answer a prompt: a terminal, not --json, not CI. */

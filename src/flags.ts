@@ -61,6 +61,21 @@ const stringFlag = (flag: string, check: FlagCheck) => Flags.custom<string>({par
 const integerFlag = (flag: string, check: (value: number) => string | undefined) =>
   Flags.custom<number>({parse: checkedInteger(`--${flag}`, check)})
 
+/**
+ * --output: an existing directory or one that can be created (created here, one level at a
+ * time); anything else (a regular file, a path under /proc) is a usage error at once.
+ * Without it each environment works in its own cache directory (environmentWorkDirectory).
+ */
+export const outputFlag = (description: string) =>
+  Flags.custom<string>({
+    parse: async (input: string) => {
+      const {prepareOutputDirectory} = await import('./lib/workdir/output-dir.js')
+      const expected = prepareOutputDirectory(input)
+      if (expected) throw invalid('--output', input, expected)
+      return input
+    },
+  })({char: 'o', description})
+
 /** Flags shared by every command that reads domain packs. */
 export const packDirFlag = Flags.string({
   description: 'Extra directory of domain packs (may be repeated); shadows built-in packs of the same name.',
@@ -79,13 +94,19 @@ export const allowChannelFlag = stringFlag(
   helpGroup: 'PACKS',
 })
 
-/** The environment name every lifecycle command takes (ENV): the same pattern as deploy --name. */
+/** Throws the usage error for a bad environment name (ENV), naming the value and the pattern. */
+export function requireEnvironmentName(input: string): string {
+  const expected = checkEnvironmentName(input)
+  if (expected) throw invalid('ENV', input, expected)
+  return input
+}
+
+/**
+ * The environment name every lifecycle command takes (ENV): the same pattern as deploy --name.
+ * Commands that take several names (strict = false) get the others checked by BaseCommand.
+ */
 export const environmentNameArg = Args.custom<string>({
-  parse: async (input: string) => {
-    const expected = checkEnvironmentName(input)
-    if (expected) throw invalid('ENV', input, expected)
-    return input
-  },
+  parse: async (input: string) => requireEnvironmentName(input),
 })
 
 /** Flags that shape an environment; shared by deploy, synth and diff. */

@@ -13,7 +13,34 @@ interface SdkError {
   code?: string
   message?: string
   Code?: string
-  $metadata?: {httpStatusCode?: number}
+  $metadata?: {httpStatusCode?: number; requestId?: string; extendedRequestId?: string}
+  $fault?: 'client' | 'server'
+  $response?: unknown
+  address?: string
+  port?: number
+  hostname?: string
+  cause?: unknown
+}
+
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'EAI_AGAIN', 'EPIPE'])
+/** What the SDK says when a response body is not the XML/JSON the protocol expects. */
+const UNPARSEABLE =
+  /Deserialization error|Unexpected token|is not valid JSON|Expected closing tag|non-whitespace before first tag|Unexpected end of JSON|not well-formed|char '.' is not expected/i
+
+/** The connection error in an error or its cause chain (the toolkit wraps SDK errors). */
+function connectionFailure(error: SdkError | undefined, depth = 0): SdkError | undefined {
+  if (!error || depth > 4) return undefined
+  if (CONNECTION_CODES.has(error.code ?? '') || /\b(ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN)\b/.test(error.message ?? ''))
+    return error
+  return connectionFailure(error.cause as SdkError | undefined, depth + 1)
+}
+
+/** The endpoint a failed connection went to, as precisely as the error tells. */
+function endpointOf(error: SdkError): string {
+  if (error.address) return `${error.hostname ?? error.address}${error.port ? `:${error.port}` : ''}`
+  const named = /(?:connect|getaddrinfo)\s+[A-Z_]+\s+(\S+)/.exec(error.message ?? '')
+  if (named) return named[1]!
+  return process.env.AWS_ENDPOINT_URL ?? 'the AWS endpoint'
 }
 
 const NO_CREDENTIALS =
@@ -49,6 +76,21 @@ export function toAwsError(error: unknown, context: AwsErrorContext = {}): unkno
   // The HTTP handler's own connection and socket-idle timeouts, once retries are spent.
   if (name === 'TimeoutError' || /^(Connection timed out after|socket hang up|Request timed out)/i.test(message)) {
     return awsTimeoutError('the AWS endpoint', 'A request', undefined)
+  }
+  const unreachable = connectionFailure(e)
+  if (unreachable) {
+    const endpoint = endpointOf(unreachable)
+    return new WizardError({
+      code: 'aws-unreachable',
+      message: `Could not connect to ${endpoint} (${unreachable.code ?? unreachable.name ?? 'connection failed'}); nothing was sent to AWS by this request.`,
+      actions: [
+        'Check the network path to AWS (proxy, VPN, firewall, DNS) and retry.',
+        'If AWS_ENDPOINT_URL or AWS_ENDPOINT_URL_<SERVICE> is set, check that the endpoint it names is running.',
+      ],
+      exitCode: ExitCode.failure,
+      cause: error,
+      data: {endpoint},
+    })
   }
   if (name === 'TokenProviderError' || (SSO_EXPIRED.test(message) && /sso/i.test(message))) {
     return new WizardError({
@@ -153,6 +195,22 @@ export function toAwsError(error: unknown, context: AwsErrorContext = {}): unkno
       actions: ['Wait a minute and retry.'],
       exitCode: ExitCode.failure,
       cause: error,
+    })
+  }
+  const status = e.$metadata?.httpStatusCode
+  if ((status !== undefined && status >= 500) || e.$fault === 'server' || UNPARSEABLE.test(message)) {
+    const requestId = e.$metadata?.requestId ?? e.$metadata?.extendedRequestId
+    const what = UNPARSEABLE.test(message) ? 'an answer that could not be read' : `HTTP ${status ?? '5xx'} (${name || 'server error'})`
+    return new WizardError({
+      code: 'aws-error',
+      message: `AWS returned ${what}${requestId ? `, request id ${requestId}` : ''}: ${message.split('\n')[0]}`,
+      actions: [
+        'This is on the AWS side (or the endpoint in AWS_ENDPOINT_URL): retry in a minute.',
+        `If it persists, check the AWS Health Dashboard${requestId ? ` and quote request id ${requestId} to AWS Support` : ''}.`,
+      ],
+      exitCode: ExitCode.failure,
+      cause: error,
+      data: {httpStatusCode: status, ...(requestId ? {requestId} : {})},
     })
   }
   if (/bootstrap/i.test(message) && /(not|no|requires|run)/i.test(message)) {

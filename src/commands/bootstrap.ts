@@ -1,5 +1,7 @@
-import {Flags} from '@oclif/core'
+import {join} from 'node:path'
 import {BaseCommand} from '../base-command.js'
+import {outputFlag} from '../flags.js'
+import {cacheRoot} from '../lib/workdir/output-dir.js'
 import {runWithProgress} from '../output/progress.js'
 
 export interface BootstrapResult {
@@ -15,10 +17,10 @@ export default class Bootstrap extends BaseCommand<typeof Bootstrap> {
     '<%= config.bin %> <%= command.id %> --region us-east-1',
     '<%= config.bin %> <%= command.id %> --profile research --region eu-west-1 --json',
   ]
-  static override flags = {output: Flags.string({description: 'Working directory for the toolkit.', default: 'cdk.out'})}
+  static override flags = {output: outputFlag('Working directory for the toolkit (default: under ~/.cache/aws-research-wizard).')}
 
   public async run(): Promise<BootstrapResult> {
-    const clients = this.awsClients()
+    const clients = await this.awsClients()
     const context: Partial<BootstrapResult> = {}
     await runWithProgress(
       [
@@ -28,7 +30,7 @@ export default class Bootstrap extends BaseCommand<typeof Bootstrap> {
             const {GetCallerIdentityCommand} = await import('@aws-sdk/client-sts')
             const identity = await (await clients.sts()).send(new GetCallerIdentityCommand({}))
             ctx.account = identity.Account
-            ctx.region = clients.region ?? (await (await clients.sts()).config.region())
+            ctx.region = clients.region!
           },
         },
         {
@@ -37,7 +39,7 @@ export default class Bootstrap extends BaseCommand<typeof Bootstrap> {
             const {bootstrapEnvironment} = await import('../lib/deploy/engine.js')
             await bootstrapEnvironment(ctx.account!, ctx.region!, {
               clients,
-              outdir: this.flags.output,
+              outdir: this.flags.output ?? join(cacheRoot(), ctx.region!, '.bootstrap'),
               onProgress: report,
               onWarning: (message) => this.addWarning(message),
             })

@@ -1,4 +1,5 @@
 import type {EnvironmentSummary} from '../lib/lifecycle/list.js'
+import {escapeControl} from './sanitize.js'
 import {formatUsd, renderTable} from './table.js'
 
 /** Every environment on one line each (`jupyter list`, `jupyter status` without a name). */
@@ -7,17 +8,20 @@ export function renderEnvironmentList(environments: readonly EnvironmentSummary[
     return `No environments in ${regions.join(', ')}. Create one with: ${bin} jupyter deploy --domain genomics --name lab1`
   return renderTable(
     ['NAME', 'DOMAIN', 'REGION', 'STACK', 'INSTANCE', 'TYPE', 'USERS', 'UPTIME', 'URL', '$/HOUR'],
-    environments.map((e) => [
-      e.name,
-      e.domain ?? '-',
-      e.region,
-      e.stackStatus,
-      e.instanceState ?? '-',
-      e.instanceType ?? '-',
-      e.users ?? '-',
-      e.uptimeHours === undefined ? '-' : `${e.uptimeHours} h`,
-      e.url ?? '-',
-      e.hourlyUsd === undefined ? '-' : formatUsd(e.hourlyUsd),
-    ]),
+    // Names, tags and outputs come from AWS, where anyone with access may have put an escape sequence.
+    environments.map((e) =>
+      [
+        e.name,
+        e.domain ?? '-',
+        e.region,
+        e.stackStatus,
+        e.instanceState ?? '-',
+        e.instanceType ?? '-',
+        e.users ?? '-',
+        e.uptimeHours === undefined ? '-' : `${e.uptimeHours} h`,
+        e.url ?? '-',
+        e.hourlyUsd === undefined ? '-' : formatUsd(e.hourlyUsd),
+      ].map((cell) => escapeControl(String(cell))),
+    ),
   )
 }

@@ -23,11 +23,9 @@ function budgetLines(plan: DeploymentPlan): string[] {
   return lines
 }
 
-/** A cost line as shown: a shared file system of unknown size is priced per GiB, not at $0. */
+/** A cost line as shown: a line priced per unit (unknown size) shows its unit price, not $0. */
 function costRow(line: DeploymentPlan['cost']['lines'][number]): string[] {
-  if (line.item === 'Shared file system' && line.monthlyUsd === 0)
-    return [line.item, 'EFS, size not given (--shared-storage SIZE for an estimate)', '$0.30/GiB']
-  return [line.item, line.detail, formatUsd(line.monthlyUsd)]
+  return [line.item, line.detail, line.unitPrice ?? formatUsd(line.monthlyUsd)]
 }
 
 /**

@@ -1,8 +1,10 @@
 import type {EnvironmentStatus, UtilisationSeries} from '../lib/lifecycle/status.js'
+import {escapeControl} from './sanitize.js'
 import {formatUsd} from './table.js'
 
 const pct = (s: UtilisationSeries) => (s.points === 0 ? 'no data' : `now ${s.latest}%, avg ${s.average}%, max ${s.maximum}% (last hour)`)
 
+/** Every value here comes from AWS (stack name, tags, outputs, status reason): each line is escaped. */
 export function renderStatus(status: EnvironmentStatus): string {
   const e = status.environment
   const health = !status.health.checked
@@ -22,5 +24,7 @@ export function renderStatus(status: EnvironmentStatus): string {
     `  Cost           ${status.hourlyUsd === undefined ? 'unknown' : `${formatUsd(status.hourlyUsd)}/hour`}${status.estimatedCostSinceLaunchUsd === undefined ? '' : `; about ${formatUsd(status.estimatedCostSinceLaunchUsd)} since launch (${status.uptimeHours} h, estimate)`}`,
     `  Storage        /home ${status.storage.homeUsedPercent === undefined ? 'unknown' : `${status.storage.homeUsedPercent}% used`}, / ${status.storage.rootUsedPercent === undefined ? 'unknown' : `${status.storage.rootUsedPercent}% used`}`,
     `  Data           home ${e.outputs.homeVolumeId ?? '-'}, shared ${e.outputs.sharedFileSystemId ?? 'none'}, bucket ${e.outputs.notebookBucket ?? '-'}`,
-  ].join('\n')
+  ]
+    .map((line) => escapeControl(line))
+    .join('\n')
 }

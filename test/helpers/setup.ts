@@ -5,3 +5,4 @@ import {settings} from '@oclif/core'
 // try to transpile src/ on the fly.
 settings.enableAutoTranspile = false
 process.env.AWS_REGION ??= 'us-east-1'
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'

@@ -9,14 +9,14 @@ import {
 import {DeleteSnapshotCommand, DeleteVolumeCommand, DescribeSnapshotsCommand, DescribeVolumesCommand, EC2Client} from '@aws-sdk/client-ec2'
 import {DeleteFileSystemCommand, EFSClient} from '@aws-sdk/client-efs'
 import {DeleteBucketCommand, DeleteObjectsCommand, ListObjectVersionsCommand, S3Client} from '@aws-sdk/client-s3'
-import {mkdtempSync} from 'node:fs'
+import {mkdtempSync, readdirSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {mockClient} from 'aws-sdk-client-mock'
 import {beforeEach, describe, expect, it, vi} from 'vitest'
 import {AwsClients} from '../../src/aws/clients.js'
 import {getEnvironment} from '../../src/lib/environments/discover.js'
-import {deleteEnvironmentStack, deleteRetainedData, findRetainedData} from '../../src/lib/lifecycle/destroy.js'
+import {dataDeletionIncomplete, deleteEnvironmentStack, deleteRetainedData, findRetainedData} from '../../src/lib/lifecycle/destroy.js'
 import {synthesize} from '../../src/lib/synth/synthesize.js'
 import {specFor} from '../helpers/specs.js'
 import {stackFor} from './fixtures.js'
@@ -29,7 +29,7 @@ vi.mock('../../src/lib/deploy/engine.js', () => ({
   })),
 }))
 const {deployEnvironment} = await import('../../src/lib/deploy/engine.js')
-const {applyEnvironment, respecFromDeployed} = await import('../../src/lib/lifecycle/apply.js')
+const {applyEnvironment, diffEnvironment, respecFromDeployed} = await import('../../src/lib/lifecycle/apply.js')
 
 const cfn = mockClient(CloudFormationClient)
 const ec2 = mockClient(EC2Client)
@@ -99,8 +99,9 @@ describe('destroy', () => {
       .resolvesOnce({Versions: [{Key: 'a.ipynb', VersionId: 'v1'}], IsTruncated: true, NextKeyMarker: 'a.ipynb', NextVersionIdMarker: 'v1'})
       .resolves({DeleteMarkers: [{Key: 'b.ipynb', VersionId: 'v2'}], IsTruncated: false})
     cognito.on(DescribeUserPoolCommand).resolves({UserPool: {Id: 'us-east-1_Pool', Domain: 'arw-lab1-123456789012'}})
-    const deleted = await deleteRetainedData(clients(), kept)
+    const {deleted, failed} = await deleteRetainedData(clients(), kept)
     expect(deleted).toHaveLength(4)
+    expect(failed).toEqual([])
     expect(ec2.commandCalls(DeleteSnapshotCommand)[0]!.args[0].input).toEqual({SnapshotId: 'snap-0final'})
     expect(efs.commandCalls(DeleteFileSystemCommand)[0]!.args[0].input).toEqual({FileSystemId: 'fs-0shared'})
     expect(s3.commandCalls(DeleteObjectsCommand).map((c) => c.args[0].input.Delete?.Objects)).toEqual([
@@ -110,6 +111,25 @@ describe('destroy', () => {
     expect(s3.commandCalls(DeleteBucketCommand)).toHaveLength(1)
     expect(cognito.commandCalls(DeleteUserPoolDomainCommand)).toHaveLength(1)
     expect(cognito.commandCalls(UpdateUserPoolCommand)[0]!.args[0].input.DeletionProtection).toBe('INACTIVE')
+  })
+
+  it('--delete-data with one failing deletion tries every item, reports each outcome and fails with what is left (exit 1, not a bug)', async () => {
+    const environment = await getEnvironment(clients(), 'lab1')
+    const kept = await findRetainedData(clients(), environment)
+    efs.on(DeleteFileSystemCommand).rejects(Object.assign(new Error('File system fs-0shared has mount targets'), {name: 'FileSystemInUse'}))
+    s3.on(ListObjectVersionsCommand).resolves({IsTruncated: false})
+    cognito.on(DescribeUserPoolCommand).resolves({UserPool: {Id: 'us-east-1_Pool'}})
+    const deletion = await deleteRetainedData(clients(), kept)
+    expect(deletion.deleted.map((i) => i.kind)).toEqual(['home-volume-snapshot', 'notebook-bucket', 'user-pool'])
+    expect(deletion.failed).toEqual([
+      expect.objectContaining({kind: 'shared-file-system', id: 'fs-0shared', reason: expect.stringContaining('mount targets')}),
+    ])
+    // The items after the failed one were still deleted.
+    expect(s3.commandCalls(DeleteBucketCommand)).toHaveLength(1)
+    const error = dataDeletionIncomplete('lab1', deletion)
+    expect(error).toMatchObject({code: 'data-deletion-incomplete', exitCode: 1})
+    expect(error.message).toContain('fs-0shared: File system fs-0shared has mount targets')
+    expect(error.actions).toEqual([expect.stringContaining('aws efs delete-file-system')])
   })
 })
 
@@ -134,6 +154,15 @@ describe('scale', () => {
     expect(vi.mocked(deployEnvironment).mock.calls[0]![1]).toMatchObject({update: true})
     expect(vi.mocked(deployEnvironment).mock.calls[0]![0].instance.type).toBe('r6i.4xlarge')
     expect(dataDeleteCalls()).toBe(0)
+  })
+
+  it('diff leaves no temporary assembly behind', async () => {
+    await deployed()
+    const scratch = () => readdirSync(tmpdir()).filter((entry) => entry.startsWith('arw-diff-'))
+    const before = scratch()
+    const preview = await diffEnvironment(clients(), 'lab1', {instanceType: 'r6i.4xlarge'})
+    expect(preview.changes.length).toBeGreaterThan(0)
+    expect(scratch()).toEqual(before)
   })
 
   it('re-sizes from a new user count within the pack', async () => {

@@ -29,7 +29,7 @@ function cli(args: string[]): {stdout: string; stderr: string; status: number | 
   const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('AWS_') && key !== 'NODE_ENV'))
   const result = spawnSync(process.execPath, [bin, ...args], {
     cwd: elsewhere,
-    env: {...env, HOME: elsewhere, AWS_EC2_METADATA_DISABLED: 'true', NO_COLOR: '1', CI: '1'},
+    env: {...env, HOME: elsewhere, XDG_CACHE_HOME: '', AWS_EC2_METADATA_DISABLED: 'true', NO_COLOR: '1', CI: '1'},
     encoding: 'utf8',
     timeout: 60_000,
   })
@@ -108,7 +108,9 @@ describe('the packaged CLI, installed with production dependencies only', () => 
     expect(stdout).toMatch(/Plan for environment "lab1" \(stack arw-lab1, us-east-1, domain genomics\)/)
     expect(stdout).toMatch(/r6i\.2xlarge/)
     expect(stdout).toMatch(/Dry run: nothing was deployed/)
-    // Real synthesis happened: the template is on disk, relative to where the user ran it.
-    expect(readdirSync(join(elsewhere, 'cdk.out'))).toContain('arw-lab1.template.json')
+    // Real synthesis happened: the template is on disk, in the environment's own cache
+    // directory (HOME is elsewhere here), and nothing was left in the directory it ran from.
+    expect(readdirSync(join(elsewhere, '.cache', 'aws-research-wizard', 'us-east-1', 'lab1'))).toContain('arw-lab1.template.json')
+    expect(readdirSync(elsewhere)).not.toContain('cdk.out')
   })
 })

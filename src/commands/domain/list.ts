@@ -1,4 +1,4 @@
-import {BaseCommand} from '../../base-command.js'
+import {BaseCommand, offlineBaseFlags} from '../../base-command.js'
 import {packDirFlag} from '../../flags.js'
 import type {PackSummary} from '../../lib/domain/list-packs.js'
 
@@ -7,6 +7,7 @@ export interface DomainListResult {
 }
 
 export default class DomainList extends BaseCommand<typeof DomainList> {
+  static override baseFlags = offlineBaseFlags()
   static override summary = 'List the domain packs you can deploy.'
   static override description =
     'Shows built-in packs, packs in ./domain-packs of the current directory and packs from --pack-dir. A pack in a later location shadows a built-in one of the same name.'

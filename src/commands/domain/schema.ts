@@ -1,7 +1,7 @@
 import {writeFile} from 'node:fs/promises'
 import {resolve} from 'node:path'
 import {Flags} from '@oclif/core'
-import {BaseCommand} from '../../base-command.js'
+import {BaseCommand, offlineBaseFlags} from '../../base-command.js'
 import {publishedSchemaText} from '../../lib/domain/published-schema.js'
 
 export interface DomainSchemaResult {
@@ -10,6 +10,7 @@ export interface DomainSchemaResult {
 }
 
 export default class DomainSchema extends BaseCommand<typeof DomainSchema> {
+  static override baseFlags = offlineBaseFlags()
   static override summary = 'Print or write the domain-pack JSON Schema for editors.'
   static override description =
     'Point your editor at the file (e.g. `# yaml-language-server: $schema=./domain-pack.schema.json` at the top of a pack) to get completion and checks while writing packs.'

@@ -1,10 +1,11 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand, verboseFlag} from '../../base-command.js'
-import {environmentFlags} from '../../flags.js'
+import {environmentFlags, outputFlag} from '../../flags.js'
 import {overridesFromFlags} from '../../lib/deploy/overrides.js'
 import type {DeploymentPlan} from '../../lib/plan/build-plan.js'
 import type {ApplyResult} from '../../lib/lifecycle/apply.js'
 import {signInInstructions} from '../../lib/lifecycle/sign-in.js'
+import {environmentWorkDirectory} from '../../lib/workdir/output-dir.js'
 import {assertNoBlockingFindings} from '../../lib/synth/checks.js'
 import {renderChanges} from '../../output/changes.js'
 import {renderCreateSummary, renderPlan} from '../../output/plan.js'
@@ -29,7 +30,9 @@ export default class JupyterDeploy extends BaseCommand<typeof JupyterDeploy> {
   static override flags = {
     ...environmentFlags,
     'dry-run': Flags.boolean({description: 'Synthesize and print the plan and cost estimate; change nothing on AWS.'}),
-    output: Flags.string({char: 'o', description: 'Directory for the synthesized cloud assembly.', default: 'cdk.out'}),
+    output: outputFlag(
+      'Directory for the synthesized cloud assembly (default: a directory of its own per environment under ~/.cache/aws-research-wizard).',
+    ),
     validate: Flags.boolean({
       description: "Also run aws-cdk-lib's CloudFormation template validation during a dry run (always on for a real deploy).",
       default: false,
@@ -48,13 +51,15 @@ export default class JupyterDeploy extends BaseCommand<typeof JupyterDeploy> {
 
   public async run(): Promise<DeployResult> {
     const {flags} = this
+    const region = await this.region()
+    const outdir = flags.output ?? environmentWorkDirectory(region, flags.name)
     const planned = await this.step(`Planning ${flags.name} from the ${flags.domain} pack`, async () => {
       // Loaded on use: synthesis pulls in aws-cdk-lib, which other commands never need.
       const {planEnvironment} = await import('../../lib/deploy/plan-environment.js')
       return planEnvironment(
         flags.domain,
-        {...overridesFromFlags(flags), access: flags.access as 'public' | 'private'},
-        {outdir: flags.output, validateTemplates: flags.validate || !flags['dry-run'], packDirs: flags['pack-dir']},
+        {...overridesFromFlags(flags, region), access: flags.access as 'public' | 'private'},
+        {outdir, validateTemplates: flags.validate || !flags['dry-run'], packDirs: flags['pack-dir']},
       )
     })
     for (const finding of planned.plan.findings.filter((f) => f.level === 'warning')) this.addWarning(`${finding.rule}: ${finding.message}`)
@@ -64,11 +69,11 @@ export default class JupyterDeploy extends BaseCommand<typeof JupyterDeploy> {
       if (!this.jsonEnabled()) this.log(`\nDry run: nothing was deployed. Deploy with the same command without --dry-run.`)
       return {dryRun: true, plan: planned.plan}
     }
-    const clients = this.awsClients().forRegion(planned.spec.region)
+    const clients = (await this.awsClients()).forRegion(planned.spec.region)
     const result = await this.applyWithConfirmation(
       planned.spec,
       // The plan above already synthesized (and validated) this assembly: deploy it as is.
-      {clients, outdir: flags.output, synthesis: planned.synthesis, allowReplacement: flags['allow-replacement']},
+      {clients, outdir, synthesis: planned.synthesis, allowReplacement: flags['allow-replacement']},
       (preview, created) =>
         created
           ? renderCreateSummary(planned.plan)

@@ -1,9 +1,16 @@
-import {Args, Flags} from '@oclif/core'
+import {Flags} from '@oclif/core'
+import {environmentNameArg} from '../../flags.js'
 import {BaseCommand} from '../../base-command.js'
 import {ExitCode, WizardError} from '../../errors.js'
 import type {AwsClients} from '../../aws/clients.js'
 import {type EnvironmentRecord, getEnvironment} from '../../lib/environments/discover.js'
-import {deleteEnvironmentStack, deleteRetainedData, type DestroyResult, findRetainedData} from '../../lib/lifecycle/destroy.js'
+import {
+  dataDeletionIncomplete,
+  deleteEnvironmentStack,
+  deleteRetainedData,
+  type DestroyResult,
+  findRetainedData,
+} from '../../lib/lifecycle/destroy.js'
 import {runWithProgress} from '../../output/progress.js'
 
 export default class JupyterDestroy extends BaseCommand<typeof JupyterDestroy> {
@@ -16,7 +23,8 @@ export default class JupyterDestroy extends BaseCommand<typeof JupyterDestroy> {
     '<%= config.bin %> <%= command.id %> lab1 --delete-data',
   ]
   static override strict = false
-  static override args = {name: Args.string({description: 'Environment name (several may be given)', required: true})}
+  static override multipleEnvironmentNames = true
+  static override args = {name: environmentNameArg({description: 'Environment name (several may be given)', required: true})}
   static override flags = {
     yes: Flags.boolean({char: 'y', description: 'Do not ask for the name (required without a terminal).'}),
     'delete-data': Flags.boolean({
@@ -27,7 +35,7 @@ export default class JupyterDestroy extends BaseCommand<typeof JupyterDestroy> {
   }
 
   public async run(): Promise<DestroyResult | {environments: DestroyResult[]}> {
-    const clients = this.awsClients()
+    const clients = await this.awsClients()
     const names = [...new Set(this.positionals)]
     // Every name is checked before anything is deleted: a typo stops the whole command.
     const environments = await Promise.all(names.map((name) => getEnvironment(clients, name)))
@@ -43,9 +51,9 @@ export default class JupyterDestroy extends BaseCommand<typeof JupyterDestroy> {
         `Destroying ${name} deletes its hub instance, network and endpoint (their billing stops). Kept, and still billed for storage: /home as a snapshot, the shared file system, the notebook bucket and the user pool.`,
       )
     await this.confirmByName(name)
-    const context: {retained: Awaited<ReturnType<typeof findRetainedData>>; deleted: Awaited<ReturnType<typeof deleteRetainedData>>} = {
+    const context: {retained: Awaited<ReturnType<typeof findRetainedData>>; deletion: Awaited<ReturnType<typeof deleteRetainedData>>} = {
       retained: [],
-      deleted: [],
+      deletion: {deleted: [], failed: []},
     }
     await runWithProgress(
       [
@@ -67,7 +75,7 @@ export default class JupyterDestroy extends BaseCommand<typeof JupyterDestroy> {
           [
             {
               title: 'Deleting kept data',
-              run: async (ctx, report) => void (ctx.deleted = await deleteRetainedData(clients, ctx.retained, report)),
+              run: async (ctx, report) => void (ctx.deletion = await deleteRetainedData(clients, ctx.retained, report)),
             },
           ],
           context,
@@ -75,16 +83,18 @@ export default class JupyterDestroy extends BaseCommand<typeof JupyterDestroy> {
         )
       }
     }
-    const kept = context.retained.filter((item) => !context.deleted.includes(item))
+    const deleted = context.deletion.deleted
+    if (context.deletion.failed.length > 0) throw dataDeletionIncomplete(name, context.deletion)
+    const kept = context.retained.filter((item) => !deleted.includes(item))
     if (!this.jsonEnabled()) {
       this.log(`Deleted ${environment.stackName}.`)
       if (kept.length > 0) {
         this.log('Kept (delete each when you no longer need it):')
         for (const item of kept) this.log(`  ${item.kind} ${item.id}\n    ${item.deleteCommand}`)
       }
-      if (context.deleted.length > 0) this.log(`Deleted data: ${context.deleted.map((i) => `${i.kind} ${i.id}`).join(', ')}`)
+      if (deleted.length > 0) this.log(`Deleted data: ${deleted.map((i) => `${i.kind} ${i.id}`).join(', ')}`)
     }
-    return {name, stackName: environment.stackName, deleted: true, retained: kept, dataDeleted: context.deleted}
+    return {name, stackName: environment.stackName, deleted: true, retained: kept, dataDeleted: deleted}
   }
 
   private async confirmByName(name: string): Promise<void> {

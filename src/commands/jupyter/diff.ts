@@ -1,4 +1,5 @@
-import {Args, Flags} from '@oclif/core'
+import {Flags} from '@oclif/core'
+import {environmentNameArg} from '../../flags.js'
 import {BaseCommand, verboseFlag} from '../../base-command.js'
 import type {ResourceChange} from '../../lib/diff/data-safety.js'
 import type {ChangeSummary} from '../../lib/diff/describe.js'
@@ -20,7 +21,7 @@ export default class JupyterDiff extends BaseCommand<typeof JupyterDiff> {
     '<%= config.bin %> <%= command.id %> lab1 --instance-type r6i.4xlarge',
     '<%= config.bin %> <%= command.id %> lab1 --json',
   ]
-  static override args = {name: Args.string({description: 'Environment name', required: true})}
+  static override args = {name: environmentNameArg({description: 'Environment name', required: true})}
   static override flags = {
     users: Flags.integer({description: 'Preview a new number of users.', min: 1}),
     'instance-type': Flags.string({description: 'Preview a new instance type.'}),
@@ -28,7 +29,7 @@ export default class JupyterDiff extends BaseCommand<typeof JupyterDiff> {
   }
 
   public async run(): Promise<DiffResult> {
-    const clients = this.awsClients()
+    const clients = await this.awsClients()
     const result = await this.step(`Comparing ${this.args.name}`, async (): Promise<DiffResult> => {
       const {diffEnvironment} = await import('../../lib/lifecycle/apply.js')
       const preview = await diffEnvironment(clients, this.args.name, {users: this.flags.users, instanceType: this.flags['instance-type']})

@@ -21,16 +21,14 @@ export default class JupyterList extends BaseCommand<typeof JupyterList> {
   static override flags = {'all-regions': Flags.boolean({description: 'Look in every region enabled for the account.'})}
 
   public async run(): Promise<ListResult> {
-    const clients = this.awsClients()
+    const clients = await this.awsClients()
     const context: ListResult = {regions: [], environments: []}
     await runWithProgress(
       [
         {
           title: 'Finding environments',
           run: async (ctx, report) => {
-            ctx.regions = this.flags['all-regions']
-              ? await enabledRegions(clients)
-              : [clients.region ?? (await (await clients.cloudFormation()).config.region())]
+            ctx.regions = this.flags['all-regions'] ? await enabledRegions(clients) : [clients.region!]
             const perRegion = await Promise.all(
               ctx.regions.map(async (region) => {
                 report(`looking in ${region}`)

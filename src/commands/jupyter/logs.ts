@@ -1,5 +1,6 @@
 import {setTimeout as sleep} from 'node:timers/promises'
-import {Args, Flags} from '@oclif/core'
+import {Flags} from '@oclif/core'
+import {environmentNameArg} from '../../flags.js'
 import {BaseCommand} from '../../base-command.js'
 import {ExitCode, WizardError} from '../../errors.js'
 import {getEnvironment} from '../../lib/environments/discover.js'
@@ -17,7 +18,7 @@ export default class JupyterLogs extends BaseCommand<typeof JupyterLogs> {
     '<%= config.bin %> <%= command.id %> lab1 --since 2h --component bootstrap',
     '<%= config.bin %> <%= command.id %> lab1 --follow',
   ]
-  static override args = {name: Args.string({description: 'Environment name', required: true})}
+  static override args = {name: environmentNameArg({description: 'Environment name', required: true})}
   static override flags = {
     since: Flags.string({description: 'How far back: 15m, 2h, 1d or an ISO time.', default: '1h'}),
     follow: Flags.boolean({char: 'f', description: 'Keep printing new lines until interrupted.', exclusive: ['json']}),
@@ -25,7 +26,7 @@ export default class JupyterLogs extends BaseCommand<typeof JupyterLogs> {
   }
 
   public async run(): Promise<LogsResult> {
-    const clients = this.awsClients()
+    const clients = await this.awsClients()
     const environment = await getEnvironment(clients, this.args.name)
     const logGroup = environment.outputs.logGroup
     if (!logGroup)

@@ -1,6 +1,9 @@
-import {Args, Flags} from '@oclif/core'
+import {Flags} from '@oclif/core'
+import {environmentNameArg} from '../../flags.js'
 import {BaseCommand, verboseFlag} from '../../base-command.js'
+import {outputFlag} from '../../flags.js'
 import type {ApplyResult} from '../../lib/lifecycle/apply.js'
+import {environmentWorkDirectory} from '../../lib/workdir/output-dir.js'
 import {renderChanges} from '../../output/changes.js'
 
 export interface ScaleResult extends ApplyResult {
@@ -17,7 +20,7 @@ export default class JupyterScale extends BaseCommand<typeof JupyterScale> {
     '<%= config.bin %> <%= command.id %> lab1 --instance-type r6i.8xlarge --yes',
     '<%= config.bin %> <%= command.id %> gpu-lab --instance-type g5.2xlarge --json --yes',
   ]
-  static override args = {name: Args.string({description: 'Environment name', required: true})}
+  static override args = {name: environmentNameArg({description: 'Environment name', required: true})}
   static override flags = {
     users: Flags.integer({
       description: 'New number of users (re-sizes the instance within the pack).',
@@ -28,18 +31,23 @@ export default class JupyterScale extends BaseCommand<typeof JupyterScale> {
     'allow-replacement': Flags.boolean({description: 'Allow replacing a data-bearing resource.'}),
     yes: Flags.boolean({char: 'y', description: 'Apply without asking (required without a terminal).'}),
     verbose: verboseFlag,
-    output: Flags.string({char: 'o', description: 'Directory for the synthesized cloud assembly.', default: 'cdk.out'}),
+    output: outputFlag("Directory for the synthesized cloud assembly (default: the environment's own cache directory)."),
   }
 
   public async run(): Promise<ScaleResult> {
-    const clients = this.awsClients()
+    const clients = await this.awsClients()
     const {respecFromDeployed} = await import('../../lib/lifecycle/apply.js')
     const {spec, deployed} = await this.step(`Recomputing ${this.args.name}`, () =>
       respecFromDeployed(clients, this.args.name, {users: this.flags.users, instanceType: this.flags['instance-type']}),
     )
     const result = await this.applyWithConfirmation(
       spec,
-      {clients: clients.forRegion(spec.region), outdir: this.flags.output, deployed, allowReplacement: this.flags['allow-replacement']},
+      {
+        clients: clients.forRegion(spec.region),
+        outdir: this.flags.output ?? environmentWorkDirectory(spec.region, spec.name),
+        deployed,
+        allowReplacement: this.flags['allow-replacement'],
+      },
       (preview) => `Changes to ${spec.stackName}:\n${renderChanges(preview.summary, preview.changes, this.flags)}`,
       this.flags,
     )

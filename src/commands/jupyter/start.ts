@@ -1,4 +1,5 @@
-import {Args, Flags} from '@oclif/core'
+import {Flags} from '@oclif/core'
+import {environmentNameArg} from '../../flags.js'
 import {BaseCommand} from '../../base-command.js'
 import {findEnvironments, type PowerResult, runningCost, startEnvironment} from '../../lib/lifecycle/power.js'
 
@@ -17,14 +18,15 @@ export default class JupyterStart extends BaseCommand<typeof JupyterStart> {
     '<%= config.bin %> <%= command.id %> lab1 --json --yes',
   ]
   static override strict = false
-  static override args = {name: Args.string({description: 'Environment name (several may be given)', required: true})}
+  static override multipleEnvironmentNames = true
+  static override args = {name: environmentNameArg({description: 'Environment name (several may be given)', required: true})}
   static override flags = {
     wait: Flags.integer({description: 'Longest wait in seconds.', default: 600, min: 1}),
     yes: Flags.boolean({char: 'y', description: 'Start without asking (required without a terminal).'}),
   }
 
   public async run(): Promise<PowerResult | PowerResults> {
-    const clients = this.awsClients()
+    const clients = await this.awsClients()
     const environments = await findEnvironments(clients, this.positionals)
     if (!this.jsonEnabled())
       this.logToStderr(`Starting bills the hub instance again:\n${environments.map((e) => `  ${runningCost(e)}`).join('\n')}`)

@@ -1,5 +1,6 @@
 import {setTimeout as sleep} from 'node:timers/promises'
-import {Args, Flags} from '@oclif/core'
+import {Flags} from '@oclif/core'
+import {environmentNameArg} from '../../flags.js'
 import {BaseCommand} from '../../base-command.js'
 import {listRegion} from '../../lib/lifecycle/list.js'
 import {type EnvironmentStatus, environmentStatus} from '../../lib/lifecycle/status.js'
@@ -16,16 +17,16 @@ export default class JupyterStatus extends BaseCommand<typeof JupyterStatus> {
     '<%= config.bin %> <%= command.id %> lab1 --watch',
     '<%= config.bin %> <%= command.id %> lab1 --json',
   ]
-  static override args = {name: Args.string({description: 'Environment name (default: an overview of every environment)'})}
+  static override args = {name: environmentNameArg({description: 'Environment name (default: an overview of every environment)'})}
   static override flags = {
     watch: Flags.boolean({description: 'Refresh until interrupted (Ctrl-C).'}),
     interval: Flags.integer({description: 'Seconds between refreshes with --watch.', default: 15, min: 5}),
   }
 
   public async run(): Promise<EnvironmentStatus | ListResult> {
-    const clients = this.awsClients()
+    const clients = await this.awsClients()
     if (!this.args.name) {
-      const region = clients.region ?? (await (await clients.cloudFormation()).config.region())
+      const region = clients.region!
       const environments = await this.step(`Finding environments in ${region}`, () => listRegion(clients.forRegion(region)))
       if (!this.jsonEnabled())
         this.log(

@@ -1,4 +1,5 @@
-import {Args, Flags} from '@oclif/core'
+import {Flags} from '@oclif/core'
+import {environmentNameArg} from '../../flags.js'
 import {BaseCommand} from '../../base-command.js'
 import {findEnvironments, type PowerResult, stopEnvironment} from '../../lib/lifecycle/power.js'
 import type {PowerResults} from './start.js'
@@ -13,11 +14,12 @@ export default class JupyterStop extends BaseCommand<typeof JupyterStop> {
     '<%= config.bin %> <%= command.id %> lab1 --json',
   ]
   static override strict = false
-  static override args = {name: Args.string({description: 'Environment name (several may be given)', required: true})}
+  static override multipleEnvironmentNames = true
+  static override args = {name: environmentNameArg({description: 'Environment name (several may be given)', required: true})}
   static override flags = {wait: Flags.integer({description: 'Longest wait in seconds.', default: 600, min: 1})}
 
   public async run(): Promise<PowerResult | PowerResults> {
-    const clients = this.awsClients()
+    const clients = await this.awsClients()
     const results: PowerResult[] = []
     for (const environment of await findEnvironments(clients, this.positionals)) {
       const result = await this.step(`Stopping ${environment.name}`, (report) =>

@@ -1,7 +1,8 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../base-command.js'
-import {environmentFlags} from '../../flags.js'
+import {environmentFlags, outputFlag} from '../../flags.js'
 import {overridesFromFlags} from '../../lib/deploy/overrides.js'
+import {environmentWorkDirectory} from '../../lib/workdir/output-dir.js'
 
 export interface SynthResult {
   stackName: string
@@ -23,7 +24,9 @@ export default class JupyterSynth extends BaseCommand<typeof JupyterSynth> {
   ]
   static override flags = {
     ...environmentFlags,
-    output: Flags.string({char: 'o', description: 'Directory for the cloud assembly.', default: 'cdk.out'}),
+    output: outputFlag(
+      'Directory for the cloud assembly (default: a directory of its own per environment under ~/.cache/aws-research-wizard).',
+    ),
     validate: Flags.boolean({description: "Run aws-cdk-lib's CloudFormation template validation too.", default: false}),
   }
 
@@ -31,8 +34,9 @@ export default class JupyterSynth extends BaseCommand<typeof JupyterSynth> {
     const {flags} = this
     const result = await this.step(`Synthesizing arw-${flags.name}`, async (): Promise<SynthResult> => {
       const {planEnvironment} = await import('../../lib/deploy/plan-environment.js')
-      const {synthesis} = await planEnvironment(flags.domain, overridesFromFlags(flags), {
-        outdir: flags.output,
+      const region = await this.region()
+      const {synthesis} = await planEnvironment(flags.domain, overridesFromFlags(flags, region), {
+        outdir: flags.output ?? environmentWorkDirectory(region, flags.name),
         validateTemplates: flags.validate,
         nag: false,
         packDirs: flags['pack-dir'],

@@ -17,12 +17,6 @@ export interface EnvironmentFlagValues {
   'availability-zone'?: string
   'vpc-cidr'?: string
   'allow-channel'?: string[]
-  region?: string
-}
-
-/** Region without AWS calls: flag, then environment, then us-east-1 (said in the plan). */
-export function regionFrom(flag: string | undefined): string {
-  return flag ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1'
 }
 
 function loginName(): string {
@@ -33,10 +27,11 @@ function loginName(): string {
   }
 }
 
-export function overridesFromFlags(flags: EnvironmentFlagValues): SpecOverrides {
+/** Flag values -> spec overrides; `region` is resolved by the caller (src/aws/region.ts, the one rule). */
+export function overridesFromFlags(flags: EnvironmentFlagValues, region: string): SpecOverrides {
   return {
     name: flags.name,
-    region: regionFrom(flags.region),
+    region,
     users: flags.users,
     instanceType: flags['instance-type'],
     sharedStorage: flags['shared-storage'],

@@ -1,4 +1,4 @@
-import {mkdtempSync} from 'node:fs'
+import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import type {AwsClients} from '../../aws/clients.js'
@@ -8,6 +8,13 @@ import {classifyChanges, dataLossRisks, type ResourceChange} from '../diff/data-
 import {type ChangeSummary, resourceKind, summarizeChanges} from '../diff/describe.js'
 import {type DeployedTemplate, readDeployedTemplate} from '../environments/deploy-record.js'
 import {type EnvironmentRecord, getEnvironment} from '../environments/discover.js'
+import {
+  assertStillAsPrepared,
+  environmentBusyError,
+  foreignStackError,
+  lookupStack,
+  operationInProgress,
+} from '../environments/ownership.js'
 import {resolveSpec} from '../spec/resolve-spec.js'
 import type {EnvironmentSpec, SpecOverrides} from '../spec/types.js'
 import {assertNoBlockingFindings} from '../synth/checks.js'
@@ -24,13 +31,11 @@ export interface ChangePreview {
 /** Stack states from which an update cannot proceed. */
 const BLOCKED_STATES = new Set(['ROLLBACK_COMPLETE', 'ROLLBACK_FAILED', 'DELETE_FAILED', 'UPDATE_ROLLBACK_FAILED'])
 
+/** The wizard environment at arw-<name>, if any; a stack the wizard did not make is refused, never touched. */
 async function findEnvironment(clients: AwsClients, name: string): Promise<EnvironmentRecord | undefined> {
-  try {
-    return await getEnvironment(clients, name)
-  } catch (error) {
-    if ((error as WizardError).code === 'environment-not-found') return undefined
-    throw error
-  }
+  const claim = await lookupStack(clients, name)
+  if (claim.kind === 'foreign') throw foreignStackError(claim.stackName, claim.stackStatus)
+  return claim.kind === 'environment' ? claim.record : undefined
 }
 
 /** An environment as it runs now: its stack record and the template it was deployed with. */
@@ -39,6 +44,8 @@ export interface DeployedEnvironment {
   readonly template: DeployedTemplate['template']
   /** The spec it was deployed with, rebuilt from its deploy record (absent when that pack no longer resolves). */
   readonly spec?: EnvironmentSpec
+  /** The domain in the deploy record, to compare with the stack's tag. */
+  readonly recordDomain?: string
 }
 
 /** The spec recorded in a deployed template, or undefined when it no longer resolves. */
@@ -146,16 +153,12 @@ export async function prepareApply(spec: EnvironmentSpec, options: ApplyOptions)
         exitCode: ExitCode.deployFailed,
       })
     }
-    if (/_IN_PROGRESS$/.test(existing.stackStatus)) {
-      throw new WizardError({
-        code: 'stack-busy',
-        message: `Stack ${existing.stackName} is busy (${existing.stackStatus}).`,
-        actions: ['Wait for the current operation to finish, then retry.'],
-        exitCode: ExitCode.failure,
-      })
-    }
+    if (operationInProgress(existing.stackStatus)) throw environmentBusyError(existing)
   }
   const deployed = existing && (options.deployed ?? (await readDeployed(clients, existing)))
+  // The deploy record must agree with the tags: a stack relabelled by hand is not ours to change.
+  if (deployed && existing?.domain && deployed.recordDomain && deployed.recordDomain !== existing.domain)
+    throw foreignStackError(existing.stackName, existing.stackStatus)
   // One synthesis serves the preview and the deploy.
   const synthesis =
     options.synthesis ??
@@ -182,6 +185,8 @@ export async function executeApply(prepared: PreparedApply, options: Omit<ApplyO
   }
   const outcome: DeployOutcome = await deployEnvironment(spec, {
     clients: options.clients,
+    // Right before the stack is created or the change set executed (assets already published).
+    beforeChange: () => assertStillAsPrepared(options.clients, spec.name, existing),
     outdir: synthesis.outdir,
     update: Boolean(existing),
     onProgress: options.onProgress,
@@ -217,7 +222,7 @@ export async function respecFromDeployed(
       data: {findings},
     })
   }
-  return {spec, deployed: {environment, template, ...optional('spec', recordedSpec(record))}}
+  return {spec, deployed: {environment, template, recordDomain: record.domain, ...optional('spec', recordedSpec(record))}}
 }
 
 function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
@@ -226,12 +231,18 @@ function optional<K extends string, V>(key: K, value: V | undefined): Partial<Re
 
 async function readDeployed(clients: AwsClients, environment: EnvironmentRecord): Promise<DeployedEnvironment> {
   const {record, template} = await readDeployedTemplate(clients, environment.stackName)
-  return {environment, template, ...optional('spec', recordedSpec(record))}
+  return {environment, template, recordDomain: record.domain, ...optional('spec', recordedSpec(record))}
 }
 
 /** What a redeploy (with `changes`) would do to an environment, without deploying. */
 export async function diffEnvironment(clients: AwsClients, name: string, changes: Partial<SpecOverrides>): Promise<ChangePreview> {
   const {spec, deployed} = await respecFromDeployed(clients, name, changes)
-  const synthesis = await synthesize([spec], {outdir: mkdtempSync(join(tmpdir(), 'arw-diff-')), validateTemplates: false, nag: false})
-  return previewChanges(deployed, synthesis.stacks[0]!.template, spec)
+  // A scratch assembly only for the comparison: removed whatever happens.
+  const outdir = mkdtempSync(join(tmpdir(), 'arw-diff-'))
+  try {
+    const synthesis = await synthesize([spec], {outdir, validateTemplates: false, nag: false})
+    return previewChanges(deployed, synthesis.stacks[0]!.template, spec)
+  } finally {
+    rmSync(outdir, {recursive: true, force: true})
+  }
 }

@@ -104,15 +104,54 @@ export async function findRetainedData(clients: AwsClients, environment: Environ
   return items
 }
 
-/** Removes retained data for good. Only ever called after an explicit second confirmation. */
+/** What happened to each retained item that was to be deleted. */
+export interface DataDeletion {
+  readonly deleted: readonly RetainedItem[]
+  /** Items that could not be deleted, each with AWS's reason; the rest were still tried. */
+  readonly failed: readonly (RetainedItem & {readonly reason: string})[]
+}
+
+/**
+ * Removes retained data for good. Only ever called after an explicit second confirmation.
+ * One failure (an EFS mount target still in place, a bucket policy) does not stop the
+ * others: every item is tried and its outcome reported.
+ */
 export async function deleteRetainedData(
   clients: AwsClients,
   items: readonly RetainedItem[],
   onProgress: (line: string) => void = () => {},
-): Promise<RetainedItem[]> {
+): Promise<DataDeletion> {
   const deleted: RetainedItem[] = []
+  const failed: (RetainedItem & {reason: string})[] = []
   for (const item of items) {
     onProgress(`deleting ${item.kind} ${item.id}`)
+    try {
+      await deleteItem(clients, item)
+      deleted.push(item)
+    } catch (error) {
+      failed.push({...item, reason: (error as Error)?.message ?? String(error)})
+    }
+  }
+  return {deleted, failed}
+}
+
+/** The error for a --delete-data that left items behind: exit 1, each item's outcome and how to finish. */
+export function dataDeletionIncomplete(name: string, deletion: DataDeletion): WizardError {
+  return new WizardError({
+    code: 'data-deletion-incomplete',
+    message: [
+      `Deleted the stack of ${name}, but ${deletion.failed.length} of ${deletion.failed.length + deletion.deleted.length} kept item(s) could not be deleted:`,
+      ...deletion.failed.map((item) => `  ${item.kind} ${item.id}: ${item.reason.split('\n')[0]}`),
+      ...(deletion.deleted.length > 0 ? [`Deleted: ${deletion.deleted.map((item) => `${item.kind} ${item.id}`).join(', ')}`] : []),
+    ].join('\n'),
+    actions: deletion.failed.map((item) => `Fix the reason above, then: ${item.deleteCommand}`),
+    exitCode: ExitCode.failure,
+    data: {deleted: deletion.deleted, failed: deletion.failed},
+  })
+}
+
+async function deleteItem(clients: AwsClients, item: RetainedItem): Promise<void> {
+  {
     switch (item.kind) {
       case 'home-volume-snapshot': {
         const {DeleteSnapshotCommand} = await import('@aws-sdk/client-ec2')
@@ -149,9 +188,7 @@ export async function deleteRetainedData(
         break
       }
     }
-    deleted.push(item)
   }
-  return deleted
 }
 
 async function emptyAndDeleteBucket(clients: AwsClients, bucket: string): Promise<void> {

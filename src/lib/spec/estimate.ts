@@ -19,6 +19,11 @@ export interface CostLine {
   readonly item: string
   readonly detail: string
   readonly monthlyUsd: number
+  /**
+   * Set when the amount depends on use that is not known (e.g. a file system of unknown
+   * size): the price per unit, shown instead of the $0 in monthlyUsd.
+   */
+  readonly unitPrice?: string
 }
 
 export interface CostEstimate {
@@ -57,11 +62,21 @@ export function estimateCost(spec: EnvironmentSpec): CostEstimate {
       monthlyUsd: spec.storage.scratchGiB * UNIT_PRICES.gp3PerGiBMonth * factor,
     })
   if (spec.storage.sharedFileSystem) {
-    fixed.push({
-      item: 'Shared file system',
-      detail: `EFS, ${spec.storage.sharedEstimateGiB} GiB expected (pay per GiB stored)`,
-      monthlyUsd: spec.storage.sharedEstimateGiB * UNIT_PRICES.efsStandardPerGiBMonth * factor,
-    })
+    const perGiB = UNIT_PRICES.efsStandardPerGiBMonth * factor
+    fixed.push(
+      spec.storage.sharedEstimateGiB > 0
+        ? {
+            item: 'Shared file system',
+            detail: `EFS, ${spec.storage.sharedEstimateGiB} GiB expected (pay per GiB stored)`,
+            monthlyUsd: spec.storage.sharedEstimateGiB * perGiB,
+          }
+        : {
+            item: 'Shared file system',
+            detail: 'EFS, size not given (--shared-storage SIZE for an estimate)',
+            monthlyUsd: 0,
+            unitPrice: `$${perGiB.toFixed(2)}/GiB`,
+          },
+    )
   }
   if (spec.network.mode === 'new') {
     fixed.push({
@@ -91,7 +106,9 @@ export function estimateCost(spec: EnvironmentSpec): CostEstimate {
       spec.autoShutdown.idleMinutes > 0
         ? `Typical use: ${TYPICAL_ACTIVE_HOURS} instance hours a month (8 h x 22 days), auto-shutdown after ${spec.autoShutdown.idleMinutes} idle minutes.`
         : 'Auto-shutdown is off: the instance runs all month.',
-      'CloudFront, Cognito (under 10,000 monthly users), S3 requests and data transfer are usually a few dollars and are not included.',
+      spec.access === 'private'
+        ? 'S3 requests and data transfer are usually a few dollars and are not included.'
+        : 'CloudFront, Cognito (under 10,000 monthly users), S3 requests and data transfer are usually a few dollars and are not included.',
     ],
   }
 }

@@ -1,3 +1,4 @@
+import {resolveRegion} from '../../aws/region.js'
 import {type EnvironmentFlagValues, overridesFromFlags} from '../deploy/overrides.js'
 import {prepareEnvironment} from '../deploy/prepare.js'
 import {buildApp} from './build-app.js'
@@ -20,7 +21,8 @@ export async function runCdkApp(environment: NodeJS.ProcessEnv = process.env): P
   const flags: Record<string, unknown> = {...context, name}
   for (const key of NUMBER_KEYS) if (flags[key] !== undefined) flags[key] = Number(flags[key])
   const packDirs = typeof context['pack-dir'] === 'string' ? [context['pack-dir']] : undefined
-  const {spec} = await prepareEnvironment(domain, overridesFromFlags(flags as unknown as EnvironmentFlagValues), {packDirs})
+  const {region} = await resolveRegion({flag: typeof context.region === 'string' ? context.region : undefined})
+  const {spec} = await prepareEnvironment(domain, overridesFromFlags(flags as unknown as EnvironmentFlagValues, region), {packDirs})
   // App reads CDK_OUTDIR itself; validation stays on as in a real deploy unless CDK_VALIDATION=false.
   buildApp([spec]).app.synth()
 }

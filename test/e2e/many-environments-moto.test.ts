@@ -1,0 +1,133 @@
+import {execFile} from 'node:child_process'
+import {mkdtempSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {CreateStackCommand, DescribeStacksCommand, GetTemplateCommand} from '@aws-sdk/client-cloudformation'
+import {DescribeImagesCommand, DescribeSubnetsCommand, DescribeVpcsCommand} from '@aws-sdk/client-ec2'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {AwsClients} from '../../src/aws/clients.js'
+import {type MotoServer, startMoto} from '../helpers/moto.js'
+import {PROJECT_ROOT} from '../helpers/run.js'
+
+/**
+ * Several environments in one account and region, driven at once, with the built CLI
+ * against moto (same moto workarounds as lifecycle-moto.test.ts: private access, an
+ * existing VPC, --ami-id). No --output: each run works in its own cache directory.
+ */
+describe.sequential('many environments against moto', () => {
+  let moto: MotoServer
+  let env: NodeJS.ProcessEnv
+  let clients: AwsClients
+  let common: string[]
+  const work = mkdtempSync(join(tmpdir(), 'e2e-many-'))
+
+  type Envelope = {status: number; result?: Record<string, unknown>; error?: {code: string; message: string}}
+  const cli = async (...argv: string[]) => {
+    const result = await new Promise<{code: number; stdout: string; stderr: string}>((resolve) => {
+      execFile(
+        'node',
+        [join(PROJECT_ROOT, 'bin', 'run.js'), ...argv, '--json'],
+        {cwd: work, env, timeout: 180_000, maxBuffer: 20 * 1024 * 1024},
+        (error, stdout, stderr) => resolve({code: error ? ((error as {code?: number}).code ?? 1) : 0, stdout, stderr}),
+      )
+    })
+    let envelope: Envelope
+    try {
+      envelope = JSON.parse(result.stdout)
+    } catch {
+      throw new Error(`not JSON (exit ${result.code}): ${result.stdout}\n${result.stderr}`)
+    }
+    return {...result, envelope}
+  }
+  const deploy = (domain: string, name: string, ...extra: string[]) =>
+    cli('jupyter', 'deploy', '--domain', domain, '--name', name, ...common, ...extra, '--yes')
+
+  beforeAll(async () => {
+    moto = await startMoto()
+    env = {
+      PATH: process.env.PATH,
+      HOME: work,
+      CI: 'true',
+      AWS_ENDPOINT_URL: moto.url,
+      AWS_ACCESS_KEY_ID: 'testing',
+      AWS_SECRET_ACCESS_KEY: 'testing',
+      AWS_REGION: 'us-east-1',
+      AWS_CONFIG_FILE: join(work, 'no-config'),
+      AWS_SHARED_CREDENTIALS_FILE: join(work, 'no-credentials'),
+    }
+    for (const [key, value] of Object.entries({AWS_ENDPOINT_URL: moto.url, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing'}))
+      process.env[key] = value
+    clients = new AwsClients({region: 'us-east-1'})
+    const ec2 = await clients.ec2()
+    const {Vpcs = []} = await ec2.send(new DescribeVpcsCommand({Filters: [{Name: 'is-default', Values: ['true']}]}))
+    const {Subnets = []} = await ec2.send(new DescribeSubnetsCommand({Filters: [{Name: 'vpc-id', Values: [Vpcs[0]!.VpcId!]}]}))
+    const {Images = []} = await ec2.send(new DescribeImagesCommand({Filters: [{Name: 'architecture', Values: ['x86_64']}]}))
+    common = [
+      '--access',
+      'private',
+      '--ami-id',
+      Images[0]!.ImageId!,
+      '--vpc-id',
+      Vpcs[0]!.VpcId!,
+      '--subnet-id',
+      Subnets[0]!.SubnetId!,
+      '--availability-zone',
+      Subnets[0]!.AvailabilityZone!,
+      '--vpc-cidr',
+      Vpcs[0]!.CidrBlock!,
+      '--owner',
+      'ada',
+    ]
+    expect((await cli('bootstrap')).envelope.status).toBe(0)
+  }, 120_000)
+
+  afterAll(async () => {
+    for (const key of ['AWS_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']) delete process.env[key]
+    await moto?.stop()
+  })
+
+  // Packs without a shared file system: moto's CloudFormation has no EFS attributes.
+  it('deploys three environments of different packs side by side, at once', async () => {
+    const runs = await Promise.all([deploy('astronomy', 'course'), deploy('geospatial', 'lab'), deploy('social-science', 'stats')])
+    for (const run of runs) expect(run.envelope.status, `${JSON.stringify(run.envelope)}\n${run.stderr}`).toBe(0)
+    const {envelope} = await cli('jupyter', 'list')
+    const environments = envelope.result?.environments as {name: string; domain: string; stackStatus: string}[]
+    expect(environments.map((e) => [e.name, e.domain, e.stackStatus])).toEqual([
+      ['course', 'astronomy', 'CREATE_COMPLETE'],
+      ['lab', 'geospatial', 'CREATE_COMPLETE'],
+      ['stats', 'social-science', 'CREATE_COMPLETE'],
+    ])
+  }, 240_000)
+
+  it('two concurrent deploys of one name: exactly one creates it, the other changes nothing', async () => {
+    const first = deploy('astronomy', 'twin')
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    const second = deploy('astronomy', 'twin', '--users', '3')
+    const runs = await Promise.all([first, second])
+    const succeeded = runs.filter((r) => r.envelope.status === 0)
+    const refused = runs.filter((r) => r.envelope.status !== 0)
+    expect(succeeded, runs.map((r) => JSON.stringify(r.envelope)).join('\n')).toHaveLength(1)
+    expect(refused).toHaveLength(1)
+    expect(refused[0]!.code).toBe(1)
+    expect(['environment-exists', 'environment-busy'], JSON.stringify(refused[0]!.envelope) + refused[0]!.stderr).toContain(
+      refused[0]!.envelope.error?.code,
+    )
+    // The stack was created once and never updated by the loser.
+    const {Stacks = []} = await (await clients.cloudFormation()).send(new DescribeStacksCommand({StackName: 'arw-twin'}))
+    expect(Stacks[0]?.StackStatus).toBe('CREATE_COMPLETE')
+    expect(Stacks[0]?.LastUpdatedTime).toBeUndefined()
+  }, 240_000)
+
+  it('never touches a stack called arw-<name> that the wizard did not make', async () => {
+    const cfn = await clients.cloudFormation()
+    const foreign = JSON.stringify({Resources: {Handle: {Type: 'AWS::CloudFormation::WaitConditionHandle'}}})
+    await cfn.send(new CreateStackCommand({StackName: 'arw-foreign', TemplateBody: foreign}))
+    const {envelope, code} = await deploy('astronomy', 'foreign')
+    expect(code).toBe(1)
+    expect(envelope.error?.code).toBe('foreign-stack')
+    const {TemplateBody} = await cfn.send(new GetTemplateCommand({StackName: 'arw-foreign'}))
+    expect(JSON.parse(TemplateBody!)).toEqual(JSON.parse(foreign))
+    const {Stacks = []} = await cfn.send(new DescribeStacksCommand({StackName: 'arw-foreign'}))
+    expect(Stacks[0]?.LastUpdatedTime).toBeUndefined()
+  }, 120_000)
+})
