@@ -362,7 +362,9 @@ async function uploadArtifactFixtures(s3: S3Client, work: string): Promise<void>
   const miniforge = artifacts.miniforge
   await s3.send(new PutObjectCommand({Bucket: 'arw-artifacts', ACL: 'public-read', Key: url(miniforge), Body: installer}))
   const sha = createHash('sha256').update(installer).digest('hex')
-  await s3.send(new PutObjectCommand({Bucket: 'arw-artifacts', ACL: 'public-read', Key: url(miniforge, 'sha256Url'), Body: `${sha}  Miniforge3.sh\n`}))
+  await s3.send(
+    new PutObjectCommand({Bucket: 'arw-artifacts', ACL: 'public-read', Key: url(miniforge, 'sha256Url'), Body: `${sha}  Miniforge3.sh\n`}),
+  )
   const root = join(work, 'cwagent')
   mkdirSync(join(root, 'DEBIAN'), {recursive: true})
   mkdirSync(join(root, 'opt', 'aws', 'amazon-cloudwatch-agent', 'bin'), {recursive: true})
@@ -377,6 +379,11 @@ async function uploadArtifactFixtures(s3: S3Client, work: string): Promise<void>
   )
   await run('dpkg-deb', ['--root-owner-group', '--build', root, join(work, 'cwagent.deb')])
   await s3.send(
-    new PutObjectCommand({Bucket: 'arw-artifacts', ACL: 'public-read', Key: url(artifacts.cloudwatchAgent), Body: readFileSync(join(work, 'cwagent.deb'))}),
+    new PutObjectCommand({
+      Bucket: 'arw-artifacts',
+      ACL: 'public-read',
+      Key: url(artifacts.cloudwatchAgent),
+      Body: readFileSync(join(work, 'cwagent.deb')),
+    }),
   )
 }

@@ -113,7 +113,9 @@ def close_metadata():
     """Instance metadata (and so the hub's role) is for root only, as Zero to JupyterHub
     blocks it for user pods: hub users must not act as the hub."""
     for tool, address in METADATA_ADDRESSES:
-        user = ["-m", "owner", "!", "--uid-owner", "0"]
+        # --socket-exists: the kernel's own replies (the TCP reset below) have no socket, and
+        # a negated owner match would otherwise catch and drop them.
+        user = ["-m", "owner", "--socket-exists", "!", "--uid-owner", "0"]
         # TCP gets a reset (a clear, immediate "connection refused"); anything else is dropped.
         # Inserted in reverse so the TCP rule ends up first.
         rules = [
