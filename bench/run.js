@@ -3,7 +3,7 @@
 // Timings are medians over repeated runs after a warm-up; nothing here is asserted.
 import {execFileSync} from 'node:child_process'
 import {cpus, totalmem} from 'node:os'
-import {mkdirSync, readdirSync, writeFileSync} from 'node:fs'
+import {mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {measure} from './measure.js'
@@ -163,6 +163,12 @@ try {
   lines.push(execFileSync('cat', [notesFile], {encoding: 'utf8'}))
 } catch {
   // no analysis notes yet
+}
+// Section 5 comes from npm run bench:boot (root only), kept across runs of this script.
+try {
+  lines.push('', readFileSync(join(root, 'bench', 'BOOT.md'), 'utf8'))
+} catch {
+  // no boot measurement yet
 }
 writeFileSync(join(root, 'bench', 'RESULTS.md'), lines.join('\n'))
 log(lines.join('\n'))

@@ -1,27 +1,13 @@
-import {execFile} from 'node:child_process'
-import {createHash} from 'node:crypto'
-import {mkdirSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
+import {randomBytes} from 'node:crypto'
+import {mkdtempSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {promisify} from 'node:util'
-import {GetTemplateCommand} from '@aws-sdk/client-cloudformation'
-import {CloudFormationClient} from '@aws-sdk/client-cloudformation'
-import {
-  DescribeImagesCommand,
-  DescribeInstanceAttributeCommand,
-  DescribeInstancesCommand,
-  DescribeSubnetsCommand,
-  DescribeVolumesCommand,
-  DescribeVpcsCommand,
-} from '@aws-sdk/client-ec2'
-import {CreateBucketCommand, PutObjectCommand, S3Client} from '@aws-sdk/client-s3'
+import {DescribeInstancesCommand} from '@aws-sdk/client-ec2'
 import {GetParameterCommand, SSMClient} from '@aws-sdk/client-ssm'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {type BootEnvironment, createEnvironment, type Guest, missingBootTools} from '../helpers/boot/index.js'
+import {ARTIFACT_MIRROR, type DeployedHub, deployHub, motoClientConfig, testImageFiles} from '../helpers/boot/hub-fixture.js'
 import {executeCell} from '../helpers/kernel.js'
-import {FIXTURES, PROJECT_ROOT} from '../helpers/run.js'
-
-const run = promisify(execFile)
 
 /**
  * The hub as EC2 boots it: the CLI deploys a real synthesized stack into moto (the
@@ -52,10 +38,11 @@ describe.runIf(runBoot).sequential('the hub boots under cloud-init and systemd',
   let stackName = ''
   let hubLogicalId = ''
   let hubUrl = ''
-  const token = createHash('sha256').update(String(Math.random())).digest('hex').slice(0, 32)
+  let hub: DeployedHub
+  const token = randomBytes(16).toString('hex')
   const work = mkdtempSync(join(tmpdir(), 'hub-boot-'))
 
-  const clientConfig = () => ({...environment.clientConfig(), endpoint: environment.aws.replace('127.0.0.1', 'localhost')})
+  const clientConfig = () => motoClientConfig(environment)
   const ssm = () => new SSMClient(clientConfig())
   const bootStatus = async () => {
     const {Parameter} = await ssm().send(new GetParameterCommand({Name: '/arw/boot1/boot-status'}))
@@ -68,49 +55,6 @@ describe.runIf(runBoot).sequential('the hub boots under cloud-init and systemd',
     }
   }
   const sh = (script: string, user?: string) => guest.exec(['bash', '-c', script], {user, timeoutMs: 120_000})
-
-  const cli = async (...argv: string[]) => {
-    const env = {
-      PATH: process.env.PATH,
-      HOME: work,
-      CI: 'true',
-      AWS_ENDPOINT_URL: clientConfig().endpoint,
-      AWS_ACCESS_KEY_ID: 'testing',
-      AWS_SECRET_ACCESS_KEY: 'testing',
-      AWS_REGION: environment.region,
-      AWS_CONFIG_FILE: join(work, 'no-config'),
-      AWS_SHARED_CREDENTIALS_FILE: join(work, 'no-credentials'),
-    }
-    const {stdout} = await run('node', [join(PROJECT_ROOT, 'bin', 'run.js'), ...argv, '--json'], {
-      cwd: work,
-      env,
-      timeout: 180_000,
-      maxBuffer: 1 << 26,
-    }).catch((error) => error as {stdout: string})
-    return JSON.parse(stdout) as {status: number; result?: {deployment?: {outputs: Record<string, string>}}; error?: unknown}
-  }
-
-  /** Files the install phase would have produced (see the comment above), and the test's hub drop-in. */
-  const testImageFiles = () => ({
-    '/opt/conda/envs/hub/bin/jupyterhub': {
-      content: '#!/bin/sh\nexport NODE_PATH=/usr/share/nodejs\nexec /usr/bin/jupyterhub "$@"\n',
-      mode: 0o755,
-    },
-    '/opt/conda/envs/hub/bin/jupyterhub-singleuser': {content: '#!/bin/sh\nexec /usr/bin/jupyterhub-singleuser "$@"\n', mode: 0o755},
-    '/opt/conda/envs/python-main/bin/python': {symlink: '/usr/bin/python3'},
-    '/opt/conda/envs/r-stats/bin/Rscript': {symlink: '/usr/bin/Rscript'},
-    '/opt/conda/envs/r-stats/bin/R': {symlink: '/usr/bin/R'},
-    '/etc/aws-research-wizard/jupyterhub_config.d/50-test.py': {
-      content: [
-        'c.JupyterHub.spawner_class = "jupyterhub.spawner.LocalProcessSpawner"',
-        'c.Spawner.start_timeout = 90',
-        `c.JupyterHub.services = c.JupyterHub.services + [{"name": "boot-test", "api_token": "${token}"}]`,
-        'c.JupyterHub.load_roles = c.JupyterHub.load_roles + [{"name": "boot-test", "scopes": ["admin:users", "admin:servers", "access:servers", "list:users", "read:users"], "services": ["boot-test"]}]',
-        '',
-      ].join('\n'),
-      mode: 0o644,
-    },
-  })
 
   const hubApi = async (path: string, method = 'GET') => {
     const response = await fetch(`${hubUrl}${path}`, {
@@ -125,60 +69,15 @@ describe.runIf(runBoot).sequential('the hub boots under cloud-init and systemd',
   beforeAll(async () => {
     if (missing.length > 0) throw new Error(`the boot test needs ${missing.join(', ')}: CI must install them (see .ci/run)`)
     environment = await createEnvironment()
-    const ec2 = environment.ec2()
-    const {Vpcs = []} = await ec2.send(new DescribeVpcsCommand({Filters: [{Name: 'is-default', Values: ['true']}]}))
-    const {Subnets = []} = await ec2.send(new DescribeSubnetsCommand({Filters: [{Name: 'vpc-id', Values: [Vpcs[0]!.VpcId!]}]}))
-    const {Images = []} = await ec2.send(new DescribeImagesCommand({Filters: [{Name: 'architecture', Values: ['x86_64']}]}))
-    await uploadArtifactFixtures(new S3Client({...clientConfig(), forcePathStyle: true}), work)
-
-    expect((await cli('bootstrap')).status).toBe(0)
-    const deployed = await cli(
-      'jupyter',
-      'deploy',
-      '--domain',
-      join(FIXTURES, 'boot', 'three-kernels.yaml'),
-      '--name',
-      'boot1',
-      '--access',
-      'private',
-      '--admin-email',
-      'ada@example.org',
-      '--ami-id',
-      Images[0]!.ImageId!,
-      '--vpc-id',
-      Vpcs[0]!.VpcId!,
-      '--subnet-id',
-      Subnets[0]!.SubnetId!,
-      '--availability-zone',
-      Subnets[0]!.AvailabilityZone!,
-      '--vpc-cidr',
-      Vpcs[0]!.CidrBlock!,
-      '--owner',
-      'ada',
-      '--output',
-      join(work, 'cdk.out'),
-      '--yes',
-    )
-    expect(deployed.status, JSON.stringify(deployed)).toBe(0)
-    const outputs = deployed.result!.deployment!.outputs
-    instanceId = outputs.InstanceId!
-    volumeId = outputs.HomeVolumeId!
-    stackName = 'arw-boot1'
-    const template = JSON.parse(
-      (await new CloudFormationClient(clientConfig()).send(new GetTemplateCommand({StackName: stackName}))).TemplateBody!,
-    ) as {Resources: Record<string, {Type: string}>}
-    hubLogicalId = Object.entries(template.Resources).find(([, r]) => r.Type === 'AWS::EC2::Instance')![0]
-    const attribute = await ec2.send(new DescribeInstanceAttributeCommand({InstanceId: instanceId, Attribute: 'userData'}))
-    userData = Buffer.from(attribute.UserData!.Value!, 'base64').toString()
-    const {Volumes = []} = await ec2.send(new DescribeVolumesCommand({VolumeIds: [volumeId]}))
-    const file = join(environment.dir, `${volumeId}.img`)
-    await run('truncate', ['-s', `${Volumes[0]!.Size}G`, file])
+    hub = await deployHub(environment, work)
+    ;({userData, instanceId, volumeId, stackName, hubLogicalId} = hub)
+    const file = hub.volumeFile
     guest = await environment.bootGuest({
       userData,
       instanceId,
       volume: {volumeId, file, style: 'nitro'},
-      files: testImageFiles(),
-      defaultEnvironment: {ARW_ARTIFACT_MIRROR: 'http://127.0.0.1:5000/arw-artifacts'},
+      files: testImageFiles(token),
+      defaultEnvironment: ARTIFACT_MIRROR,
     })
     await guest.waitForCloudInit(300_000)
     await waitForPhase(['ready', 'failed'], 600_000)
@@ -292,8 +191,8 @@ describe.runIf(runBoot).sequential('the hub boots under cloud-init and systemd',
       userData,
       instanceId: replacement.instanceId,
       volume: {volumeId, file, style: 'xen'},
-      files: testImageFiles(),
-      defaultEnvironment: {ARW_ARTIFACT_MIRROR: 'http://127.0.0.1:5000/arw-artifacts'},
+      files: testImageFiles(token),
+      defaultEnvironment: ARTIFACT_MIRROR,
     })
     await guest.waitForCloudInit(300_000)
     const status = await waitForPhase(['ready', 'failed'], 600_000)
@@ -321,8 +220,8 @@ describe.runIf(runBoot).sequential('the hub boots under cloud-init and systemd',
       // The same user data, pointed at a volume that does not exist.
       userData: userData.replace(volumeId, 'vol-0000000000000dead'),
       instanceId: broken.instanceId,
-      files: testImageFiles(),
-      defaultEnvironment: {ARW_ARTIFACT_MIRROR: 'http://127.0.0.1:5000/arw-artifacts'},
+      files: testImageFiles(token),
+      defaultEnvironment: ARTIFACT_MIRROR,
     })
     const status = await waitForPhase(['failed'], 600_000)
     expect(status.failedStep).toBe('home')
@@ -335,55 +234,3 @@ describe.runIf(runBoot).sequential('the hub boots under cloud-init and systemd',
     expect((await guest.exec(['systemctl', 'is-active', 'jupyterhub.service'])).stdout.trim()).not.toBe('active')
   }, 900_000)
 })
-
-/**
- * What the mirror serves, laid out as https://HOST/PATH -> MIRROR/HOST/PATH in a moto S3
- * bucket the guest reads anonymously (public-read objects, as a mirror serves them): a Miniforge installer fixture with its published
- * SHA-256 file, and a CloudWatch agent package built here with dpkg-deb.
- */
-async function uploadArtifactFixtures(s3: S3Client, work: string): Promise<void> {
-  const artifacts = JSON.parse(readFileSync(join(PROJECT_ROOT, 'templates', 'instance', 'install', 'artifacts.json'), 'utf8'))
-  const url = (entry: {url: string; version: string; arch: Record<string, string>}, key = 'url') =>
-    (entry as unknown as Record<string, string>)
-      [key]!.replace('{version}', entry.version)
-      .replaceAll('{version}', entry.version)
-      .replace('{arch}', entry.arch.x86_64!)
-      .split('://')[1]!
-  await s3.send(new CreateBucketCommand({Bucket: 'arw-artifacts'}))
-  const installer = [
-    '#!/bin/sh',
-    '# Miniforge stand-in: installs a mamba that cannot reach any package index.',
-    'while [ $# -gt 0 ]; do case "$1" in -p) prefix="$2"; shift 2;; *) shift;; esac; done',
-    'mkdir -p "$prefix/bin"',
-    'printf \'#!/bin/sh\\necho "CondaHTTPError: no package index is reachable from this machine" >&2\\nexit 1\\n\' > "$prefix/bin/mamba"',
-    'chmod 755 "$prefix/bin/mamba"',
-    '',
-  ].join('\n')
-  const miniforge = artifacts.miniforge
-  await s3.send(new PutObjectCommand({Bucket: 'arw-artifacts', ACL: 'public-read', Key: url(miniforge), Body: installer}))
-  const sha = createHash('sha256').update(installer).digest('hex')
-  await s3.send(
-    new PutObjectCommand({Bucket: 'arw-artifacts', ACL: 'public-read', Key: url(miniforge, 'sha256Url'), Body: `${sha}  Miniforge3.sh\n`}),
-  )
-  const root = join(work, 'cwagent')
-  mkdirSync(join(root, 'DEBIAN'), {recursive: true})
-  mkdirSync(join(root, 'opt', 'aws', 'amazon-cloudwatch-agent', 'bin'), {recursive: true})
-  writeFileSync(
-    join(root, 'DEBIAN', 'control'),
-    'Package: amazon-cloudwatch-agent\nVersion: 0.0.1-test\nArchitecture: amd64\nMaintainer: test <test@example.org>\nDescription: test fixture\n',
-  )
-  writeFileSync(
-    join(root, 'opt', 'aws', 'amazon-cloudwatch-agent', 'bin', 'amazon-cloudwatch-agent-ctl'),
-    '#!/bin/sh\necho "$*" >> /var/log/arw-test-cwagent.log\n',
-    {mode: 0o755},
-  )
-  await run('dpkg-deb', ['--root-owner-group', '--build', root, join(work, 'cwagent.deb')])
-  await s3.send(
-    new PutObjectCommand({
-      Bucket: 'arw-artifacts',
-      ACL: 'public-read',
-      Key: url(artifacts.cloudwatchAgent),
-      Body: readFileSync(join(work, 'cwagent.deb')),
-    }),
-  )
-}
