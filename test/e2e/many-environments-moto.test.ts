@@ -3,10 +3,9 @@ import {mkdtempSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {CreateStackCommand, DescribeStacksCommand, GetTemplateCommand} from '@aws-sdk/client-cloudformation'
-import {DescribeImagesCommand, DescribeSubnetsCommand, DescribeVpcsCommand} from '@aws-sdk/client-ec2'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {AwsClients} from '../../src/aws/clients.js'
-import {type MotoServer, startMoto} from '../helpers/moto.js'
+import {type MotoServer, motoPlacementFlags, startMoto} from '../helpers/moto.js'
 import {PROJECT_ROOT} from '../helpers/run.js'
 
 /**
@@ -59,25 +58,7 @@ describe.sequential('many environments against moto', () => {
       process.env[key] = value
     clients = new AwsClients({region: 'us-east-1'})
     const ec2 = await clients.ec2()
-    const {Vpcs = []} = await ec2.send(new DescribeVpcsCommand({Filters: [{Name: 'is-default', Values: ['true']}]}))
-    const {Subnets = []} = await ec2.send(new DescribeSubnetsCommand({Filters: [{Name: 'vpc-id', Values: [Vpcs[0]!.VpcId!]}]}))
-    const {Images = []} = await ec2.send(new DescribeImagesCommand({Filters: [{Name: 'architecture', Values: ['x86_64']}]}))
-    common = [
-      '--access',
-      'private',
-      '--ami-id',
-      Images[0]!.ImageId!,
-      '--vpc-id',
-      Vpcs[0]!.VpcId!,
-      '--subnet-id',
-      Subnets[0]!.SubnetId!,
-      '--availability-zone',
-      Subnets[0]!.AvailabilityZone!,
-      '--vpc-cidr',
-      Vpcs[0]!.CidrBlock!,
-      '--owner',
-      'ada',
-    ]
+    common = await motoPlacementFlags(ec2)
     expect((await cli('bootstrap')).envelope.status).toBe(0)
   }, 120_000)
 

@@ -1,3 +1,4 @@
+import {DescribeImagesCommand, DescribeSubnetsCommand, DescribeVpcsCommand, type EC2Client} from '@aws-sdk/client-ec2'
 import {type ChildProcess, spawn} from 'node:child_process'
 import {createServer, request, type Server} from 'node:http'
 import {freePort, waitFor} from './ports.js'
@@ -81,4 +82,32 @@ export async function startRecordingProxy(targetPort: number): Promise<Recording
     },
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   }
+}
+
+/**
+ * Deploy flags that place an environment in moto's default VPC with an image moto
+ * knows: moto has no public Ubuntu parameters, no CloudFront or Cognito, and cannot
+ * delete a stack-made VPC with a NAT gateway, so environments there are private and
+ * use an existing network.
+ */
+export async function motoPlacementFlags(ec2: EC2Client): Promise<string[]> {
+  const {Vpcs = []} = await ec2.send(new DescribeVpcsCommand({Filters: [{Name: 'is-default', Values: ['true']}]}))
+  const {Subnets = []} = await ec2.send(new DescribeSubnetsCommand({Filters: [{Name: 'vpc-id', Values: [Vpcs[0]!.VpcId!]}]}))
+  const {Images = []} = await ec2.send(new DescribeImagesCommand({Filters: [{Name: 'architecture', Values: ['x86_64']}]}))
+  return [
+    '--access',
+    'private',
+    '--ami-id',
+    Images[0]!.ImageId!,
+    '--vpc-id',
+    Vpcs[0]!.VpcId!,
+    '--subnet-id',
+    Subnets[0]!.SubnetId!,
+    '--availability-zone',
+    Subnets[0]!.AvailabilityZone!,
+    '--vpc-cidr',
+    Vpcs[0]!.CidrBlock!,
+    '--owner',
+    'ada',
+  ]
 }

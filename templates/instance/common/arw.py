@@ -130,6 +130,16 @@ class Progress:
             self._instance = instance_id()
         return self._instance
 
+    def step(self, name, detail, action):
+        """Reports a step, runs it, and turns any failure into a StepFailed naming it."""
+        self.report(name, detail)
+        try:
+            return action()
+        except StepFailed:
+            raise
+        except Exception as error:  # noqa: BLE001 - any failure names its step
+            raise StepFailed(name, str(error)[:1500]) from error
+
     def report(self, step, detail, phase=None, failed_step=None, message=None):
         log(f"[{phase or self.phase}] {detail}")
         status = {
@@ -218,10 +228,13 @@ def systemd_escape_path(path):
     return "".join(out)
 
 
-def main_guard(progress, step_runner):
-    """Runs a phase; on failure reports which step failed, signals FAILURE and exits 1."""
+def run_phase(phase, body):
+    """Runs a phase (body(config, progress)); on failure reports which step failed,
+    signals FAILURE and exits 1."""
+    config = load_config()
+    progress = Progress(config, phase)
     try:
-        step_runner()
+        body(config, progress)
     except StepFailed as error:
         progress.report(error.step, f"failed: {error.step}", phase="failed", failed_step=error.step, message=error.message[:1500])
         progress.signal(False)

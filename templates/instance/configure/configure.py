@@ -18,16 +18,13 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from common.arw import (  # noqa: E402
-    HUB_ENV,
     LIB,
     STATE_DIR,
     SYSTEM_PATH,
-    Progress,
     StepFailed,
     aws,
-    load_config,
     log,
-    main_guard,
+    run_phase,
     read_json,
     retry,
     run,
@@ -252,27 +249,18 @@ def start_services(config):
 
 
 def configure(config, progress):
-    def step(name, detail, action):
-        progress.report(name, detail)
-        try:
-            return action()
-        except StepFailed:
-            raise
-        except Exception as error:  # noqa: BLE001 - any failure names its step
-            raise StepFailed(name, str(error)) from error
-
-    device = step("home", "attaching the home volume", lambda: attach_home(config, progress))
-    step("home", f"mounting /home from {device}", lambda: mount_home(device))
-    step("firewall", "closing instance metadata to hub users", close_metadata)
-    step("accounts", "restoring hub accounts", accounts.restore_all)
-    step("accounts", "creating administrator accounts", lambda: admin_accounts(config))
-    step("shared", "mounting shared storage", lambda: mount_shared(config))
-    step("scratch", "preparing scratch space", lambda: prepare_scratch(config))
-    mounts = step("data", "mounting data", lambda: data_mounts(config))
-    step("hub-settings", "reading sign-in settings", lambda: hub_settings(config))
-    step("hub-settings", "creating the idle agent's token", idle_agent_token)
-    version = step("hub", "starting JupyterHub", lambda: start_hub(config))
-    step("services", "starting the idle agent and monitoring", lambda: start_services(config))
+    device = progress.step("home", "attaching the home volume", lambda: attach_home(config, progress))
+    progress.step("home", f"mounting /home from {device}", lambda: mount_home(device))
+    progress.step("firewall", "closing instance metadata to hub users", close_metadata)
+    progress.step("accounts", "restoring hub accounts", accounts.restore_all)
+    progress.step("accounts", "creating administrator accounts", lambda: admin_accounts(config))
+    progress.step("shared", "mounting shared storage", lambda: mount_shared(config))
+    progress.step("scratch", "preparing scratch space", lambda: prepare_scratch(config))
+    mounts = progress.step("data", "mounting data", lambda: data_mounts(config))
+    progress.step("hub-settings", "reading sign-in settings", lambda: hub_settings(config))
+    progress.step("hub-settings", "creating the idle agent's token", idle_agent_token)
+    version = progress.step("hub", "starting JupyterHub", lambda: start_hub(config))
+    progress.step("services", "starting the idle agent and monitoring", lambda: start_services(config))
     kernels = read_json(os.path.join(STATE_DIR, "kernels.json"), {})
     problems = [f"kernel {name}: {state}" for name, state in kernels.items() if state != "ok"]
     problems += [f"data mount {path} failed" for path, state in mounts.items() if state != "ok"]
@@ -282,9 +270,7 @@ def configure(config, progress):
 
 
 def main():
-    config = load_config()
-    progress = Progress(config, "configure")
-    main_guard(progress, lambda: configure(config, progress))
+    run_phase("configure", configure)
 
 
 if __name__ == "__main__":

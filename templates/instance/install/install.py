@@ -30,11 +30,9 @@ from common.arw import (  # noqa: E402
     KERNEL_PREFIX,
     STATE_DIR,
     SYSTEM_PATH,
-    Progress,
     StepFailed,
-    load_config,
     log,
-    main_guard,
+    run_phase,
     read_json,
     retry,
     run,
@@ -304,18 +302,9 @@ def install(config, progress):
     mirror = os.environ.get("ARW_ARTIFACT_MIRROR") or config.get("artifactMirror") or None
     arch = machine_arch()
 
-    def step(name, detail, action):
-        progress.report(name, detail)
-        try:
-            return action()
-        except StepFailed:
-            raise
-        except Exception as error:  # noqa: BLE001 - any failure names its step
-            raise StepFailed(name, str(error)[:1500]) from error
-
-    step("packages", "installing system packages", lambda: apt_install(APT_PACKAGES))
+    progress.step("packages", "installing system packages", lambda: apt_install(APT_PACKAGES))
     if config.get("sharedFileSystemId"):
-        step("efs-utils", "installing the EFS mount helper", lambda: install_efs_utils(artifacts, mirror))
+        progress.step("efs-utils", "installing the EFS mount helper", lambda: install_efs_utils(artifacts, mirror))
     # Data mounts and monitoring matter, but a hub without them still serves notebooks:
     # their failure is reported (status, readiness detail) rather than fatal.
     optional = {}
@@ -326,7 +315,7 @@ def install(config, progress):
     problems = {}
     for name, action in optional.items():
         try:
-            step(name, f"installing {name}", action)
+            progress.step(name, f"installing {name}", action)
         except StepFailed as error:
             problems[name] = f"failed: {error.message[:300]}"
             log(f"{name} failed: {error.message}")
@@ -334,22 +323,20 @@ def install(config, progress):
     hub_present = os.path.exists(os.path.join(HUB_ENV, "bin", "jupyterhub"))
     if not hub_present or not all(env_ready(k) for k in config.get("kernels", [])):
         try:
-            step("conda", "installing Miniforge", lambda: install_miniforge(artifacts, arch, mirror))
+            progress.step("conda", "installing Miniforge", lambda: install_miniforge(artifacts, arch, mirror))
         except StepFailed as error:
             # Without conda no new environment can be made: fatal for the hub, reported per kernel.
             if not hub_present:
                 raise
             problems["conda"] = f"failed: {error.message[:300]}"
             write_json(os.path.join(STATE_DIR, "components.json"), problems)
-    step("hub", "installing JupyterHub", lambda: install_hub_env(artifacts))
+    progress.step("hub", "installing JupyterHub", lambda: install_hub_env(artifacts))
     install_kernels(config, progress)
     progress.report("installed", "install phase complete")
 
 
 def main():
-    config = load_config()
-    progress = Progress(config, "install")
-    main_guard(progress, lambda: install(config, progress))
+    run_phase("install", install)
 
 
 if __name__ == "__main__":

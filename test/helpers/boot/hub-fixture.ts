@@ -4,14 +4,9 @@ import {mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
 import {CloudFormationClient, GetTemplateCommand} from '@aws-sdk/client-cloudformation'
-import {
-  DescribeImagesCommand,
-  DescribeInstanceAttributeCommand,
-  DescribeSubnetsCommand,
-  DescribeVolumesCommand,
-  DescribeVpcsCommand,
-} from '@aws-sdk/client-ec2'
+import {DescribeInstanceAttributeCommand, DescribeVolumesCommand} from '@aws-sdk/client-ec2'
 import {CreateBucketCommand, PutObjectCommand, S3Client} from '@aws-sdk/client-s3'
+import {motoPlacementFlags} from '../moto.js'
 import {FIXTURES, PROJECT_ROOT} from '../run.js'
 import type {BootEnvironment} from './environment.js'
 import type {GuestFile} from './guest.js'
@@ -70,9 +65,7 @@ export async function deployHub(environment: BootEnvironment, work: string, name
   const clientConfig = () => motoClientConfig(environment)
   const cli = (...argv: string[]) => cliAgainst(environment, work, ...argv)
   const ec2 = environment.ec2()
-  const {Vpcs = []} = await ec2.send(new DescribeVpcsCommand({Filters: [{Name: 'is-default', Values: ['true']}]}))
-  const {Subnets = []} = await ec2.send(new DescribeSubnetsCommand({Filters: [{Name: 'vpc-id', Values: [Vpcs[0]!.VpcId!]}]}))
-  const {Images = []} = await ec2.send(new DescribeImagesCommand({Filters: [{Name: 'architecture', Values: ['x86_64']}]}))
+  const placement = await motoPlacementFlags(ec2)
   await uploadArtifactFixtures(new S3Client({...clientConfig(), forcePathStyle: true}), work)
 
   const bootstrapped = await cli('bootstrap')
@@ -84,22 +77,9 @@ export async function deployHub(environment: BootEnvironment, work: string, name
     join(FIXTURES, 'boot', 'three-kernels.yaml'),
     '--name',
     name,
-    '--access',
-    'private',
+    ...placement,
     '--admin-email',
     'ada@example.org',
-    '--ami-id',
-    Images[0]!.ImageId!,
-    '--vpc-id',
-    Vpcs[0]!.VpcId!,
-    '--subnet-id',
-    Subnets[0]!.SubnetId!,
-    '--availability-zone',
-    Subnets[0]!.AvailabilityZone!,
-    '--vpc-cidr',
-    Vpcs[0]!.CidrBlock!,
-    '--owner',
-    'ada',
     '--output',
     join(work, 'cdk.out'),
     '--yes',
