@@ -8,6 +8,7 @@ import type {Finding} from './findings.js'
  * | kernel_spec                      | kernels[0] (name from kernel_spec.name or pack name)  |
  * | kernel_spec.environment          | kernels[0].packages ("python-" prefixes dropped)      |
  * | data_mounts: ["/data/x"]         | {source: s3://<bucket in aws_access matching x>, mount_path: /data/x} |
+ * | data_mounts: ["/data/x"], no bucket | data_directories: [/data/x] (warning: data people bring) |
  * | auto_shutdown: 60                | auto_shutdown.idle_minutes: 60                        |
  * | cost_tracking: true              | cost.tracking: true                                   |
  * | (no display_name)                | display_name from name ("genomics-research" -> "Genomics Research") |
@@ -107,21 +108,30 @@ export function normalizePack(input: Json): Normalized {
 
   if (Array.isArray(data.data_mounts)) {
     const buckets = isObject(data.aws_access) && Array.isArray(data.aws_access.s3_buckets) ? data.aws_access.s3_buckets.map(String) : []
-    data.data_mounts = data.data_mounts.map((mount, index) => {
-      if (typeof mount !== 'string') return mount
-      const bucket = bucketForMountPath(mount, buckets)
-      if (!bucket) {
-        findings.push({
-          code: 'mount-without-bucket',
-          level: 'error',
-          path: `/data_mounts/${index}`,
-          message: `Data mount "${mount}" names no bucket listed in aws_access.s3_buckets (${buckets.join(', ') || 'none'}).`,
-          remedy: `Add the bucket to aws_access.s3_buckets, or write the mount in full: {source: s3://BUCKET, mount_path: ${mount}}.`,
-        })
-        return {source: 's3://unresolved', mount_path: mount}
-      }
-      return {source: `s3://${bucket}`, mount_path: mount}
+    const directories: unknown[] = Array.isArray(data.data_directories) ? [...data.data_directories] : []
+    const mounts: unknown[] = []
+    data.data_mounts.forEach((mount, index) => {
+      if (typeof mount === 'string' && !bucketForMountPath(mount, buckets)) return
+      // Indexes shift when compact entries move to data_directories: locate by where they were written.
+      if (mounts.length !== index) renames.push([`/data_mounts/${mounts.length}`, `/data_mounts/${index}`])
+      const bucket = typeof mount === 'string' ? bucketForMountPath(mount, buckets) : undefined
+      mounts.push(typeof mount === 'string' ? {source: `s3://${bucket}`, mount_path: mount} : mount)
     })
+    data.data_mounts.forEach((mount, index) => {
+      if (typeof mount !== 'string' || bucketForMountPath(mount, buckets)) return
+      // A place for data people bring themselves (licensed data has no open bucket).
+      findings.push({
+        code: 'mount-without-bucket',
+        level: 'warning',
+        path: `/data_mounts/${index}`,
+        message: `Data mount "${mount}" names no bucket listed in aws_access.s3_buckets (${buckets.join(', ') || 'none'}): it becomes an empty shared directory for data people bring themselves.`,
+        remedy: `To mount a bucket there, add it to aws_access.s3_buckets or write {source: s3://BUCKET, mount_path: ${mount}}; to keep the empty directory, move it to data_directories.`,
+      })
+      renames.push([`/data_directories/${directories.length}`, `/data_mounts/${index}`])
+      directories.push(mount)
+    })
+    data.data_mounts = mounts
+    if (directories.length > 0) data.data_directories = directories
   }
 
   if (typeof data.auto_shutdown === 'number') {

@@ -51,6 +51,11 @@ export function renderPlan(plan: DeploymentPlan, options: {verbose?: boolean} = 
     ...(plan.dataMounts.length > 0
       ? [`  Data           ${plan.dataMounts.map((m) => `${m.source} at ${m.path} (${m.access})`).join('; ')}`]
       : []),
+    ...(plan.dataDirectories.length > 0
+      ? [
+          `  Your data      empty shared ${plan.dataDirectories.length > 1 ? 'directories' : 'directory'} ${plan.dataDirectories.join(', ')} (bring your own files)`,
+        ]
+      : []),
     `  Kept           when destroyed: ${plan.retainedOnDestroy.map((r) => `${r.kind}${r.onDestroy === 'snapshot' ? ' (as a snapshot)' : ''}`).join(', ') || 'nothing'}`,
     '',
     'Estimated monthly cost',

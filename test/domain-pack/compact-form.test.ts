@@ -40,12 +40,25 @@ describe('compact form', () => {
     expect(findings.map((f) => f.code)).toContain('default-instance')
   })
 
-  it('reports a compact mount that names no bucket at its position in the list', () => {
+  it("turns a compact mount with no bucket into a data directory, with a located warning (the product plan's own example validates)", () => {
     const {pack, findings} = loadPackFromText(researcherPack, 'compact.yaml')
-    expect(pack).toBeUndefined()
-    const error = findings.find((f) => f.code === 'mount-without-bucket')
-    expect(error).toMatchObject({level: 'error', line: 6, column: 52, file: 'compact.yaml'})
-    expect(error?.message).toContain('/data/cosmic')
+    expect(findings.filter((f) => f.level === 'error')).toEqual([])
+    const warning = findings.find((f) => f.code === 'mount-without-bucket')
+    expect(warning).toMatchObject({level: 'warning', line: 6, column: 52, file: 'compact.yaml'})
+    expect(warning?.message).toContain('/data/cosmic')
+    expect(pack?.data_mounts.map((m) => m.mount_path)).toEqual(['/data/1000genomes', '/data/gnomad'])
+    expect(pack?.data_directories).toEqual(['/data/cosmic'])
+  })
+
+  it('locates findings on mounts after a moved one at the position the author wrote', () => {
+    const text = researcherPack.replace(
+      '["/data/1000genomes", "/data/gnomad", "/data/cosmic"]',
+      '["/data/cosmic", "/data/1000genomes", "/data/1000genomes"]',
+    )
+    const {findings} = loadPackFromText(text, 'compact.yaml')
+    const duplicate = findings.find((f) => f.path.startsWith('/data_mounts/') && f.code !== 'mount-without-bucket')
+    expect(duplicate, JSON.stringify(findings)).toBeDefined()
+    expect(duplicate!.column).toBeGreaterThan(40)
   })
 
   it('locates rule findings on a compact kernel at the package the author wrote', () => {

@@ -21,6 +21,7 @@ const BASE: Json = {
   jupyterhub: {interface: 'lab', admin_users: ['ada@example.org']},
   kernels: [{name: 'py', display_name: 'Python', language: 'python', version: '3.11', packages: ['numpy'], channels: ['conda-forge']}],
   data_mounts: [{source: 's3://1000genomes', mount_path: '/data/g', access: 'read-only', region: 'us-east-1'}],
+  data_directories: ['/data/own'],
   aws_access: {s3_buckets: ['1000genomes']},
   auto_shutdown: {idle_minutes: 60, signals: ['kernels', 'cpu']},
   cost: {alert_emails: ['ada@example.org']},

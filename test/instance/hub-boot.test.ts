@@ -135,6 +135,12 @@ describe.runIf(runBoot).sequential('the hub boots under cloud-init and systemd',
     expect(Object.keys(JSON.parse(Parameter!.Value!))).toEqual(['ada'])
   })
 
+  it('prepares the data directory people bring their own files to', async () => {
+    expect((await guest.exec(['stat', '-c', '%a %U %G', '/data/cosmic'])).stdout.trim()).toBe('3775 root arw-users')
+    expect((await sh('echo licensed > /data/cosmic/ada.txt', 'ada')).code).toBe(0)
+    expect((await guest.exec(['stat', '-c', '%U %G', '/data/cosmic/ada.txt'])).stdout.trim()).toBe('ada arw-users')
+  })
+
   it('closes the instance metadata to hub users, not to root', async () => {
     const probe = 'curl -sS -m 5 -X PUT -H "X-aws-ec2-metadata-token-ttl-seconds: 60" http://169.254.169.254/latest/api/token'
     expect((await guest.exec(['id', 'ada'])).code).toBe(0)

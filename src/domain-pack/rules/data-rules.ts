@@ -38,7 +38,7 @@ export const invalidBucketName: Rule = {
     for (const [index, entry] of (pack.aws_access.s3_buckets ?? []).entries())
       report(entry.split('/')[0] ?? '', `/aws_access/s3_buckets/${index}`)
     for (const [index, mount] of (pack.data_mounts ?? []).entries()) {
-      if (mount.source !== 's3://unresolved') report(bucketOf(mount.source), `/data_mounts/${index}/source`)
+      report(bucketOf(mount.source), `/data_mounts/${index}/source`)
     }
     return findings
   },

@@ -80,6 +80,7 @@ export function instanceConfig(spec: EnvironmentSpec, refs: RuntimeReferences): 
       requesterPays: mount.requester_pays ?? false,
       ...(mount.region ? {region: mount.region} : {}),
     })),
+    dataDirectories: spec.dataDirectories,
     autoShutdown: spec.autoShutdown,
   }
 }

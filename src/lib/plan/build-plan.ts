@@ -27,6 +27,8 @@ export interface DeploymentPlan {
     readonly notebookBucket: true
   }
   readonly dataMounts: readonly {readonly source: string; readonly path: string; readonly access: string}[]
+  /** Empty shared directories for data people bring themselves. */
+  readonly dataDirectories: readonly string[]
   readonly kernels: readonly {readonly name: string; readonly displayName: string; readonly language: string; readonly packages: number}[]
   readonly autoShutdown: {readonly idleMinutes: number; readonly signals: readonly string[]}
   readonly access: {readonly url: string; readonly signIn: string; readonly admin?: string}
@@ -95,6 +97,7 @@ export function buildPlan(spec: EnvironmentSpec, stack: SynthesizedStack, findin
       notebookBucket: true,
     },
     dataMounts: spec.dataMounts.map((m) => ({source: m.source, path: m.mount_path, access: m.access ?? 'read-only'})),
+    dataDirectories: spec.dataDirectories,
     kernels: spec.kernels.map((k) => ({
       name: k.name,
       displayName: k.display_name,

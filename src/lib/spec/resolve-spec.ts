@@ -254,6 +254,7 @@ export function resolveSpec(domain: string, pack: DomainPack, overrides: SpecOve
     access: overrides.access ?? 'public',
     kernels: pack.kernels,
     dataMounts: pack.data_mounts ?? [],
+    dataDirectories: pack.data_directories ?? [],
     readBuckets: [
       ...new Set([
         ...(pack.aws_access.s3_buckets ?? []),

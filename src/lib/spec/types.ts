@@ -74,6 +74,8 @@ export interface EnvironmentSpec {
   readonly access: 'public' | 'private'
   readonly kernels: readonly Kernel[]
   readonly dataMounts: readonly DataMount[]
+  /** Empty shared directories for data people bring themselves. */
+  readonly dataDirectories: readonly string[]
   /** Buckets the hub may read (mounted or not), as bucket[/prefix]. */
   readonly readBuckets: readonly string[]
   readonly autoShutdown: {

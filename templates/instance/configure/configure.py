@@ -186,6 +186,17 @@ def data_mounts(config):
     return results
 
 
+def data_directories(config):
+    """Empty shared directories for data people bring themselves: every hub user may add
+    files (group arw-users, setgid so new files stay in the group), nobody may delete
+    another's (sticky)."""
+    accounts.ensure_group()
+    for path in config.get("dataDirectories", []):
+        os.makedirs(path, exist_ok=True)
+        os.chown(path, 0, accounts.USERS_GID)
+        os.chmod(path, 0o3775)
+
+
 def hub_settings(config):
     """Public hubs read their sign-in settings (published by the stack once the CloudFront
     distribution exists) and the OAuth client secret."""
@@ -257,6 +268,7 @@ def configure(config, progress):
     progress.step("shared", "mounting shared storage", lambda: mount_shared(config))
     progress.step("scratch", "preparing scratch space", lambda: prepare_scratch(config))
     mounts = progress.step("data", "mounting data", lambda: data_mounts(config))
+    progress.step("data", "preparing data directories", lambda: data_directories(config))
     progress.step("hub-settings", "reading sign-in settings", lambda: hub_settings(config))
     progress.step("hub-settings", "creating the idle agent's token", idle_agent_token)
     version = progress.step("hub", "starting JupyterHub", lambda: start_hub(config))
