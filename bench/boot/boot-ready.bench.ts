@@ -1,6 +1,7 @@
 // Boot to hub-ready (npm run bench:boot, as root): the configure phase under real
 // cloud-init and systemd in the boot harness, and the per-pack install estimate.
 // Writes bench/BOOT.md and its section of bench/RESULTS.md. Nothing here is asserted.
+import {randomBytes} from 'node:crypto'
 import {readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {GetParameterCommand, SSMClient} from '@aws-sdk/client-ssm'
@@ -48,7 +49,7 @@ it('measures boot to hub-ready', async () => {
         userData: hub.userData,
         instanceId,
         volume: {volumeId: hub.volumeId, file: hub.volumeFile, style: 'nitro'},
-        files: testImageFiles('bench'),
+        files: testImageFiles(randomBytes(16).toString('hex')),
         defaultEnvironment: ARTIFACT_MIRROR,
       })
       await waitReady(instanceId, '')

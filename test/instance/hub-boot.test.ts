@@ -49,6 +49,7 @@ describe.runIf(runBoot).sequential('the hub boots under cloud-init and systemd',
     return JSON.parse(Parameter!.Value!) as {
       phase: string
       failedStep?: string
+      message?: string
       kernels: Record<string, string>
       detail: string
       instanceId: string
@@ -192,6 +193,7 @@ describe.runIf(runBoot).sequential('the hub boots under cloud-init and systemd',
     await guest.stop()
     await environment.terminateInstance(instanceId)
     const replacement = await environment.seedInstance()
+    instanceId = replacement.instanceId
     const file = join(environment.dir, `${volumeId}.img`)
     guest = await environment.bootGuest({
       userData,
@@ -221,7 +223,7 @@ describe.runIf(runBoot).sequential('the hub boots under cloud-init and systemd',
 
   it('reports the failed step and signals FAILURE when the home volume cannot be had', async () => {
     await guest.stop()
-    const broken = environment && (await environment.seedInstance())
+    const broken = await environment.seedInstance()
     guest = await environment.bootGuest({
       // The same user data, pointed at a volume that does not exist.
       userData: userData.replace(volumeId, 'vol-0000000000000dead'),
@@ -238,5 +240,25 @@ describe.runIf(runBoot).sequential('the hub boots under cloud-init and systemd',
       Status: 'FAILURE',
     })
     expect((await guest.exec(['systemctl', 'is-active', 'jupyterhub.service'])).stdout.trim()).not.toBe('active')
+  }, 900_000)
+
+  it("fails fast at the hub step, with the hub's own error, when JupyterHub keeps crashing", async () => {
+    await guest.stop()
+    await environment.terminateInstance(instanceId)
+    const next = await environment.seedInstance()
+    guest = await environment.bootGuest({
+      userData,
+      instanceId: next.instanceId,
+      volume: {volumeId, file: hub.volumeFile, style: 'nitro'},
+      files: {
+        ...testImageFiles(token),
+        '/etc/aws-research-wizard/jupyterhub_config.d/90-broken.py': {content: 'raise RuntimeError("broken site configuration")\n'},
+      },
+      defaultEnvironment: ARTIFACT_MIRROR,
+    })
+    const status = await waitForPhase(['failed'], 600_000)
+    expect(status.failedStep).toBe('hub')
+    // The crash-loop check, not the 300 s wait for an answer, ended the step.
+    expect(status.message).toMatch(/JupyterHub exited \d+ times while starting: .*broken site configuration/)
   }, 900_000)
 })

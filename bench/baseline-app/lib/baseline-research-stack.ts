@@ -46,7 +46,9 @@ export class BaselineResearchStack extends cdk.Stack {
     const role = new iam.Role(this, 'HubRole', {assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com')})
     const securityGroup = new ec2.SecurityGroup(this, 'HubSg', {vpc})
     securityGroup.addIngressRule(ec2.Peer.ipv4(vpc.vpcCidrBlock), ec2.Port.tcp(8000))
-    const userData = ec2.UserData.custom(readFileSync(join(__dirname, '..', '..', '..', 'templates', 'instance', 'install', 'install.py'), 'utf8'))
+    const userData = ec2.UserData.custom(
+      readFileSync(join(__dirname, '..', '..', '..', 'templates', 'instance', 'install', 'install.py'), 'utf8'),
+    )
     const instance = new ec2.Instance(this, 'Hub', {
       vpc,
       vpcSubnets: {subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS},

@@ -229,6 +229,14 @@ def tool_path(config):
     return ":".join(bins + [SYSTEM_PATH])
 
 
+def log_tail(path, lines=5):
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return " | ".join(line.strip() for line in handle.readlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
 def start_hub(config, timeout=300, sleep=time.sleep):
     write_json(os.path.join(ETC, "paths.json"), {"path": tool_path(config)})
     run(["systemctl", "daemon-reload"])
@@ -242,6 +250,10 @@ def start_hub(config, timeout=300, sleep=time.sleep):
                 return version
         except Exception as error:  # noqa: BLE001 - not up yet
             last = str(error)
+        # A hub that keeps crashing will not come up by waiting: report it with its own words.
+        restarts = subprocess.run(["systemctl", "show", "-p", "NRestarts", "--value", "jupyterhub.service"], capture_output=True, text=True, check=False).stdout.strip()
+        if restarts.isdigit() and int(restarts) >= 3:
+            raise StepFailed("hub", f"JupyterHub exited {restarts} times while starting: {log_tail('/var/log/jupyterhub.log')}")
         sleep(2)
     state = subprocess.run(["systemctl", "is-active", "jupyterhub.service"], capture_output=True, text=True, check=False).stdout.strip()
     raise StepFailed("hub", f"JupyterHub did not answer on {HUB_URL} within {timeout}s (unit {state}; last error: {last}); see /var/log/jupyterhub.log")
