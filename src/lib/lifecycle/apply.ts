@@ -21,7 +21,9 @@ import {recordedImage, resolveImage} from '../image/resolve-image.js'
 import type {HubImage} from '../image/types.js'
 import type {BootStatus} from '../readiness/boot-status.js'
 import {bootTimeoutMinutes} from '../readiness/boot-timeout.js'
-import {followHub, type HubClients, hubFailureAfterDeployFailure} from '../readiness/follow-hub.js'
+import {hubLogGroupName} from '../../constructs/contract.js'
+import {followHub, type HubClients, hubFailureAfterDeployFailure, isHubFailure} from '../readiness/follow-hub.js'
+import {waitForHub} from '../readiness/wait-for-hub.js'
 import {describeReplacement, type HubDisruption} from '../readiness/replacement.js'
 import {resolveSpec} from '../spec/resolve-spec.js'
 import type {EnvironmentSpec, SpecOverrides} from '../spec/types.js'
@@ -264,6 +266,7 @@ export async function executeApply(prepared: PreparedApply, options: Omit<ApplyO
   const previousInstanceId = existing?.outputs.instanceId
   const clients = options.hub && instanceLogicalId ? await hubClients(options.clients) : undefined
   const stop = new AbortController()
+  const started = Date.now()
   let last: BootStatus | undefined
   const watch =
     clients && instanceLogicalId
@@ -313,12 +316,23 @@ export async function executeApply(prepared: PreparedApply, options: Omit<ApplyO
   const instanceId = outcome.outputs.InstanceId
   // A create or a replaced instance boots from scratch; an unchanged instance's status is its old one.
   const newInstance = !existing || (instanceId !== undefined && instanceId !== previousInstanceId)
-  if (watch && options.hub?.wait && newInstance) {
-    const settled = await watch.result
-    if (settled.error) throw settled.error
-    hub = settled.status
-  } else {
-    stop.abort(new Error('not waiting for the hub'))
+  // The watch may not have found the instance yet (the stack's outputs name it now): stop it
+  // and keep what it learnt; a hub that already reported ready or failed has settled it.
+  stop.abort(new Error('the deploy finished'))
+  const settled = watch ? await watch.result : undefined
+  if (settled?.error && isHubFailure(settled.error)) throw settled.error
+  if (settled?.status) hub = settled.status
+  if (clients && options.hub?.wait && newInstance && hub?.phase !== 'ready') {
+    hub = await waitForHub({
+      ssm: clients.ssm,
+      logs: clients.logs,
+      environmentName: spec.name,
+      logGroup: outcome.outputs.LogGroup ?? hubLogGroupName(spec.name),
+      ...(instanceId ? {instanceId} : {}),
+      timeoutMs: Math.max(0, started + bootTimeoutMinutes(spec) * 60_000 - Date.now()),
+      ...(options.hub.intervalMs ? {intervalMs: options.hub.intervalMs} : {}),
+      onProgress: (status) => options.hub?.onStatus?.(status),
+    })
   }
   return {
     environment: spec.name,

@@ -67,7 +67,8 @@ export function followHub(options: FollowHubOptions): HubWatch {
       } catch {
         // The stack or the instance does not exist yet: keep looking until the deploy ends.
       }
-      await sleep(interval, options.signal)
+      if (Date.now() >= deadline) throw new Error(`the stack named no new hub instance within ${options.timeoutMs} ms`)
+      await sleep(Math.min(interval, Math.max(0, deadline - Date.now())), options.signal)
     }
     return waitForHub({
       ssm: options.clients.ssm,
