@@ -62,7 +62,9 @@ describe.sequential('hub readiness against moto', () => {
   /** The hub instance of a stack being deployed, as soon as CloudFormation names it. */
   const instanceOf = async (stackName: string): Promise<string> => {
     for (let i = 0; i < 600; i++) {
-      const {StackResources = []} = await cfn.send(new DescribeStackResourcesCommand({StackName: stackName})).catch(() => ({StackResources: []}))
+      const {StackResources = []} = await cfn
+        .send(new DescribeStackResourcesCommand({StackName: stackName}))
+        .catch(() => ({StackResources: []}))
       const id = StackResources.find((r) => r.ResourceType === 'AWS::EC2::Instance')?.PhysicalResourceId
       if (id?.startsWith('i-')) return id
       await new Promise((r) => setTimeout(r, 200))

@@ -2,7 +2,7 @@
 // report, deploys follow the hub, and updates keep the image the stack recorded.
 import {CloudFormationClient, DescribeStackResourceCommand, DescribeStacksCommand, GetTemplateCommand} from '@aws-sdk/client-cloudformation'
 import {CloudWatchLogsClient, GetLogEventsCommand} from '@aws-sdk/client-cloudwatch-logs'
-import {DescribeImagesCommand, EC2Client} from '@aws-sdk/client-ec2'
+import {EC2Client} from '@aws-sdk/client-ec2'
 import {GetParameterCommand, SSMClient} from '@aws-sdk/client-ssm'
 import {mkdtempSync} from 'node:fs'
 import {tmpdir} from 'node:os'
@@ -35,7 +35,12 @@ afterAll(() => [cfn, ssm, ec2, logs].forEach((m) => m.restore()))
 describe('status: the boot report', () => {
   it('names the phase and the kernels that failed', async () => {
     ssm.on(GetParameterCommand, {Name: '/arw/lab1/boot-status'}).resolves(
-      value({phase: 'failed', failedStep: 'kernels', message: 'conda could not solve r', kernels: {python: 'ok', r: 'failed: nothing provides r-sf'}}),
+      value({
+        phase: 'failed',
+        failedStep: 'kernels',
+        message: 'conda could not solve r',
+        kernels: {python: 'ok', r: 'failed: nothing provides r-sf'},
+      }),
     )
     expect(await readBootReport(clients(), 'lab1')).toEqual({
       phase: 'failed',
@@ -82,7 +87,10 @@ describe('following the hub during a deploy', () => {
     expect(status).toMatchObject({phase: 'ready', instanceId: 'i-0bbbbbbbbbbbbbbb2'})
     expect(watch.instanceId()).toBe('i-0bbbbbbbbbbbbbbb2')
     expect(seen.map((s) => s.phase)).toEqual(['install', 'ready'])
-    expect(cfn.commandCalls(DescribeStackResourceCommand)[0]!.args[0].input).toEqual({StackName: 'arw-lab1', LogicalResourceId: 'HubInstance'})
+    expect(cfn.commandCalls(DescribeStackResourceCommand)[0]!.args[0].input).toEqual({
+      StackName: 'arw-lab1',
+      LogicalResourceId: 'HubInstance',
+    })
   })
 
   it('stops when the deploy fails (abort)', async () => {
@@ -102,9 +110,9 @@ describe('following the hub during a deploy', () => {
   })
 
   it('after a failed deploy, a hub that reported failed gives hub-not-ready with the step and the log tail', async () => {
-    ssm.on(GetParameterCommand).resolves(
-      value({phase: 'failed', failedStep: 'kernels', message: 'conda could not solve r', instanceId: 'i-0bbbbbbbbbbbbbbb2'}),
-    )
+    ssm
+      .on(GetParameterCommand)
+      .resolves(value({phase: 'failed', failedStep: 'kernels', message: 'conda could not solve r', instanceId: 'i-0bbbbbbbbbbbbbbb2'}))
     logs.on(GetLogEventsCommand).resolves({events: [{message: 'step kernels: solving'}, {message: 'nothing provides r-sf'}]})
     const error = (await hubFailureAfterDeployFailure({clients: hubClients(), environmentName: 'lab1'})) as WizardError
     expect(isWizardError(error)).toBe(true)
@@ -138,8 +146,9 @@ describe('updates keep the recorded image', () => {
 
   async function deployedWith(image: HubImage) {
     const spec = await specFor('genomics')
-    const template = (await synthesize([spec], {outdir: tmp('pinned-'), validateTemplates: false, nag: false, images: {[spec.stackName]: image}}))
-      .stacks[0]!.template
+    const template = (
+      await synthesize([spec], {outdir: tmp('pinned-'), validateTemplates: false, nag: false, images: {[spec.stackName]: image}})
+    ).stacks[0]!.template
     cfn.on(DescribeStacksCommand).resolves({Stacks: [stackFor('lab1')]})
     cfn.on(GetTemplateCommand).resolves({TemplateBody: JSON.stringify(template)})
     return {spec, template}
@@ -150,7 +159,13 @@ describe('updates keep the recorded image', () => {
     expect(JSON.stringify(before)).toContain(recorded.imageId)
     const {spec, deployed, image} = await respecFromDeployed(clients(), 'lab1', {users: 12})
     expect(image?.imageId).toBe(recorded.imageId)
-    const prepared = await prepareApply(spec, {clients: clients(), outdir: tmp('scale-'), deployed, ...(image ? {image} : {}), validateTemplates: false})
+    const prepared = await prepareApply(spec, {
+      clients: clients(),
+      outdir: tmp('scale-'),
+      deployed,
+      ...(image ? {image} : {}),
+      validateTemplates: false,
+    })
     const template = prepared.synthesis.stacks[0]!.template
     const instance = Object.values(template.Resources).find((r) => r.Type === 'AWS::EC2::Instance')!
     expect(instance.Properties?.ImageId).toBe(recorded.imageId)
@@ -169,8 +184,15 @@ describe('updates keep the recorded image', () => {
   it('an image change is previewed as a replacement of the hub', async () => {
     await deployedWith({...recorded, imageId: 'ami-0eeeeffff00001111'})
     const {spec, deployed} = await respecFromDeployed(clients(), 'lab1', {})
-    const prepared = await prepareApply(spec, {clients: clients(), outdir: tmp('newimage-'), deployed, image: recorded, validateTemplates: false})
-    expect(prepared.preview.hub).toEqual([expect.objectContaining({kind: 'replace', message: expect.stringContaining('replaced on a new image')})])
-    void ec2
+    const prepared = await prepareApply(spec, {
+      clients: clients(),
+      outdir: tmp('newimage-'),
+      deployed,
+      image: recorded,
+      validateTemplates: false,
+    })
+    expect(prepared.preview.hub).toEqual([
+      expect.objectContaining({kind: 'replace', message: expect.stringContaining('replaced on a new image')}),
+    ])
   })
 })

@@ -385,7 +385,11 @@ export async function respecFromDeployed(
  * architecture (a change to a GPU or Graviton type) is resolved again, which replaces the hub.
  * Records older than image pinning give undefined: the template keeps the public parameter it had.
  */
-export async function imageForUpdate(clients: AwsClients, spec: EnvironmentSpec, recorded: HubImage | undefined): Promise<HubImage | undefined> {
+export async function imageForUpdate(
+  clients: AwsClients,
+  spec: EnvironmentSpec,
+  recorded: HubImage | undefined,
+): Promise<HubImage | undefined> {
   if (!recorded) return undefined
   if (spec.instance.amiId || recorded.parameter === undefined) return recorded
   if (recorded.parameter === imageParameterFor(spec.instance.architecture, spec.instance.gpu)) return recorded

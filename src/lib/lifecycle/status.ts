@@ -170,7 +170,10 @@ export async function readBootReport(clients: AwsClients, name: string): Promise
     const {Parameter} = await ssm.send(new GetParameterCommand({Name: bootStatusParameterName(name)}))
     status = parseBootStatus(Parameter?.Value)
   } catch (error) {
-    const reason = (error as {name?: string}).name === 'ParameterNotFound' ? 'no boot status recorded' : sanitizeText(String((error as {name?: string}).name ?? 'error'), 80)
+    const reason =
+      (error as {name?: string}).name === 'ParameterNotFound'
+        ? 'no boot status recorded'
+        : sanitizeText(String((error as {name?: string}).name ?? 'error'), 80)
     return {phase: 'unknown', summary: `unknown (${reason})`, failedKernels: []}
   }
   return {
