@@ -171,8 +171,26 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       const action = created ? `Creating ${spec.stackName}` : `Changing ${spec.stackName}`
       await this.requireConfirmation(action, created ? `Create ${spec.stackName}?` : `Apply these changes to ${spec.stackName}?`, flags.yes)
     }
+    const {formatBootStatus} = await import('./lib/readiness/boot-status.js')
     return this.step(`Deploying ${spec.stackName} to ${spec.region}`, (report) =>
-      executeApply(prepared, {...options, onProgress: report, onWarning, verbose: flags.verbose}),
+      executeApply(prepared, {
+        ...options,
+        onProgress: report,
+        onWarning,
+        verbose: flags.verbose,
+        // The hub's own progress ("Hub: installing kernels 2/3") in the same line as the stack's.
+        ...(options.hub
+          ? {
+              hub: {
+                ...options.hub,
+                onStatus: (status) => {
+                  report(`Hub: ${formatBootStatus(status)}`)
+                  options.hub?.onStatus?.(status)
+                },
+              },
+            }
+          : {}),
+      }),
     )
   }
 

@@ -5,6 +5,7 @@ import type {CognitoIdentityProviderClient} from '@aws-sdk/client-cognito-identi
 import type {EC2Client} from '@aws-sdk/client-ec2'
 import type {EFSClient} from '@aws-sdk/client-efs'
 import type {S3Client} from '@aws-sdk/client-s3'
+import type {SSMClient} from '@aws-sdk/client-ssm'
 import type {STSClient} from '@aws-sdk/client-sts'
 import {credentialProcessFor, runCredentialProcess} from './credential-process.js'
 import {awsTimeoutError} from './errors.js'
@@ -158,6 +159,10 @@ export class AwsClients {
 
   logs(): Promise<CloudWatchLogsClient> {
     return this.client('logs', async () => new (await import('@aws-sdk/client-cloudwatch-logs')).CloudWatchLogsClient(this.config()))
+  }
+
+  ssm(): Promise<SSMClient> {
+    return this.client('ssm', async () => new (await import('@aws-sdk/client-ssm')).SSMClient(this.config()))
   }
 
   sts(): Promise<STSClient> {

@@ -37,3 +37,8 @@ export const OUTPUTS = {
 export function bootStatusParameterName(environmentName: string): string {
   return `/arw/${environmentName}/boot-status`
 }
+
+/** The hub's log group (bootstrap, hub and agent streams), known before the stack's outputs are. */
+export function hubLogGroupName(environmentName: string): string {
+  return `/arw/${environmentName}/hub`
+}

@@ -18,7 +18,7 @@ import {HubNetwork} from './hub-network.js'
 import {NotebookBucket} from './notebook-bucket.js'
 import {RequireEncryption} from './policies.js'
 import {SharedStorage} from './shared-storage.js'
-import {bootStatusParameterName, DEPLOY_RECORD_KEY, OUTPUTS, TAG_KEYS} from './contract.js'
+import {bootStatusParameterName, DEPLOY_RECORD_KEY, hubLogGroupName, OUTPUTS, TAG_KEYS} from './contract.js'
 
 export {DEPLOY_RECORD_KEY, OUTPUTS, TAG_KEYS} from './contract.js'
 
@@ -63,7 +63,7 @@ export class ResearchEnvironmentStack extends Stack {
     this.homeVolume = new HomeVolume(this, 'HomeVolume', {sizeGiB: spec.storage.homeVolumeGiB, availabilityZone: network.availabilityZone})
     const bootStatus = new BootStatus(this, 'BootStatus', {environmentName: spec.name})
     const logGroup = new logs.LogGroup(this, 'HubLogs', {
-      logGroupName: `/arw/${spec.name}/hub`,
+      logGroupName: hubLogGroupName(spec.name),
       retention: logs.RetentionDays.THREE_MONTHS,
       removalPolicy: RemovalPolicy.DESTROY,
     })

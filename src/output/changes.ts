@@ -1,5 +1,6 @@
 import type {ResourceChange} from '../lib/diff/data-safety.js'
 import {type ChangeSummary, resourceKind} from '../lib/diff/describe.js'
+import type {HubDisruption} from '../lib/readiness/replacement.js'
 import {formatUsd, renderTable} from './table.js'
 
 const IMPACT_LABEL: Record<ResourceChange['impact'], string> = {
@@ -23,7 +24,11 @@ export function formatCostChange(usd: number | undefined): string {
  * A change in words: what changes, what it does to the monthly bill and whether the
  * hub restarts. `verbose` adds the per-resource table (CloudFormation ids included).
  */
-export function renderChanges(summary: ChangeSummary, changes: readonly ResourceChange[], options: {verbose?: boolean} = {}): string {
+export function renderChanges(
+  summary: ChangeSummary,
+  changes: readonly ResourceChange[],
+  options: {verbose?: boolean; hub?: readonly HubDisruption[]} = {},
+): string {
   if (changes.length === 0) return 'No changes.'
   const lines = summary.lines.map((line) => `  ${line}`)
   lines.push(
@@ -31,6 +36,7 @@ export function renderChanges(summary: ChangeSummary, changes: readonly Resource
     summary.hubRestarts
       ? '  the hub stops and starts: running notebooks stop; /home, /shared and the bucket are kept'
       : '  the hub keeps running',
+    ...(options.hub ?? []).map((h) => `  ${h.kind === 'replace' ? '!!' : '!'} ${h.message}`),
   )
   if (options.verbose) lines.push('', renderChangeTable(changes))
   return lines.join('\n')

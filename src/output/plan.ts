@@ -40,6 +40,7 @@ export function renderPlan(plan: DeploymentPlan, options: {verbose?: boolean} = 
     '',
     `  Instance       ${i.type} (${hardware}) at ${formatUsd(i.usdPerHour)}/hour, ${i.chosenBy}`,
     `  Image          ${i.image}`,
+    ...(i.imageReason ? [`                 ${i.imageReason}`] : []),
     `  Users          ${plan.users}`,
     `  Home           ${plan.storage.homeVolumeGiB} GiB encrypted gp3 at /home (snapshot on destroy)`,
     `  Shared         ${plan.storage.sharedFileSystem ? 'encrypted EFS at /shared (retained on destroy)' : 'none'}`,

@@ -18,6 +18,8 @@ export function renderStatus(status: EnvironmentStatus): string {
     `  Instance       ${status.instance ? `${status.instance.instanceId} ${status.instance.state}, ${status.instance.instanceType ?? '?'}${status.instance.launchTime ? `, launched ${status.instance.launchTime}` : ''}` : 'none'}`,
     `  Hub            ${status.access.url ?? '-'} (${status.access.mode}), ${health}`,
     ...(status.access.connect ? [`  Connect        ${status.access.connect}`] : []),
+    `  Boot           ${status.boot.summary}`,
+    ...status.boot.failedKernels.map((k) => `                 kernel ${k}`),
     `  CPU            ${pct(status.cpu)}`,
     ...(status.gpu ? [`  GPU            ${pct(status.gpu)}`] : []),
     `  Idle           ${status.idleMinutes === undefined ? 'unknown' : `${status.idleMinutes} min`}; auto-shutdown ${status.autoShutdownMinutes ? `after ${status.autoShutdownMinutes} idle min` : 'off'}`,

@@ -9,7 +9,15 @@ import {
   ExecuteChangeSetCommand,
   GetTemplateCommand,
 } from '@aws-sdk/client-cloudformation'
-import {DescribeInstancesCommand, EC2Client, type InstanceStateName, StartInstancesCommand, StopInstancesCommand} from '@aws-sdk/client-ec2'
+import {
+  DescribeImagesCommand,
+  DescribeInstancesCommand,
+  EC2Client,
+  type InstanceStateName,
+  StartInstancesCommand,
+  StopInstancesCommand,
+} from '@aws-sdk/client-ec2'
+import {GetParameterCommand, SSMClient} from '@aws-sdk/client-ssm'
 import {mkdtempSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -22,15 +30,21 @@ import {stackFor, stackMissing} from '../lifecycle/fixtures.js'
 
 const cfn = mockClient(CloudFormationClient)
 const ec2 = mockClient(EC2Client)
+const ssm = mockClient(SSMClient)
 const tmp = (prefix: string) => mkdtempSync(join(tmpdir(), prefix))
 
 beforeEach(() => {
   cfn.reset()
   ec2.reset()
+  ssm.reset()
+  // The image a real deploy resolves before synthesis (read-only calls).
+  ssm.on(GetParameterCommand).resolves({Parameter: {Value: 'ami-0123456789abcdef0'}})
+  ec2.on(DescribeImagesCommand).resolves({Images: [{ImageId: 'ami-0123456789abcdef0', Architecture: 'x86_64', Name: 'ubuntu-noble'}]})
 })
 afterAll(() => {
   cfn.restore()
   ec2.restore()
+  ssm.restore()
 })
 
 function mutations(): number {

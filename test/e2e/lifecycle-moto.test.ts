@@ -125,6 +125,8 @@ describe.sequential('lifecycle against moto', () => {
       '--output',
       join(work, 'cdk.out'),
       '--yes',
+      // No instance boots in moto: nothing would ever report the hub ready.
+      '--no-wait',
     )
     expect(envelope.status, `${JSON.stringify(envelope)}\n${stderr}`).toBe(0)
     const deployment = envelope.result?.deployment as {created: boolean; outputs: Record<string, string>}

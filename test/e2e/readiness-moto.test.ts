@@ -2,6 +2,7 @@ import {execFile, spawn} from 'node:child_process'
 import {mkdtempSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import {CloudFormationClient, DescribeStackResourcesCommand} from '@aws-sdk/client-cloudformation'
 import {CloudWatchLogsClient} from '@aws-sdk/client-cloudwatch-logs'
 import {DescribeImagesCommand, DescribeSubnetsCommand, DescribeVpcsCommand, EC2Client} from '@aws-sdk/client-ec2'
 import {GetParameterCommand, SSMClient} from '@aws-sdk/client-ssm'
@@ -55,6 +56,21 @@ describe.sequential('hub readiness against moto', () => {
   let ssm: SSMClient
   let logs: CloudWatchLogsClient
   let outputs: Record<string, string> = {}
+  let cfn: CloudFormationClient
+  let deployArgs: (name: string) => string[] = () => []
+
+  /** The hub instance of a stack being deployed, as soon as CloudFormation names it. */
+  const instanceOf = async (stackName: string): Promise<string> => {
+    for (let i = 0; i < 600; i++) {
+      const {StackResources = []} = await cfn
+        .send(new DescribeStackResourcesCommand({StackName: stackName}))
+        .catch(() => ({StackResources: []}))
+      const id = StackResources.find((r) => r.ResourceType === 'AWS::EC2::Instance')?.PhysicalResourceId
+      if (id?.startsWith('i-')) return id
+      await new Promise((r) => setTimeout(r, 200))
+    }
+    throw new Error(`no instance in ${stackName}`)
+  }
   const work = mkdtempSync(join(tmpdir(), 'e2e-readiness-'))
   const parameter = '/arw/ready/boot-status'
 
@@ -75,9 +91,9 @@ describe.sequential('hub readiness against moto', () => {
     })
 
   /** Runs the instance stand-in; resolves when it has written everything. */
-  const standIn = (instanceId: string, scenario: 'ready' | 'failed') =>
+  const standIn = (instanceId: string, scenario: 'ready' | 'failed', name = 'ready') =>
     new Promise<void>((resolve, reject) => {
-      const child = spawn('python3', ['-c', STAND_IN, parameter, outputs.LogGroup!, instanceId, scenario], {
+      const child = spawn('python3', ['-c', STAND_IN, `/arw/${name}/boot-status`, `/arw/${name}/hub`, instanceId, scenario], {
         env,
         stdio: ['ignore', 'ignore', 'pipe'],
       })
@@ -107,14 +123,15 @@ describe.sequential('hub readiness against moto', () => {
     const {Vpcs = []} = await ec2.send(new DescribeVpcsCommand({Filters: [{Name: 'is-default', Values: ['true']}]}))
     const {Subnets = []} = await ec2.send(new DescribeSubnetsCommand({Filters: [{Name: 'vpc-id', Values: [Vpcs[0]!.VpcId!]}]}))
     const {Images = []} = await ec2.send(new DescribeImagesCommand({Filters: [{Name: 'architecture', Values: ['x86_64']}]}))
+    cfn = new CloudFormationClient(config)
     expect((await cli('bootstrap')).envelope.status).toBe(0)
-    const deploy = await cli(
+    deployArgs = (name: string) => [
       'jupyter',
       'deploy',
       '--domain',
       'astronomy',
       '--name',
-      'ready',
+      name,
       '--access',
       'private',
       '--ami-id',
@@ -130,9 +147,11 @@ describe.sequential('hub readiness against moto', () => {
       '--owner',
       'ada',
       '--output',
-      join(work, 'cdk.out'),
+      join(work, `cdk-${name}.out`),
       '--yes',
-    )
+    ]
+    // Without an instance reporting, only --no-wait returns (the tests below drive the boot).
+    const deploy = await cli(...deployArgs('ready'), '--no-wait')
     expect(deploy.envelope.status, `${JSON.stringify(deploy.envelope)}\n${deploy.stderr}`).toBe(0)
     outputs = (deploy.envelope.result?.deployment as {outputs: Record<string, string>}).outputs
   }, 180_000)
@@ -209,6 +228,28 @@ describe.sequential('hub readiness against moto', () => {
     expect(tail[0]).toBe('step kernels: line 12')
     expect(tail.at(-1)).toContain('nothing provides r-sf')
   }, 60_000)
+
+  it('deploy waits until the hub answers and returns its status', async () => {
+    const deploying = cli(...deployArgs('wait1'))
+    await standIn(await instanceOf('arw-wait1'), 'ready', 'wait1')
+    const deploy = await deploying
+    expect(deploy.code, `${JSON.stringify(deploy.envelope)}\n${deploy.stderr}`).toBe(0)
+    const instanceId = (deploy.envelope.result?.deployment as {outputs: Record<string, string>}).outputs.InstanceId
+    expect(deploy.envelope.result?.hub).toMatchObject({phase: 'ready', instanceId, kernels: {python: 'ok', r: 'ok'}})
+  }, 180_000)
+
+  it('a hub that reports failed fails the deploy with exit 5, the step and the log tail', async () => {
+    const deploying = cli(...deployArgs('wait2'))
+    const instanceId = await instanceOf('arw-wait2')
+    await standIn(instanceId, 'failed', 'wait2')
+    const deploy = await deploying
+    expect(deploy.code, JSON.stringify(deploy.envelope)).toBe(5)
+    const error = (deploy.envelope as unknown as {error: {code: string; message: string}}).error
+    expect(error.code).toBe('hub-not-ready')
+    expect(error.message).toContain(`The hub on ${instanceId} failed at kernels: conda could not solve the r kernel.`)
+    expect(error.message).toContain(`Last 20 lines of /arw/wait2/hub ${instanceId}/bootstrap:`)
+    expect(error.message).toContain('nothing provides r-sf')
+  }, 180_000)
 
   it('destroy removes the boot-status parameter with the stack', async () => {
     expect((await cli('jupyter', 'destroy', 'ready', '--yes')).envelope.status).toBe(0)

@@ -28,6 +28,8 @@ describe('describeReplacement', () => {
       /may be replaced \(BlockDeviceMappings changed\)/,
     ],
     ['an instance type change', change('update', ['InstanceType']), 'restart', /stopped and started \(InstanceType changed\)/],
+    // What cloudformation-diff reports for InstanceType (conditional in the resource spec): the EBS-rooted hub restarts.
+    ['an instance type change as the diff reports it', change('may-replace', ['InstanceType']), 'restart', /stopped and started/],
     ['new user data', change('update', ['UserData', 'Tags']), 'restart', /stopped and started \(UserData, Tags changed\)/],
     ['the instance removed', change('destroy', []), 'replace', /removed/],
   ])('%s', (_name, c, kind, message) => {

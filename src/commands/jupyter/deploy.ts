@@ -4,17 +4,21 @@ import {environmentFlags, outputFlag} from '../../flags.js'
 import {overridesFromFlags} from '../../lib/deploy/overrides.js'
 import type {DeploymentPlan} from '../../lib/plan/build-plan.js'
 import type {ApplyResult} from '../../lib/lifecycle/apply.js'
+import type {BootStatus} from '../../lib/readiness/boot-status.js'
 import {signInInstructions} from '../../lib/lifecycle/sign-in.js'
 import {environmentWorkDirectory} from '../../lib/workdir/output-dir.js'
 import {assertNoBlockingFindings} from '../../lib/synth/checks.js'
 import {renderChanges} from '../../output/changes.js'
 import {renderCreateSummary, renderPlan} from '../../output/plan.js'
+import {formatBootStatus} from '../../lib/readiness/boot-status.js'
 
 export interface DeployResult {
   dryRun: boolean
   plan: DeploymentPlan
   /** Present after a real deploy. */
   deployment?: ApplyResult & {signIn: string}
+  /** The hub's boot status after a real deploy: `ready` unless --no-wait (absent when the instance was not replaced). */
+  hub?: BootStatus
 }
 
 export default class JupyterDeploy extends BaseCommand<typeof JupyterDeploy> {
@@ -26,6 +30,8 @@ export default class JupyterDeploy extends BaseCommand<typeof JupyterDeploy> {
     '<%= config.bin %> <%= command.id %> --domain genomics --name lab1 --users 10 --shared-storage 1TB --budget 500 --admin-email pi@uni.edu',
     '<%= config.bin %> <%= command.id %> --domain machine-learning --name gpu-lab --instance-type g5.2xlarge --dry-run --json',
     '<%= config.bin %> <%= command.id %> --domain ./packs/proteomics.yaml --name prot --region eu-west-1 --yes',
+    '<%= config.bin %> <%= command.id %> --domain genomics --name lab1 --update-image --yes',
+    '<%= config.bin %> <%= command.id %> --domain genomics --name lab1 --yes --no-wait',
   ]
   static override flags = {
     ...environmentFlags,
@@ -42,6 +48,16 @@ export default class JupyterDeploy extends BaseCommand<typeof JupyterDeploy> {
     'allow-replacement': Flags.boolean({
       description: 'Allow an update that replaces a data-bearing resource (home volume, file system, bucket, user pool).',
     }),
+    'update-image': Flags.boolean({
+      description:
+        'Move the hub to the newest public image (otherwise the image of the first deploy is kept). Replaces the hub instance; /home, /shared and the bucket are kept.',
+      exclusive: ['dry-run'],
+    }),
+    wait: Flags.boolean({
+      description: 'Wait until the hub answers (up to the boot time the pack needs). --no-wait returns once the stack is deployed.',
+      default: true,
+      allowNo: true,
+    }),
     access: Flags.string({
       description: 'public: HTTPS via CloudFront + Cognito sign-in. private: no endpoint; connect with SSM port forwarding.',
       options: ['public', 'private'],
@@ -53,31 +69,50 @@ export default class JupyterDeploy extends BaseCommand<typeof JupyterDeploy> {
     const {flags} = this
     const region = await this.region()
     const outdir = flags.output ?? environmentWorkDirectory(region, flags.name)
+    // A dry run stays offline; a real deploy resolves (or reuses) the hub image before synthesis.
+    const clients = flags['dry-run'] ? undefined : await this.awsClients()
     const planned = await this.step(`Planning ${flags.name} from the ${flags.domain} pack`, async () => {
       // Loaded on use: synthesis pulls in aws-cdk-lib, which other commands never need.
-      const {planEnvironment} = await import('../../lib/deploy/plan-environment.js')
+      const [{planEnvironment}, {resolveDeployTarget}] = await Promise.all([
+        import('../../lib/deploy/plan-environment.js'),
+        import('../../lib/lifecycle/apply.js'),
+      ])
       return planEnvironment(
         flags.domain,
         {...overridesFromFlags(flags, region), access: flags.access as 'public' | 'private'},
-        {outdir, validateTemplates: flags.validate || !flags['dry-run'], packDirs: flags['pack-dir']},
+        {
+          outdir,
+          validateTemplates: flags.validate || !flags['dry-run'],
+          packDirs: flags['pack-dir'],
+          ...(clients
+            ? {target: (spec) => resolveDeployTarget(clients.forRegion(spec.region), spec, {updateImage: flags['update-image']})}
+            : {}),
+        },
       )
     })
     for (const finding of planned.plan.findings.filter((f) => f.level === 'warning')) this.addWarning(`${finding.rule}: ${finding.message}`)
+    for (const warning of planned.target?.image.warnings ?? []) this.addWarning(warning)
     assertNoBlockingFindings(planned.plan.findings)
     if (!this.jsonEnabled()) this.log(renderPlan(planned.plan, {verbose: flags.verbose}))
     if (flags['dry-run']) {
       if (!this.jsonEnabled()) this.log(`\nDry run: nothing was deployed. Deploy with the same command without --dry-run.`)
       return {dryRun: true, plan: planned.plan}
     }
-    const clients = (await this.awsClients()).forRegion(planned.spec.region)
     const result = await this.applyWithConfirmation(
       planned.spec,
       // The plan above already synthesized (and validated) this assembly: deploy it as is.
-      {clients, outdir, synthesis: planned.synthesis, allowReplacement: flags['allow-replacement']},
+      {
+        clients: clients!.forRegion(planned.spec.region),
+        outdir,
+        synthesis: planned.synthesis,
+        ...(planned.target?.deployed ? {deployed: planned.target.deployed} : {}),
+        allowReplacement: flags['allow-replacement'],
+        hub: {wait: flags.wait},
+      },
       (preview, created) =>
         created
           ? renderCreateSummary(planned.plan)
-          : `Changes to ${planned.spec.stackName}:\n${renderChanges(preview.summary, preview.changes, flags)}`,
+          : `Changes to ${planned.spec.stackName}:\n${renderChanges(preview.summary, preview.changes, {...flags, hub: preview.hub})}`,
       flags,
     )
     const signIn = signInInstructions(planned.spec, result.outputs)
@@ -87,8 +122,9 @@ export default class JupyterDeploy extends BaseCommand<typeof JupyterDeploy> {
           ? `\n${result.created ? 'Created' : 'Updated'} ${planned.spec.stackName}.`
           : `\n${planned.spec.stackName} is already up to date.`,
       )
+      if (result.hub) this.log(`Hub: ${formatBootStatus(result.hub)}`)
       this.log(signIn)
     }
-    return {dryRun: false, plan: planned.plan, deployment: {...result, signIn}}
+    return {dryRun: false, plan: planned.plan, deployment: {...result, signIn}, ...(result.hub ? {hub: result.hub} : {})}
   }
 }

@@ -3,6 +3,7 @@ import {environmentNameArg} from '../../flags.js'
 import {BaseCommand, verboseFlag} from '../../base-command.js'
 import type {ResourceChange} from '../../lib/diff/data-safety.js'
 import type {ChangeSummary} from '../../lib/diff/describe.js'
+import type {HubDisruption} from '../../lib/readiness/replacement.js'
 import {renderChanges} from '../../output/changes.js'
 
 export interface DiffResult {
@@ -10,6 +11,8 @@ export interface DiffResult {
   changes: readonly ResourceChange[]
   summary: ChangeSummary
   dataAtRisk: readonly ResourceChange[]
+  /** What the change does to the running hub (replaced or restarted). */
+  hub: readonly HubDisruption[]
 }
 
 export default class JupyterDiff extends BaseCommand<typeof JupyterDiff> {
@@ -33,10 +36,10 @@ export default class JupyterDiff extends BaseCommand<typeof JupyterDiff> {
     const result = await this.step(`Comparing ${this.args.name}`, async (): Promise<DiffResult> => {
       const {diffEnvironment} = await import('../../lib/lifecycle/apply.js')
       const preview = await diffEnvironment(clients, this.args.name, {users: this.flags.users, instanceType: this.flags['instance-type']})
-      return {name: this.args.name, changes: preview.changes, summary: preview.summary, dataAtRisk: preview.risks}
+      return {name: this.args.name, changes: preview.changes, summary: preview.summary, dataAtRisk: preview.risks, hub: preview.hub}
     })
     if (!this.jsonEnabled()) {
-      this.log(renderChanges(result.summary, result.changes, this.flags))
+      this.log(renderChanges(result.summary, result.changes, {...this.flags, hub: result.hub}))
       if (result.dataAtRisk.length > 0)
         this.log(
           `\n!! ${result.dataAtRisk.length} data-bearing resource(s) would be replaced; deploy/scale refuse this without --allow-replacement.`,

@@ -37,7 +37,7 @@ export default class JupyterScale extends BaseCommand<typeof JupyterScale> {
   public async run(): Promise<ScaleResult> {
     const clients = await this.awsClients()
     const {respecFromDeployed} = await import('../../lib/lifecycle/apply.js')
-    const {spec, deployed} = await this.step(`Recomputing ${this.args.name}`, () =>
+    const {spec, deployed, image} = await this.step(`Recomputing ${this.args.name}`, () =>
       respecFromDeployed(clients, this.args.name, {users: this.flags.users, instanceType: this.flags['instance-type']}),
     )
     const result = await this.applyWithConfirmation(
@@ -46,9 +46,12 @@ export default class JupyterScale extends BaseCommand<typeof JupyterScale> {
         clients: clients.forRegion(spec.region),
         outdir: this.flags.output ?? environmentWorkDirectory(spec.region, spec.name),
         deployed,
+        // The recorded image: a scale never moves the hub to a newer public image.
+        ...(image ? {image} : {}),
         allowReplacement: this.flags['allow-replacement'],
+        hub: {wait: false},
       },
-      (preview) => `Changes to ${spec.stackName}:\n${renderChanges(preview.summary, preview.changes, this.flags)}`,
+      (preview) => `Changes to ${spec.stackName}:\n${renderChanges(preview.summary, preview.changes, {...this.flags, hub: preview.hub})}`,
       this.flags,
     )
     if (!this.jsonEnabled())

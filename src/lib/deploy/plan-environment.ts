@@ -1,4 +1,6 @@
 import {resolve} from 'node:path'
+import type {ResolvedImage} from '../image/resolve-image.js'
+import type {DeployedEnvironment} from '../lifecycle/apply.js'
 import {buildPlan, type DeploymentPlan} from '../plan/build-plan.js'
 import type {EnvironmentSpec, SpecOverrides} from '../spec/types.js'
 import {type SynthesisResult, synthesize} from '../synth/synthesize.js'
@@ -9,12 +11,27 @@ export interface PlanOptions {
   readonly validateTemplates?: boolean
   readonly nag?: boolean
   readonly packDirs?: readonly string[]
+  /**
+   * A real deploy: finds the deployed environment and resolves the hub image (AWS calls)
+   * before synthesis, so the template pins a concrete image.
+   * @default - none: a plan, offline; the template falls back to the public image parameter
+   */
+  readonly target?: (spec: EnvironmentSpec) => Promise<DeployTarget>
+}
+
+/** What a real deploy learns before synthesis (resolveDeployTarget in lifecycle/apply.ts). */
+export interface DeployTarget {
+  readonly image: ResolvedImage
+  /** The environment as it runs now; absent for a new one. */
+  readonly deployed?: DeployedEnvironment
 }
 
 export interface PlannedEnvironment {
   readonly spec: EnvironmentSpec
   readonly synthesis: SynthesisResult
   readonly plan: DeploymentPlan
+  /** Present when options.target was given. */
+  readonly target?: DeployTarget
 }
 
 /** Pack + flags -> synthesized cloud assembly and a plan. No AWS calls. */
@@ -26,14 +43,22 @@ export async function planEnvironment(
 ): Promise<PlannedEnvironment> {
   onStep('resolve')
   const prepared = await prepareEnvironment(domain, overrides, {packDirs: options.packDirs})
+  if (options.target) onStep('image')
+  const target = options.target ? await options.target(prepared.spec) : undefined
   onStep('synthesize')
   const synthesis = await synthesize([prepared.spec], {
     outdir: resolve(options.outdir ?? 'cdk.out'),
     validateTemplates: options.validateTemplates ?? false,
     nag: options.nag ?? true,
+    ...(target ? {images: {[prepared.spec.stackName]: target.image}} : {}),
   })
   const stack = synthesis.stacks[0]
   if (!stack) throw new Error('synthesis produced no stack')
   const packFindings = prepared.findings.map((f) => ({source: 'pack', level: f.level, rule: f.code, message: `${f.message} ${f.remedy}`}))
-  return {spec: prepared.spec, synthesis, plan: buildPlan(prepared.spec, stack, [...packFindings, ...synthesis.findings])}
+  return {
+    spec: prepared.spec,
+    synthesis,
+    plan: buildPlan(prepared.spec, stack, [...packFindings, ...synthesis.findings], target?.image),
+    ...(target ? {target} : {}),
+  }
 }

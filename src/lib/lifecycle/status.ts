@@ -1,6 +1,20 @@
 import type {AwsClients} from '../../aws/clients.js'
 import {hourlyPrice, lookupInstanceType} from '../../catalogue/instance-types.js'
+import {bootStatusParameterName} from '../../constructs/contract.js'
 import {describeInstances, type EnvironmentRecord, getEnvironment, type InstanceState} from '../environments/discover.js'
+import {type BootPhase, type BootStatus, failedKernels, formatBootStatus, parseBootStatus, sanitizeText} from '../readiness/boot-status.js'
+
+/** The hub's boot progress as `status` shows it; `unknown` when the parameter cannot be read. */
+export interface BootReport {
+  readonly phase: BootPhase
+  /** One line: `installing kernels 2/3`, `ready`, `failed at kernels: ...`, `unknown (...)`. */
+  readonly summary: string
+  /** `name: reason` of each kernel that failed to install. */
+  readonly failedKernels: readonly string[]
+  readonly step?: string
+  readonly instanceId?: string
+  readonly time?: string
+}
 
 export interface HubHealth {
   readonly checked: boolean
@@ -38,6 +52,7 @@ export interface EnvironmentStatus {
   readonly estimatedCostSinceLaunchUsd?: number
   readonly hourlyUsd?: number
   readonly access: {readonly mode: string; readonly url?: string; readonly connect?: string}
+  readonly boot: BootReport
 }
 
 export interface StatusOptions {
@@ -143,17 +158,46 @@ async function utilisation(
 
 const round = (v: number) => Math.round(v * 10) / 10
 
+/**
+ * Reads the boot-status parameter. Never fails `status`: a missing parameter (a stack
+ * from before boot reporting), access denied or any other error is phase `unknown`.
+ */
+export async function readBootReport(clients: AwsClients, name: string): Promise<BootReport> {
+  let status: BootStatus
+  try {
+    const {GetParameterCommand} = await import('@aws-sdk/client-ssm')
+    const ssm = await clients.ssm()
+    const {Parameter} = await ssm.send(new GetParameterCommand({Name: bootStatusParameterName(name)}))
+    status = parseBootStatus(Parameter?.Value)
+  } catch (error) {
+    const reason =
+      (error as {name?: string}).name === 'ParameterNotFound'
+        ? 'no boot status recorded'
+        : sanitizeText(String((error as {name?: string}).name ?? 'error'), 80)
+    return {phase: 'unknown', summary: `unknown (${reason})`, failedKernels: []}
+  }
+  return {
+    phase: status.phase,
+    summary: formatBootStatus(status),
+    failedKernels: failedKernels(status),
+    ...(status.step ? {step: status.step} : {}),
+    ...(status.instanceId ? {instanceId: status.instanceId} : {}),
+    ...(status.time ? {time: status.time} : {}),
+  }
+}
+
 /** Everything `jupyter status` shows, from CloudFormation, EC2, CloudWatch and the hub itself. */
 export async function environmentStatus(clients: AwsClients, name: string, options: StatusOptions = {}): Promise<EnvironmentStatus> {
   const now = options.now ?? new Date()
   const environment = await getEnvironment(clients, name)
   const instanceId = environment.outputs.instanceId
   const instance = instanceId ? (await describeInstances(clients, [instanceId])).get(instanceId) : undefined
-  const [health, metrics] = await Promise.all([
+  const [health, metrics, boot] = await Promise.all([
     instance?.state === 'running'
       ? checkHubHealth(environment.outputs.hubUrl, environment.outputs.accessMode, options)
       : Promise.resolve<HubHealth>({checked: false}),
     instanceId && instance?.state === 'running' ? utilisation(clients, instanceId, now) : Promise.resolve(undefined),
+    readBootReport(clients, environment.name),
   ])
   const threshold = options.cpuIdleThresholdPercent ?? 5
   let idleMinutes: number | undefined
@@ -189,6 +233,7 @@ export async function environmentStatus(clients: AwsClients, name: string, optio
       url: environment.outputs.hubUrl,
       ...(mode === 'private' && instanceId ? {connect: portForwardCommand(instanceId, environment.region)} : {}),
     },
+    boot,
   }
 }
 

@@ -1,3 +1,4 @@
+import type {ResolvedImage} from '../image/resolve-image.js'
 import {resourceKind} from '../diff/describe.js'
 import {type CostEstimate, estimateCost} from '../spec/estimate.js'
 import type {EnvironmentSpec} from '../spec/types.js'
@@ -17,7 +18,10 @@ export interface DeploymentPlan {
     readonly gpuModel?: string
     readonly usdPerHour: number
     readonly chosenBy: string
+    /** The hub image: an AMI id (and name) when resolved, else what a deploy resolves. */
     readonly image: string
+    /** Why this image (a real deploy resolves it), e.g. `pinned at an earlier deploy ...`. */
+    readonly imageReason?: string
   }
   readonly users: number
   readonly storage: {
@@ -57,7 +61,12 @@ export interface RetainedResource {
 
 const RETAINED_POLICIES = new Set(['Retain', 'Snapshot', 'RetainExceptOnCreate'])
 
-export function buildPlan(spec: EnvironmentSpec, stack: SynthesizedStack, findings: readonly SynthFinding[]): DeploymentPlan {
+export function buildPlan(
+  spec: EnvironmentSpec,
+  stack: SynthesizedStack,
+  findings: readonly SynthFinding[],
+  image?: ResolvedImage,
+): DeploymentPlan {
   const byType: Record<string, number> = {}
   const retained: RetainedResource[] = []
   for (const [logicalId, resource] of Object.entries(stack.template.Resources)) {
@@ -85,9 +94,11 @@ export function buildPlan(spec: EnvironmentSpec, stack: SynthesizedStack, findin
           : spec.instance.choice === 'flag'
             ? '--instance-type'
             : 'pack default',
-      image:
-        spec.instance.amiId ??
-        (spec.instance.gpu ? 'Deep Learning AMI (Ubuntu 22.04, NVIDIA driver), latest at deploy' : 'Ubuntu 24.04 LTS, latest at deploy'),
+      image: image
+        ? `${image.imageId}${image.name ? ` (${image.name})` : ''}`
+        : (spec.instance.amiId ??
+          `${spec.instance.gpu ? 'Deep Learning AMI (Ubuntu 22.04, NVIDIA driver)' : 'Ubuntu 24.04 LTS'}, resolved at deploy (the newest at the first deploy, then pinned)`),
+      ...(image ? {imageReason: image.reason} : {}),
     },
     users: spec.users,
     storage: {

@@ -28,7 +28,14 @@ export function describeReplacement(changes: readonly ResourceChange[], bootMinu
     .filter((c) => c.type === 'AWS::EC2::Instance')
     .flatMap((c): HubDisruption[] => {
       const what = c.properties.length > 0 ? c.properties.join(', ') : 'its definition'
-      if (c.impact === 'replace' || c.impact === 'may-replace' || (c.impact === 'update' && c.properties.includes('ImageId'))) {
+      // The resource specification calls an InstanceType change "conditional" (instance-store
+      // roots are replaced); the hub's root is EBS, so EC2 stops and starts it instead.
+      const restartOnly = c.properties.length > 0 && c.properties.every((p) => RESTART_PROPERTIES.includes(p))
+      if (
+        c.impact === 'replace' ||
+        (c.impact === 'may-replace' && !restartOnly) ||
+        (c.impact === 'update' && c.properties.includes('ImageId'))
+      ) {
         const image = c.properties.includes('ImageId') ? ' on a new image' : ''
         return [
           {
@@ -39,7 +46,7 @@ export function describeReplacement(changes: readonly ResourceChange[], bootMinu
           },
         ]
       }
-      if (c.impact === 'update' && c.properties.some((p) => RESTART_PROPERTIES.includes(p))) {
+      if ((c.impact === 'update' || c.impact === 'may-replace') && c.properties.some((p) => RESTART_PROPERTIES.includes(p))) {
         return [
           {
             logicalId: c.logicalId,

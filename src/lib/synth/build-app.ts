@@ -2,12 +2,20 @@ import {App} from 'aws-cdk-lib'
 import {CURRENTLY_RECOMMENDED_FLAGS} from 'aws-cdk-lib/cx-api'
 import {TAG_KEYS} from '../../constructs/contract.js'
 import {ResearchEnvironmentStack} from '../../constructs/research-environment-stack.js'
+import type {HubImage} from '../image/types.js'
 import type {EnvironmentSpec} from '../spec/types.js'
 
 export interface BuildAppOptions {
   readonly outdir?: string
   /** Extra context (e.g. from cdk.json or -c flags). */
   readonly context?: Record<string, unknown>
+  /**
+   * The hub image of each stack, by stack name (resolveImage at a deploy, recordedImage on
+   * an update). A stack without one falls back to the public image parameter, which is
+   * right only for plans and `cdk synth`.
+   * @default - no stack is pinned
+   */
+  readonly images?: Readonly<Record<string, HubImage>>
 }
 
 /**
@@ -68,7 +76,13 @@ export function buildApp(specs: readonly EnvironmentSpec[], options: BuildAppOpt
     analyticsReporting: false,
   })
   const stacks = specs.map(
-    (spec) => new ResearchEnvironmentStack(app, spec.stackName, {spec, stackName: spec.stackName, tags: stackTags(spec)}),
+    (spec) =>
+      new ResearchEnvironmentStack(app, spec.stackName, {
+        spec,
+        stackName: spec.stackName,
+        tags: stackTags(spec),
+        ...(options.images?.[spec.stackName] ? {image: options.images[spec.stackName]} : {}),
+      }),
   )
   return {app, stacks}
 }

@@ -1,6 +1,7 @@
 import {existsSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import type {EnvironmentSpec} from '../spec/types.js'
+import type {HubImage} from '../image/types.js'
 import {buildApp} from './build-app.js'
 
 export interface SynthesizedStack {
@@ -44,6 +45,8 @@ export interface SynthesizeOptions {
   /** Run cdk-nag's AwsSolutions checks (lazy-loaded). */
   readonly nag: boolean
   readonly context?: Record<string, unknown>
+  /** The hub image of each stack, by stack name (see BuildAppOptions.images). */
+  readonly images?: Readonly<Record<string, HubImage>>
 }
 
 /** The number of CloudFormation quotas we check against (hard limits). */
@@ -53,7 +56,7 @@ export async function synthesize(specs: readonly EnvironmentSpec[], options: Syn
   const previous = process.env.CDK_VALIDATION
   process.env.CDK_VALIDATION = options.validateTemplates ? 'true' : 'false'
   try {
-    const {app} = buildApp(specs, {outdir: options.outdir, context: options.context})
+    const {app} = buildApp(specs, {outdir: options.outdir, context: options.context, images: options.images})
     if (options.nag) {
       const [{Validations}, {AwsSolutionsChecks}] = await Promise.all([import('aws-cdk-lib'), import('cdk-nag')])
       Validations.of(app).addPlugins(new AwsSolutionsChecks(app))
