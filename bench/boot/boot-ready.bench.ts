@@ -21,6 +21,7 @@ it('measures boot to hub-ready', async () => {
   const work = join(environment.dir, 'bench')
   try {
     const hub = await deployHub(environment, work, 'bench')
+    await hub.deployment
     const ssm = new SSMClient(motoClientConfig(environment))
     const status = async () =>
       JSON.parse((await ssm.send(new GetParameterCommand({Name: '/arw/bench/boot-status'}))).Parameter!.Value!) as {

@@ -77,7 +77,7 @@ describe('hub readiness (genomics, new network)', () => {
     )!
     const statements = hubStatements(template).filter((s) => JSON.stringify(s.Resource).includes(parameterId))
     expect(statements).toHaveLength(1)
-    expect(statements[0]!.Action).toEqual(['ssm:PutParameter', 'ssm:GetParameter'])
+    expect([statements[0]!.Action].flat().sort()).toEqual(['ssm:GetParameter', 'ssm:PutParameter'])
     expect(statements[0]!.Resource).toEqual({
       'Fn::Join': ['', ['arn:', {Ref: 'AWS::Partition'}, ':ssm:us-east-1:', {Ref: 'AWS::AccountId'}, ':parameter', {Ref: parameterId}]],
     })

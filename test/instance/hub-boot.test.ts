@@ -6,7 +6,14 @@ import {DescribeInstancesCommand} from '@aws-sdk/client-ec2'
 import {GetParameterCommand, SSMClient} from '@aws-sdk/client-ssm'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {type BootEnvironment, createEnvironment, type Guest, missingBootTools} from '../helpers/boot/index.js'
-import {ARTIFACT_MIRROR, type DeployedHub, deployHub, motoClientConfig, testImageFiles} from '../helpers/boot/hub-fixture.js'
+import {
+  ARTIFACT_MIRROR,
+  type CliEnvelope,
+  type DeployedHub,
+  deployHub,
+  motoClientConfig,
+  testImageFiles,
+} from '../helpers/boot/hub-fixture.js'
 import {executeCell} from '../helpers/kernel.js'
 
 /**
@@ -39,6 +46,7 @@ describe.runIf(runBoot).sequential('the hub boots under cloud-init and systemd',
   let hubLogicalId = ''
   let hubUrl = ''
   let hub: DeployedHub
+  let deployment: CliEnvelope
   const token = randomBytes(16).toString('hex')
   const work = mkdtempSync(join(tmpdir(), 'hub-boot-'))
 
@@ -70,7 +78,7 @@ describe.runIf(runBoot).sequential('the hub boots under cloud-init and systemd',
   beforeAll(async () => {
     if (missing.length > 0) throw new Error(`the boot test needs ${missing.join(', ')}: CI must install them (see .ci/run)`)
     environment = await createEnvironment()
-    hub = await deployHub(environment, work)
+    hub = await deployHub(environment, work, 'boot1', {wait: true})
     ;({userData, instanceId, volumeId, stackName, hubLogicalId} = hub)
     const file = hub.volumeFile
     guest = await environment.bootGuest({
@@ -83,6 +91,7 @@ describe.runIf(runBoot).sequential('the hub boots under cloud-init and systemd',
     await guest.waitForCloudInit(300_000)
     await waitForPhase(['ready', 'failed'], 600_000)
     hubUrl = await guest.forward(8000)
+    deployment = await hub.deployment
   }, 1_200_000)
 
   afterAll(async () => {
@@ -107,6 +116,11 @@ describe.runIf(runBoot).sequential('the hub boots under cloud-init and systemd',
     const result = JSON.parse((await guest.exec(['cat', '/var/lib/cloud/data/result.json'])).stdout)
     expect(result.v1.errors).toEqual([])
     expect(await guest.waitForSystemState(['running', 'degraded'])).toMatch(/running|degraded/)
+  })
+
+  it('deploy waited for the booted hub and reports it ready', () => {
+    expect(deployment.status, JSON.stringify(deployment)).toBe(0)
+    expect(deployment.result?.hub).toMatchObject({phase: 'ready', instanceId})
   })
 
   it('reports ready, with the failing kernel named, and signals CloudFormation once the hub answers', async () => {

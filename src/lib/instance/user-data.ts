@@ -7,7 +7,11 @@ export const TEMPLATE_DIR = join(packageRoot(), 'templates', 'instance')
 
 /** Entry points shipped to every hub instance (the whole folder is uploaded), under /opt/aws-research-wizard. */
 export const INSTANCE_FILES = [
+  'common/__init__.py',
   'common/arw.py',
+  'install/__init__.py',
+  'configure/__init__.py',
+  'agent/__init__.py',
   'install/install.py',
   'install/artifacts.json',
   'install/julia_kernel.jl',

@@ -3,7 +3,7 @@ import {createHash} from 'node:crypto'
 import {mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
-import {CloudFormationClient, GetTemplateCommand} from '@aws-sdk/client-cloudformation'
+import {CloudFormationClient, DescribeStacksCommand, GetTemplateCommand} from '@aws-sdk/client-cloudformation'
 import {DescribeInstanceAttributeCommand, DescribeVolumesCommand} from '@aws-sdk/client-ec2'
 import {CreateBucketCommand, PutObjectCommand, S3Client} from '@aws-sdk/client-s3'
 import {motoPlacementFlags} from '../moto.js'
@@ -27,6 +27,8 @@ export interface DeployedHub {
   readonly volumeFile: string
   /** The instance's user data, as moto holds it. */
   readonly userData: string
+  /** The deploy command, still running until the hub is ready unless it was told not to wait. */
+  readonly deployment: Promise<CliEnvelope>
 }
 
 /** SDK client configuration for the environment's moto (localhost: moto serves its own TemplateURLs only there). */
@@ -34,8 +36,15 @@ export function motoClientConfig(environment: BootEnvironment) {
   return {...environment.clientConfig(), endpoint: environment.aws.replace('127.0.0.1', 'localhost')}
 }
 
+/** The --json envelope of a CLI run. */
+export interface CliEnvelope {
+  status: number
+  result?: {deployment?: {outputs: Record<string, string>}; hub?: {phase: string; instanceId?: string; kernels?: Record<string, string>}}
+  error?: unknown
+}
+
 /** Runs the built CLI against the environment's moto and parses its --json envelope. */
-export async function cliAgainst(environment: BootEnvironment, work: string, ...argv: string[]) {
+export async function cliAgainst(environment: BootEnvironment, work: string, ...argv: string[]): Promise<CliEnvelope> {
   const env = {
     PATH: process.env.PATH,
     HOME: work,
@@ -53,7 +62,7 @@ export async function cliAgainst(environment: BootEnvironment, work: string, ...
     timeout: 180_000,
     maxBuffer: 1 << 26,
   }).catch((error) => error as {stdout: string})
-  return JSON.parse(stdout) as {status: number; result?: {deployment?: {outputs: Record<string, string>}}; error?: unknown}
+  return JSON.parse(stdout) as CliEnvelope
 }
 
 /**
@@ -61,7 +70,12 @@ export async function cliAgainst(environment: BootEnvironment, work: string, ...
  * with the built CLI (private access, moto's default VPC, an AMI moto knows), uploads the
  * artifact fixtures the install phase downloads, and returns what a guest needs to boot.
  */
-export async function deployHub(environment: BootEnvironment, work: string, name = 'boot1'): Promise<DeployedHub> {
+export async function deployHub(
+  environment: BootEnvironment,
+  work: string,
+  name = 'boot1',
+  options: {wait?: boolean} = {},
+): Promise<DeployedHub> {
   const clientConfig = () => motoClientConfig(environment)
   const cli = (...argv: string[]) => cliAgainst(environment, work, ...argv)
   const ec2 = environment.ec2()
@@ -70,7 +84,10 @@ export async function deployHub(environment: BootEnvironment, work: string, name
 
   const bootstrapped = await cli('bootstrap')
   if (bootstrapped.status !== 0) throw new Error(`bootstrap failed: ${JSON.stringify(bootstrapped)}`)
-  const deployed = await cli(
+  // Without --no-wait the deploy runs on until the hub reports ready: the caller boots the
+  // instance meanwhile, as EC2 would, and awaits `deployment`.
+  let settled: CliEnvelope | undefined
+  const deployment = cli(
     'jupyter',
     'deploy',
     '--domain',
@@ -83,22 +100,35 @@ export async function deployHub(environment: BootEnvironment, work: string, name
     '--output',
     join(work, 'cdk.out'),
     '--yes',
-  )
-  if (deployed.status !== 0) throw new Error(`deploy failed: ${JSON.stringify(deployed)}`)
-  const outputs = deployed.result!.deployment!.outputs
-  const instanceId = outputs.InstanceId!
-  const volumeId = outputs.HomeVolumeId!
+    ...(options.wait ? [] : ['--no-wait']),
+  ).then((result) => (settled = result))
   const stackName = `arw-${name}`
-  const template = JSON.parse(
-    (await new CloudFormationClient(clientConfig()).send(new GetTemplateCommand({StackName: stackName}))).TemplateBody!,
-  ) as {Resources: Record<string, {Type: string}>}
+  const cloudformation = new CloudFormationClient(clientConfig())
+  let outputs: Record<string, string> = {}
+  for (const deadline = Date.now() + 300_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 500))) {
+    if (settled && settled.status !== 0) throw new Error(`deploy failed: ${JSON.stringify(settled)}`)
+    const stack = await cloudformation
+      .send(new DescribeStacksCommand({StackName: stackName}))
+      .then((r) => r.Stacks?.[0])
+      .catch(() => undefined)
+    if (stack?.StackStatus === 'CREATE_COMPLETE') {
+      outputs = Object.fromEntries((stack.Outputs ?? []).map((o) => [o.OutputKey!, o.OutputValue!]))
+      break
+    }
+  }
+  const instanceId = outputs.InstanceId
+  const volumeId = outputs.HomeVolumeId
+  if (!instanceId || !volumeId) throw new Error(`${stackName} was not created: ${JSON.stringify(settled ?? outputs)}`)
+  const template = JSON.parse((await cloudformation.send(new GetTemplateCommand({StackName: stackName}))).TemplateBody!) as {
+    Resources: Record<string, {Type: string}>
+  }
   const hubLogicalId = Object.entries(template.Resources).find(([, r]) => r.Type === 'AWS::EC2::Instance')![0]
   const attribute = await ec2.send(new DescribeInstanceAttributeCommand({InstanceId: instanceId, Attribute: 'userData'}))
   const userData = Buffer.from(attribute.UserData!.Value!, 'base64').toString()
   const {Volumes = []} = await ec2.send(new DescribeVolumesCommand({VolumeIds: [volumeId]}))
   const volumeFile = join(environment.dir, `${volumeId}.img`)
   await run('truncate', ['-s', `${Volumes[0]!.Size}G`, volumeFile])
-  return {name, stackName, hubLogicalId, instanceId, volumeId, volumeFile, userData}
+  return {name, stackName, hubLogicalId, instanceId, volumeId, volumeFile, userData, deployment}
 }
 
 /**
