@@ -481,6 +481,11 @@ function writeGuestFiles(merged: string, options: GuestOptions, awsInGuest: stri
   mkdirSync(seed, {recursive: true})
   writeFileSync(join(seed, 'meta-data'), `instance-id: ${options.instanceId}\nlocal-hostname: ${hostnameFor(privateIp)}\n`)
   writeFileSync(join(seed, 'user-data'), options.userData, {mode: 0o600})
+  // nfs-common's rpc_pipefs needs the host kernel's sunrpc file system, which a container
+  // cannot mount; NFSv4 mounts (EFS) do not use it, and nothing here mounts NFS.
+  mkdirSync(join(merged, 'etc/systemd/system'), {recursive: true})
+  rmSync(join(merged, 'etc/systemd/system/run-rpc_pipefs.mount'), {force: true})
+  symlinkSync('/dev/null', join(merged, 'etc/systemd/system/run-rpc_pipefs.mount'))
   // In a VPC the instance's own name resolves (Amazon DNS); the namespace has no resolver,
   // so the name points at loopback, as Debian does for its own host name.
   const hosts = join(merged, 'etc/hosts')
