@@ -1,4 +1,4 @@
-import {RemovalPolicy} from 'aws-cdk-lib'
+import {Annotations, RemovalPolicy} from 'aws-cdk-lib'
 import * as ec2 from 'aws-cdk-lib/aws-ec2'
 import * as logs from 'aws-cdk-lib/aws-logs'
 import {Construct, DependencyGroup, type IDependable} from 'constructs'
@@ -43,6 +43,13 @@ export class HubNetwork extends Construct {
         vpcCidrBlock: vpcCidr,
       })
       this.subnet = ec2.Subnet.fromSubnetAttributes(this, 'Subnet', {subnetId, availabilityZone})
+      // Nothing here reads the subnet's route table (no endpoints or routes are added to an
+      // existing network), so the warning that it is unknown says nothing a user can act on.
+      for (const node of [this, this.vpc])
+        Annotations.of(node).acknowledgeWarning(
+          '@aws-cdk/aws-ec2:noSubnetRouteTableId',
+          'the route table of an existing subnet is never used',
+        )
       this.vpcCidr = vpcCidr
       this.egress = new DependencyGroup()
       return

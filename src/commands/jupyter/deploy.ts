@@ -115,7 +115,7 @@ export default class JupyterDeploy extends BaseCommand<typeof JupyterDeploy> {
           : `Changes to ${planned.spec.stackName}:\n${renderChanges(preview.summary, preview.changes, {...flags, hub: preview.hub})}`,
       flags,
     )
-    const signIn = signInInstructions(planned.spec, result.outputs)
+    const signIn = signInInstructions(planned.spec, result.outputs, {hubReady: result.hub?.phase === 'ready'})
     if (!this.jsonEnabled()) {
       this.log(
         result.applied

@@ -1,3 +1,4 @@
+import {keptPieces} from '../../lib/lifecycle/kept-pieces.js'
 import {Flags} from '@oclif/core'
 import {environmentNameArg} from '../../flags.js'
 import {BaseCommand} from '../../base-command.js'
@@ -48,7 +49,7 @@ export default class JupyterDestroy extends BaseCommand<typeof JupyterDestroy> {
     const {name} = environment
     if (!this.jsonEnabled())
       this.logToStderr(
-        `Destroying ${name} deletes its hub instance, network and endpoint (their billing stops). Kept, and still billed for storage: /home as a snapshot, the shared file system, the notebook bucket and the user pool.`,
+        `Destroying ${name} deletes its hub instance, network and endpoint (their billing stops). Kept, and still billed for storage: ${keptPieces(environment.outputs).join(', ')}.`,
       )
     await this.confirmByName(name)
     const context: {retained: Awaited<ReturnType<typeof findRetainedData>>; deletion: Awaited<ReturnType<typeof deleteRetainedData>>} = {
