@@ -4,14 +4,14 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {CloudFormationClient, DescribeStackResourcesCommand} from '@aws-sdk/client-cloudformation'
 import {CloudWatchLogsClient} from '@aws-sdk/client-cloudwatch-logs'
-import {DescribeImagesCommand, DescribeSubnetsCommand, DescribeVpcsCommand, EC2Client} from '@aws-sdk/client-ec2'
+import {EC2Client} from '@aws-sdk/client-ec2'
 import {GetParameterCommand, SSMClient} from '@aws-sdk/client-ssm'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {isWizardError, type WizardError} from '../../src/errors.js'
 import type {BootStatus} from '../../src/lib/readiness/boot-status.js'
 import {formatBootStatus} from '../../src/lib/readiness/boot-status.js'
 import {type HubNotReadyData, waitForHub} from '../../src/lib/readiness/wait-for-hub.js'
-import {type MotoServer, startMoto} from '../helpers/moto.js'
+import {type MotoServer, motoPlacementFlags, startMoto} from '../helpers/moto.js'
 import {PROJECT_ROOT} from '../helpers/run.js'
 
 /**
@@ -120,9 +120,7 @@ describe.sequential('hub readiness against moto', () => {
     ssm = new SSMClient(config)
     logs = new CloudWatchLogsClient(config)
     const ec2 = new EC2Client(config)
-    const {Vpcs = []} = await ec2.send(new DescribeVpcsCommand({Filters: [{Name: 'is-default', Values: ['true']}]}))
-    const {Subnets = []} = await ec2.send(new DescribeSubnetsCommand({Filters: [{Name: 'vpc-id', Values: [Vpcs[0]!.VpcId!]}]}))
-    const {Images = []} = await ec2.send(new DescribeImagesCommand({Filters: [{Name: 'architecture', Values: ['x86_64']}]}))
+    const placement = await motoPlacementFlags(ec2)
     cfn = new CloudFormationClient(config)
     expect((await cli('bootstrap')).envelope.status).toBe(0)
     deployArgs = (name: string) => [
@@ -132,20 +130,7 @@ describe.sequential('hub readiness against moto', () => {
       'astronomy',
       '--name',
       name,
-      '--access',
-      'private',
-      '--ami-id',
-      Images[0]!.ImageId!,
-      '--vpc-id',
-      Vpcs[0]!.VpcId!,
-      '--subnet-id',
-      Subnets[0]!.SubnetId!,
-      '--availability-zone',
-      Subnets[0]!.AvailabilityZone!,
-      '--vpc-cidr',
-      Vpcs[0]!.CidrBlock!,
-      '--owner',
-      'ada',
+      ...placement,
       '--output',
       join(work, `cdk-${name}.out`),
       '--yes',

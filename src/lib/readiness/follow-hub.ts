@@ -4,7 +4,7 @@ import type {SSMClient} from '@aws-sdk/client-ssm'
 import {hubLogGroupName} from '../../constructs/contract.js'
 import {isWizardError} from '../../errors.js'
 import type {BootStatus} from './boot-status.js'
-import {HUB_NOT_READY, type HubNotReadyData, waitForHub} from './wait-for-hub.js'
+import {defaultSleep as sleep, HUB_NOT_READY, type HubNotReadyData, waitForHub} from './wait-for-hub.js'
 
 /** The clients following a hub needs (AwsClients provides them; tests pass mocks). */
 export interface HubClients {
@@ -122,19 +122,4 @@ export async function hubFailureAfterDeployFailure(
     if (!options.instanceId && reported && reported === options.previousInstanceId) return undefined
     return error
   }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason)
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort)
-      resolve()
-    }, ms)
-    const onAbort = () => {
-      clearTimeout(timer)
-      reject(signal?.reason)
-    }
-    signal?.addEventListener('abort', onAbort, {once: true})
-  })
 }

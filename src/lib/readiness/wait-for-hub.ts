@@ -165,7 +165,8 @@ async function logTail(options: WaitForHubOptions, stream: string): Promise<{lin
   }
 }
 
-function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
+/** A sleep that an AbortSignal cuts short, rejecting with the signal's reason. */
+export function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason)
     const timer = setTimeout(() => {
