@@ -80,12 +80,19 @@ export async function synthesize(specs: readonly EnvironmentSpec[], options: Syn
       }
     })
     findings.push(...readValidationReport(assembly.directory))
-    return {outdir: assembly.directory, stacks, findings}
+    return {outdir: assembly.directory, stacks, findings: findings.filter((f) => !BY_DESIGN.test(`${f.rule} ${f.message}`))}
   } finally {
     if (previous === undefined) delete process.env.CDK_VALIDATION
     else process.env.CDK_VALIDATION = previous
   }
 }
+
+/**
+ * Template-validation warnings about choices the wizard makes on purpose: the zone of an
+ * existing subnet (--availability-zone) and a concrete image id (--ami-id, or the image
+ * pinned at the first deploy so an update never replaces the hub). Nothing to act on.
+ */
+const BY_DESIGN = /\b(W3010|W9010)\b/
 
 interface ReportViolation {
   ruleName: string
