@@ -12,6 +12,7 @@ import {DeleteBucketCommand, DeleteObjectsCommand, ListObjectVersionsCommand, S3
 import {mkdtempSync, readdirSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import {DeleteParameterCommand, PutParameterCommand, SSMClient} from '@aws-sdk/client-ssm'
 import {mockClient} from 'aws-sdk-client-mock'
 import {beforeEach, describe, expect, it, vi} from 'vitest'
 import {AwsClients} from '../../src/aws/clients.js'
@@ -36,6 +37,7 @@ const ec2 = mockClient(EC2Client)
 const efs = mockClient(EFSClient)
 const s3 = mockClient(S3Client)
 const cognito = mockClient(CognitoIdentityProviderClient)
+const ssm = mockClient(SSMClient)
 const clients = () => new AwsClients({region: 'us-east-1'})
 
 const DATA_DELETES = [
@@ -52,7 +54,7 @@ function dataDeleteCalls(): number {
 }
 
 beforeEach(() => {
-  for (const client of [cfn, ec2, efs, s3, cognito]) client.reset()
+  for (const client of [cfn, ec2, efs, s3, cognito, ssm]) client.reset()
   vi.mocked(deployEnvironment).mockClear()
 })
 
@@ -195,6 +197,9 @@ describe('scale', () => {
     const result = await applyEnvironment(spec, {clients: clients(), outdir, validateTemplates: false, confirm: yes})
     expect(result).toMatchObject({created: true, applied: true})
     expect(vi.mocked(deployEnvironment).mock.calls[0]![1]).toMatchObject({update: false})
+    // The create was claimed (atomically, no overwrite) and the claim released afterwards.
+    expect(ssm.commandCalls(PutParameterCommand)[0]!.args[0].input).toMatchObject({Name: '/arw/lab1/creating', Overwrite: false})
+    expect(ssm.commandCalls(DeleteParameterCommand)[0]!.args[0].input).toEqual({Name: '/arw/lab1/creating'})
   })
 
   it('asks before applying and changes nothing when the answer is no', async () => {

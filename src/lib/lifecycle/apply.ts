@@ -1,3 +1,4 @@
+import {claimCreation} from '../environments/creation-lock.js'
 import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -286,6 +287,8 @@ export async function executeApply(prepared: PreparedApply, options: Omit<ApplyO
         })
       : undefined
   let outcome: DeployOutcome
+  // A create is claimed first, so a second run creating the same name stops here instead of updating it.
+  const release = existing ? undefined : await claimCreation(await options.clients.ssm(), spec.name)
   try {
     outcome = await deployEnvironment(spec, {
       clients: options.clients,
@@ -311,6 +314,8 @@ export async function executeApply(prepared: PreparedApply, options: Omit<ApplyO
       : undefined
     if (hubError) throw hubError
     throw error
+  } finally {
+    await release?.()
   }
   let hub = last
   const instanceId = outcome.outputs.InstanceId
