@@ -4,17 +4,11 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {DescribeStacksCommand} from '@aws-sdk/client-cloudformation'
 import {PutLogEventsCommand, CreateLogStreamCommand} from '@aws-sdk/client-cloudwatch-logs'
-import {
-  DescribeImagesCommand,
-  DescribeInstancesCommand,
-  DescribeSubnetsCommand,
-  DescribeVolumesCommand,
-  DescribeVpcsCommand,
-} from '@aws-sdk/client-ec2'
+import {DescribeInstancesCommand, DescribeVolumesCommand} from '@aws-sdk/client-ec2'
 import {HeadBucketCommand} from '@aws-sdk/client-s3'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {AwsClients} from '../../src/aws/clients.js'
-import {type MotoServer, type RecordingProxy, startMoto, startRecordingProxy} from '../helpers/moto.js'
+import {type MotoServer, motoPlacementFlags, type RecordingProxy, startMoto, startRecordingProxy} from '../helpers/moto.js'
 import {PROJECT_ROOT} from '../helpers/run.js'
 
 /**
@@ -31,8 +25,7 @@ describe.sequential('lifecycle against moto', () => {
   let proxy: RecordingProxy
   let env: NodeJS.ProcessEnv
   let clients: AwsClients
-  let network: string[]
-  let amiId: string
+  let placement: string[]
   const work = mkdtempSync(join(tmpdir(), 'e2e-'))
 
   const cli = async (...argv: string[]) => {
@@ -72,20 +65,7 @@ describe.sequential('lifecycle against moto', () => {
       process.env[key] = value
     clients = new AwsClients({region: 'us-east-1'})
     const ec2 = await clients.ec2()
-    const {Vpcs = []} = await ec2.send(new DescribeVpcsCommand({Filters: [{Name: 'is-default', Values: ['true']}]}))
-    const {Subnets = []} = await ec2.send(new DescribeSubnetsCommand({Filters: [{Name: 'vpc-id', Values: [Vpcs[0]!.VpcId!]}]}))
-    network = [
-      '--vpc-id',
-      Vpcs[0]!.VpcId!,
-      '--subnet-id',
-      Subnets[0]!.SubnetId!,
-      '--availability-zone',
-      Subnets[0]!.AvailabilityZone!,
-      '--vpc-cidr',
-      Vpcs[0]!.CidrBlock!,
-    ]
-    const {Images = []} = await ec2.send(new DescribeImagesCommand({Filters: [{Name: 'architecture', Values: ['x86_64']}]}))
-    amiId = Images[0]!.ImageId!
+    placement = await motoPlacementFlags(ec2)
   }, 60_000)
 
   afterAll(async () => {
@@ -115,13 +95,7 @@ describe.sequential('lifecycle against moto', () => {
       'astronomy',
       '--name',
       'e2e',
-      '--access',
-      'private',
-      '--ami-id',
-      amiId,
-      ...network,
-      '--owner',
-      'ada',
+      ...placement,
       '--output',
       join(work, 'cdk.out'),
       '--yes',
@@ -186,11 +160,7 @@ describe.sequential('lifecycle against moto', () => {
       'genomics',
       '--name',
       'e2e',
-      '--access',
-      'private',
-      '--ami-id',
-      amiId,
-      ...network,
+      ...placement,
       '--output',
       join(work, 'cdk2.out'),
       '--yes',
