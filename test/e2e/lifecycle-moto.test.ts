@@ -8,7 +8,7 @@ import {DescribeInstancesCommand, DescribeVolumesCommand} from '@aws-sdk/client-
 import {HeadBucketCommand} from '@aws-sdk/client-s3'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {AwsClients} from '../../src/aws/clients.js'
-import {type MotoServer, motoPlacementFlags, type RecordingProxy, startMoto, startRecordingProxy} from '../helpers/moto.js'
+import {cliEnvironment, motoPlacementFlags, type MotoServer, type RecordingProxy, startMoto, startRecordingProxy} from '../helpers/moto.js'
 import {PROJECT_ROOT} from '../helpers/run.js'
 
 /**
@@ -49,17 +49,7 @@ describe.sequential('lifecycle against moto', () => {
   beforeAll(async () => {
     moto = await startMoto()
     proxy = await startRecordingProxy(moto.port)
-    env = {
-      PATH: process.env.PATH,
-      HOME: work,
-      CI: 'true',
-      AWS_ENDPOINT_URL: proxy.url,
-      AWS_ACCESS_KEY_ID: 'testing',
-      AWS_SECRET_ACCESS_KEY: 'testing',
-      AWS_REGION: 'us-east-1',
-      AWS_CONFIG_FILE: join(work, 'no-config'),
-      AWS_SHARED_CREDENTIALS_FILE: join(work, 'no-credentials'),
-    }
+    env = cliEnvironment(proxy.url, work)
     // The test's own clients talk to moto directly, so the proxy only sees the CLI.
     for (const [key, value] of Object.entries({AWS_ENDPOINT_URL: moto.url, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing'}))
       process.env[key] = value

@@ -5,7 +5,7 @@ import {join} from 'node:path'
 import {CreateStackCommand, DescribeStacksCommand, GetTemplateCommand} from '@aws-sdk/client-cloudformation'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {AwsClients} from '../../src/aws/clients.js'
-import {type MotoServer, motoPlacementFlags, startMoto} from '../helpers/moto.js'
+import {cliEnvironment, motoPlacementFlags, type MotoServer, startMoto} from '../helpers/moto.js'
 import {PROJECT_ROOT} from '../helpers/run.js'
 
 /**
@@ -44,17 +44,7 @@ describe.sequential('many environments against moto', () => {
 
   beforeAll(async () => {
     moto = await startMoto()
-    env = {
-      PATH: process.env.PATH,
-      HOME: work,
-      CI: 'true',
-      AWS_ENDPOINT_URL: moto.url,
-      AWS_ACCESS_KEY_ID: 'testing',
-      AWS_SECRET_ACCESS_KEY: 'testing',
-      AWS_REGION: 'us-east-1',
-      AWS_CONFIG_FILE: join(work, 'no-config'),
-      AWS_SHARED_CREDENTIALS_FILE: join(work, 'no-credentials'),
-    }
+    env = cliEnvironment(moto.url, work)
     for (const [key, value] of Object.entries({AWS_ENDPOINT_URL: moto.url, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing'}))
       process.env[key] = value
     clients = new AwsClients({region: 'us-east-1'})

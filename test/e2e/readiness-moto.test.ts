@@ -11,7 +11,7 @@ import {isWizardError, type WizardError} from '../../src/errors.js'
 import type {BootStatus} from '../../src/lib/readiness/boot-status.js'
 import {formatBootStatus} from '../../src/lib/readiness/boot-status.js'
 import {type HubNotReadyData, waitForHub} from '../../src/lib/readiness/wait-for-hub.js'
-import {type MotoServer, motoPlacementFlags, startMoto} from '../helpers/moto.js'
+import {cliEnvironment, motoPlacementFlags, type MotoServer, startMoto} from '../helpers/moto.js'
 import {PROJECT_ROOT} from '../helpers/run.js'
 
 /**
@@ -104,18 +104,7 @@ describe.sequential('hub readiness against moto', () => {
 
   beforeAll(async () => {
     moto = await startMoto()
-    env = {
-      PATH: process.env.PATH,
-      HOME: work,
-      CI: 'true',
-      AWS_ENDPOINT_URL: moto.url,
-      AWS_ACCESS_KEY_ID: 'testing',
-      AWS_SECRET_ACCESS_KEY: 'testing',
-      AWS_REGION: 'us-east-1',
-      AWS_DEFAULT_REGION: 'us-east-1',
-      AWS_CONFIG_FILE: join(work, 'no-config'),
-      AWS_SHARED_CREDENTIALS_FILE: join(work, 'no-credentials'),
-    }
+    env = cliEnvironment(moto.url, work)
     const config = {region: 'us-east-1', endpoint: moto.url, credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'}}
     ssm = new SSMClient(config)
     logs = new CloudWatchLogsClient(config)

@@ -1,6 +1,7 @@
 import {DescribeImagesCommand, DescribeSubnetsCommand, DescribeVpcsCommand, type EC2Client} from '@aws-sdk/client-ec2'
 import {type ChildProcess, spawn} from 'node:child_process'
 import {createServer, request, type Server} from 'node:http'
+import {join} from 'node:path'
 import {freePort, waitFor} from './ports.js'
 
 export interface MotoServer {
@@ -110,4 +111,23 @@ export async function motoPlacementFlags(ec2: EC2Client): Promise<string[]> {
     '--owner',
     'ada',
   ]
+}
+
+/**
+ * The environment the built CLI runs in against an AWS stand-in: fake credentials, no
+ * user config files, a home of the test's own, CI set (no prompts without --yes).
+ */
+export function cliEnvironment(endpoint: string, home: string): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: home,
+    CI: 'true',
+    AWS_ENDPOINT_URL: endpoint,
+    AWS_ACCESS_KEY_ID: 'testing',
+    AWS_SECRET_ACCESS_KEY: 'testing',
+    AWS_REGION: 'us-east-1',
+    AWS_DEFAULT_REGION: 'us-east-1',
+    AWS_CONFIG_FILE: join(home, 'no-config'),
+    AWS_SHARED_CREDENTIALS_FILE: join(home, 'no-credentials'),
+  }
 }

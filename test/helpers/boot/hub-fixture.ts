@@ -6,7 +6,7 @@ import {promisify} from 'node:util'
 import {CloudFormationClient, DescribeStacksCommand, GetTemplateCommand} from '@aws-sdk/client-cloudformation'
 import {DescribeInstanceAttributeCommand, DescribeVolumesCommand} from '@aws-sdk/client-ec2'
 import {CreateBucketCommand, PutObjectCommand, S3Client} from '@aws-sdk/client-s3'
-import {motoPlacementFlags} from '../moto.js'
+import {cliEnvironment, motoPlacementFlags} from '../moto.js'
 import {FIXTURES, PROJECT_ROOT} from '../run.js'
 import type {BootEnvironment} from './environment.js'
 import type {GuestFile} from './guest.js'
@@ -46,15 +46,9 @@ export interface CliEnvelope {
 /** Runs the built CLI against the environment's moto and parses its --json envelope. */
 export async function cliAgainst(environment: BootEnvironment, work: string, ...argv: string[]): Promise<CliEnvelope> {
   const env = {
-    PATH: process.env.PATH,
-    HOME: work,
-    CI: 'true',
-    AWS_ENDPOINT_URL: motoClientConfig(environment).endpoint,
-    AWS_ACCESS_KEY_ID: 'testing',
-    AWS_SECRET_ACCESS_KEY: 'testing',
+    ...cliEnvironment(motoClientConfig(environment).endpoint, work),
     AWS_REGION: environment.region,
-    AWS_CONFIG_FILE: join(work, 'no-config'),
-    AWS_SHARED_CREDENTIALS_FILE: join(work, 'no-credentials'),
+    AWS_DEFAULT_REGION: environment.region,
   }
   const {stdout} = await run('node', [join(PROJECT_ROOT, 'bin', 'run.js'), ...argv, '--json'], {
     cwd: work,
