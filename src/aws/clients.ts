@@ -1,9 +1,12 @@
 import type {CloudFormationClient} from '@aws-sdk/client-cloudformation'
 import type {CloudWatchClient} from '@aws-sdk/client-cloudwatch'
 import type {CloudWatchLogsClient} from '@aws-sdk/client-cloudwatch-logs'
+import type {BudgetsClient} from '@aws-sdk/client-budgets'
 import type {CognitoIdentityProviderClient} from '@aws-sdk/client-cognito-identity-provider'
+import type {CostExplorerClient} from '@aws-sdk/client-cost-explorer'
 import type {EC2Client} from '@aws-sdk/client-ec2'
 import type {EFSClient} from '@aws-sdk/client-efs'
+import type {PricingClient} from '@aws-sdk/client-pricing'
 import type {S3Client} from '@aws-sdk/client-s3'
 import type {SSMClient} from '@aws-sdk/client-ssm'
 import type {STSClient} from '@aws-sdk/client-sts'
@@ -189,5 +192,29 @@ export class AwsClients {
 
   efs(): Promise<EFSClient> {
     return this.client('efs', async () => new (await import('@aws-sdk/client-efs')).EFSClient(this.config()))
+  }
+
+  // Cost Explorer, Budgets and the Price List API are global services answered from
+  // us-east-1 (Price List also from ap-south-1/eu-central-1): pinned whatever the
+  // environment's region, so a user in eu-west-1 still gets answers.
+  costExplorer(): Promise<CostExplorerClient> {
+    return this.client(
+      'costexplorer',
+      async () => new (await import('@aws-sdk/client-cost-explorer')).CostExplorerClient({...this.config(), region: 'us-east-1'}),
+    )
+  }
+
+  budgets(): Promise<BudgetsClient> {
+    return this.client(
+      'budgets',
+      async () => new (await import('@aws-sdk/client-budgets')).BudgetsClient({...this.config(), region: 'us-east-1'}),
+    )
+  }
+
+  pricing(): Promise<PricingClient> {
+    return this.client(
+      'pricing',
+      async () => new (await import('@aws-sdk/client-pricing')).PricingClient({...this.config(), region: 'us-east-1'}),
+    )
   }
 }
