@@ -2,6 +2,7 @@ import {join} from 'node:path'
 import {gzipSync} from 'node:zlib'
 import {packageRoot} from '../../package-root.js'
 import type {EnvironmentSpec} from '../spec/types.js'
+import {cellPricing} from './cell-price.js'
 
 export const TEMPLATE_DIR = join(packageRoot(), 'templates', 'instance')
 
@@ -21,12 +22,18 @@ export const INSTANCE_FILES = [
   'configure/cloudwatch.py',
   'configure/jupyterhub_config.py',
   'agent/idle_agent.py',
+  'agent/usage_recorder.py',
+  'aws_research_wizard/__init__.py',
+  'aws_research_wizard/cost_tracker.py',
+  'configure/jupyterhub_config.d/usage-recorder.py',
   'systemd/arw-install.service',
   'systemd/arw-configure.service',
   'systemd/jupyterhub.service',
   'systemd/arw-mount@.service',
   'systemd/arw-idle-agent.service',
   'systemd/arw-idle-agent.timer',
+  'systemd/arw-usage-recorder.service',
+  'systemd/arw-usage-recorder.timer',
 ] as const
 
 /** EC2 rejects user data above 16 KiB (before base64). */
@@ -86,6 +93,9 @@ export function instanceConfig(spec: EnvironmentSpec, refs: RuntimeReferences): 
     })),
     dataDirectories: spec.dataDirectories,
     autoShutdown: spec.autoShutdown,
+    // Read by every kernel's cost tracker (aws_research_wizard): the cost of a cell, offline.
+    costTracking: spec.cost.tracking,
+    ...cellPricing(spec),
   }
 }
 

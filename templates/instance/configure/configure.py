@@ -222,6 +222,27 @@ def idle_agent_token():
             handle.write(secrets.token_hex(32))
 
 
+def usage_recorder_service():
+    """The usage recorder's hub token and its service (a drop-in the hub config reads last)."""
+    path = os.path.join(ETC, "usage-recorder.token")
+    if not os.path.exists(path) or os.path.getsize(path) == 0:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(secrets.token_hex(32))
+    drop_ins = os.path.join(ETC, "jupyterhub_config.d")
+    os.makedirs(drop_ins, exist_ok=True)
+    with open(os.path.join(LIB, "configure", "jupyterhub_config.d", "usage-recorder.py"), encoding="utf-8") as handle:
+        source = handle.read()
+    target = os.path.join(drop_ins, "arw-usage-recorder.py")
+    with open(target + ".tmp", "w", encoding="utf-8") as handle:
+        handle.write(source)
+    os.replace(target + ".tmp", target)
+
+
+def start_usage_recorder():
+    run(["systemctl", "enable", "--now", "arw-usage-recorder.timer"], what="usage recorder timer")
+
+
 def tool_path(config):
     """The kernels' environments, for terminals: the pack's command-line tools (samtools, ...)."""
     kernels = read_json(os.path.join(STATE_DIR, "kernels.json"), {})
@@ -283,8 +304,10 @@ def configure(config, progress):
     progress.step("data", "preparing data directories", lambda: data_directories(config))
     progress.step("hub-settings", "reading sign-in settings", lambda: hub_settings(config))
     progress.step("hub-settings", "creating the idle agent's token", idle_agent_token)
+    progress.step("hub-settings", "registering the usage recorder with the hub", usage_recorder_service)
     version = progress.step("hub", "starting JupyterHub", lambda: start_hub(config))
     progress.step("services", "starting the idle agent and monitoring", lambda: start_services(config))
+    progress.step("services", "starting the usage recorder", start_usage_recorder)
     kernels = read_json(os.path.join(STATE_DIR, "kernels.json"), {})
     problems = [f"kernel {name}: {state}" for name, state in kernels.items() if state != "ok"]
     problems += [f"data mount {path} failed" for path, state in mounts.items() if state != "ok"]

@@ -27,6 +27,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from common.arw import (  # noqa: E402
     CONDA,
     HUB_ENV,
+    LIB,
     KERNEL_PREFIX,
     STATE_DIR,
     SYSTEM_PATH,
@@ -44,6 +45,15 @@ ARTIFACTS = os.path.join(HERE, "artifacts.json")
 DOWNLOADS = os.path.join(STATE_DIR, "downloads")
 JULIA_DEPOT = "/opt/julia/depot"
 JULIA_ENVIRONMENTS = "/opt/julia/environments"
+# Holds only the aws_research_wizard package (a link into LIB): on every Python kernel's
+# PYTHONPATH, it must not shadow anything a user imports (LIB's common/, install/...).
+KERNEL_PACKAGE_DIR = "/usr/local/lib/aws-research-wizard/python"
+# IPython reads {sys.prefix}/etc/ipython/ipython_kernel_config.py for every kernel of
+# an environment, before each user's own profile: the extension loads for everyone.
+COST_EXTENSION_MARKER = "# aws-research-wizard: cost of every cell"
+COST_EXTENSION_CONFIG = COST_EXTENSION_MARKER + """ (cost.tracking in the domain pack)
+c.InteractiveShellApp.extensions.append("aws_research_wizard")
+"""
 APT_PACKAGES = ["nfs-common", "xfsprogs", "fuse3", "iptables", "ca-certificates"]
 EFS_APT_PACKAGES = ["stunnel4", "git", "binutils"]
 
@@ -239,17 +249,58 @@ def env_ready(kernel):
     return os.path.exists(os.path.join(env_prefix(kernel), "bin", interpreter))
 
 
-def set_kernel_path(kernel):
-    """Kernels start with their environment's bin first on PATH (samtools, bwa, ...)."""
-    spec_file = os.path.join(KERNEL_PREFIX, "share", "jupyter", "kernels", kernel["name"], "kernel.json")
+def set_kernel_path(kernel, kernel_prefix=KERNEL_PREFIX):
+    """Kernels start with their environment's bin first on PATH (samtools, bwa, ...);
+    Python kernels also find the aws_research_wizard package."""
+    spec_file = os.path.join(kernel_prefix, "share", "jupyter", "kernels", kernel["name"], "kernel.json")
     spec = read_json(spec_file, None)
     if spec is None:
         raise RuntimeError(f"no kernelspec was written at {spec_file}")
     spec.setdefault("env", {})["PATH"] = kernel_path(kernel)
+    if kernel["language"] == "python":
+        spec["env"]["PYTHONPATH"] = KERNEL_PACKAGE_DIR
     write_json(spec_file, spec)
 
 
-def install_kernel(kernel):
+def link_kernel_package(lib=LIB, package_dir=KERNEL_PACKAGE_DIR):
+    """A link, not a copy: a new version of the instance files reaches kernels at once."""
+    os.makedirs(package_dir, exist_ok=True)
+    link = os.path.join(package_dir, "aws_research_wizard")
+    source = os.path.join(lib, "aws_research_wizard")
+    if os.path.islink(link) and os.readlink(link) == source:
+        return "present"
+    tmp = link + ".tmp"
+    if os.path.lexists(tmp):
+        os.unlink(tmp)
+    os.symlink(source, tmp)
+    os.replace(tmp, link)
+    return "linked"
+
+
+def set_cost_extension(prefix, enabled):
+    """Loads the cost extension in every kernel of an environment, or stops loading it.
+    A file someone else wrote there is left alone."""
+    path = os.path.join(prefix, "etc", "ipython", "ipython_kernel_config.py")
+    try:
+        with open(path, encoding="utf-8") as handle:
+            ours = handle.read().startswith(COST_EXTENSION_MARKER)
+    except FileNotFoundError:
+        ours = True
+    if not ours:
+        log(f"{path} was not written by aws-research-wizard: cost extension not set there")
+        return "foreign"
+    if not enabled:
+        if os.path.exists(path):
+            os.unlink(path)
+        return "off"
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path + ".tmp", "w", encoding="utf-8") as handle:
+        handle.write(COST_EXTENSION_CONFIG)
+    os.replace(path + ".tmp", path)
+    return "on"
+
+
+def install_kernel(kernel, cost_tracking=False):
     if not env_ready(kernel):
         if not os.path.exists(os.path.join(CONDA, "bin", "mamba")):
             raise RuntimeError("conda is not available to create its environment")
@@ -257,15 +308,21 @@ def install_kernel(kernel):
     argv, env = registration(kernel)
     run(argv, what=f"register kernel {kernel['name']}", env=env, timeout=3600)
     set_kernel_path(kernel)
+    if kernel["language"] == "python":
+        set_cost_extension(env_prefix(kernel), cost_tracking)
 
 
 def install_kernels(config, progress):
     kernels = config.get("kernels", [])
     results = {}
+    try:
+        link_kernel_package()
+    except OSError as error:  # kernels still work; only cell costs are missing
+        log(f"could not link the aws_research_wizard package for kernels: {error}")
     for index, kernel in enumerate(kernels, start=1):
         progress.report("kernels", f"installing kernels {index}/{len(kernels)} ({kernel['name']})")
         try:
-            install_kernel(kernel)
+            install_kernel(kernel, cost_tracking=bool(config.get("costTracking")))
             results[kernel["name"]] = "ok"
         except Exception as error:  # noqa: BLE001 - one kernel never takes down the others
             results[kernel["name"]] = f"failed: {str(error)[:300]}"

@@ -1,0 +1,264 @@
+#!/usr/bin/env python3
+"""Records who uses the hub, for the per-person split of `jupyter cost-report`.
+
+Runs from a systemd timer every few minutes. Each run adds, per hub user, the hours
+their server ran since the last run (server-hours), the GPUs their processes hold
+times those hours (GPU-hours), and, once an hour, the bytes their home directory
+takes on disk. The totals of each UTC day go to the notebook bucket as
+
+    usage/YYYY-MM-DD.json
+    {"date": "YYYY-MM-DD", "users": {"<name>": {"server_hours": n, "gpu_hours": n, "home_bytes": n}}}
+
+(the contract with cost-report). The day's object is read back when this instance has
+no record of the day (a replacement instance), so totals are never reset mid-day. It
+also leaves the number of people with a running server in active-users.json, which
+the kernels' cost tracker divides the instance price by.
+"""
+import argparse
+import datetime
+import json
+import os
+import pwd
+import subprocess
+import sys
+import urllib.parse
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from common.arw import aws, log, read_json, retry, write_json  # noqa: E402
+
+HUB_API = "http://127.0.0.1:8000/hub/api"
+PAGE = 200  # JupyterHub's largest page
+# A gap longer than this means the instance (or the hub) was stopped: no one used it then.
+MAX_GAP = datetime.timedelta(minutes=30)
+HOME_EVERY = datetime.timedelta(minutes=55)
+PREFIX = "usage/"
+KEEP_DAYS = 3
+
+
+def parse_time(value):
+    if not value or not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.timezone.utc)
+
+
+def hub_users(token, hub_api=HUB_API, timeout=10):
+    """Every hub user with their servers, page by page (the hub returns at most PAGE at a time)."""
+    users, offset = [], 0
+    while True:
+        query = urllib.parse.urlencode({"offset": offset, "limit": PAGE})
+        request = urllib.request.Request(
+            f"{hub_api}/users?{query}",
+            headers={"Authorization": f"token {token}", "Accept": "application/jupyterhub-pagination+json"},
+        )
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            body = json.load(response)
+        # A hub without pagination answers with a plain list of everyone.
+        items = body.get("items", []) if isinstance(body, dict) else body
+        users.extend(user for user in items if isinstance(user, dict) and isinstance(user.get("name"), str))
+        following = (body.get("_pagination") or {}).get("next") if isinstance(body, dict) else None
+        if not following or not items:
+            return users
+        offset = int(following.get("offset", offset + len(items)))
+
+
+def server_starts(user):
+    """When each running server of a user started (None when the hub does not say)."""
+    servers = user.get("servers") or {}
+    if not isinstance(servers, dict):
+        return []
+    return [parse_time(s.get("started")) for s in servers.values() if isinstance(s, dict) and s.get("ready")]
+
+
+def gpu_holders(runner=subprocess.run):
+    """Hub user name -> GPUs their processes hold, from nvidia-smi; {} without a GPU driver."""
+    try:
+        out = runner(
+            ["nvidia-smi", "--query-compute-apps=pid,gpu_uuid", "--format=csv,noheader"],
+            capture_output=True, text=True, timeout=20, check=True,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return {}
+    held = {}
+    for line in out.splitlines():
+        fields = [field.strip() for field in line.split(",")]
+        if len(fields) != 2 or not fields[0].isdigit() or fields[1] in ("", "[N/A]"):
+            continue  # "[N/A]": the driver cannot see the process (another namespace)
+        try:
+            owner = pwd.getpwuid(os.stat(f"/proc/{fields[0]}").st_uid).pw_name
+        except (OSError, KeyError):
+            continue
+        held.setdefault(owner, set()).add(fields[1])
+    return {owner: len(gpus) for owner, gpus in held.items()}
+
+
+def home_bytes(path):
+    """Bytes a directory tree takes on disk (allocated blocks, each inode once, links not followed)."""
+    total, seen, stack = 0, set(), [path]
+    while stack:
+        try:
+            entries = list(os.scandir(stack.pop()))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                info = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            if (info.st_dev, info.st_ino) in seen:
+                continue
+            seen.add((info.st_dev, info.st_ino))
+            total += getattr(info, "st_blocks", 0) * 512 or info.st_size
+            if entry.is_dir(follow_symlinks=False):
+                stack.append(entry.path)
+    return total
+
+
+def home_of(name, home_root="/home"):
+    try:
+        return pwd.getpwnam(name).pw_dir
+    except KeyError:
+        return os.path.join(home_root, name)
+
+
+def split_by_day(start, end):
+    """[(date, hours)] of an interval cut at UTC midnights."""
+    parts = []
+    while start < end:
+        midnight = datetime.datetime.combine(start.date() + datetime.timedelta(days=1), datetime.time(), tzinfo=datetime.timezone.utc)
+        stop = min(end, midnight)
+        parts.append((start.date().isoformat(), (stop - start).total_seconds() / 3600))
+        start = stop
+    return parts
+
+
+def _entry(days, date, name):
+    return days.setdefault(date, {}).setdefault(name, {"server_hours": 0.0, "gpu_hours": 0.0, "home_bytes": 0})
+
+
+def accumulate(state, now, users, gpus, homes=None):
+    """Pure: adds one sample to the state. Returns (new state, dates changed).
+
+    users: hub user models; gpus: name -> GPUs held now; homes: name -> bytes (None when
+    not measured this run). Each running server counts from the later of the last sample
+    and its start, so a server started between samples pays only its own minutes.
+    """
+    days = json.loads(json.dumps(state.get("days") or {}))
+    last = parse_time(state.get("lastSample"))
+    window_start = now - MAX_GAP if last is None or now - last > MAX_GAP else last
+    changed = {now.date().isoformat()}
+    for user in users:
+        name = user["name"]
+        _entry(days, now.date().isoformat(), name)
+        starts = server_starts(user)
+        for started in starts:
+            begin = max(window_start, started) if started else window_start
+            for date, hours in split_by_day(begin, now):
+                entry = _entry(days, date, name)
+                entry["server_hours"] += hours
+                entry["gpu_hours"] += hours * gpus.get(name, 0)
+                changed.add(date)
+        if homes is not None and name in homes:
+            _entry(days, now.date().isoformat(), name)["home_bytes"] = homes[name]
+    oldest = (now.date() - datetime.timedelta(days=KEEP_DAYS)).isoformat()
+    days = {date: value for date, value in days.items() if date >= oldest}
+    new_state = {"lastSample": now.isoformat(), "days": days, "homeMeasured": state.get("homeMeasured"), "pending": state.get("pending") or []}
+    if homes is not None:
+        new_state["homeMeasured"] = now.isoformat()
+    return new_state, sorted(changed)
+
+
+def document(date, day):
+    """The published object: rounded, users in name order."""
+    users = {
+        name: {"server_hours": round(v["server_hours"], 4), "gpu_hours": round(v["gpu_hours"], 4), "home_bytes": int(v["home_bytes"])}
+        for name, v in sorted(day.items())
+    }
+    return {"date": date, "users": users}
+
+
+def merge_published(state, date, published):
+    """Starts a day this instance has no record of from what an earlier instance published."""
+    days = state.setdefault("days", {})
+    if date in days or not isinstance(published, dict) or not isinstance(published.get("users"), dict):
+        return state
+    day = {}
+    for name, value in published["users"].items():
+        if not isinstance(value, dict):
+            continue
+        try:
+            day[name] = {
+                "server_hours": max(0.0, float(value.get("server_hours", 0))),
+                "gpu_hours": max(0.0, float(value.get("gpu_hours", 0))),
+                "home_bytes": max(0, int(value.get("home_bytes", 0))),
+            }
+        except (TypeError, ValueError):
+            continue
+    days[date] = day
+    return state
+
+
+def fetch_published(s3, bucket, date):
+    try:
+        body = s3.get_object(Bucket=bucket, Key=f"{PREFIX}{date}.json")["Body"].read()
+        return json.loads(body)
+    except Exception as error:  # noqa: BLE001 - none yet (NoSuchKey) or unreadable: start from zero
+        if "NoSuchKey" not in str(error) and "Not Found" not in str(error):
+            log(f"usage: could not read {PREFIX}{date}.json: {error}")
+        return None
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--config", default="/etc/aws-research-wizard/environment.json")
+    parser.add_argument("--state", default="/var/lib/aws-research-wizard/usage.json")
+    parser.add_argument("--active-users", default="/var/lib/aws-research-wizard/active-users.json")
+    parser.add_argument("--token-file", default="/etc/aws-research-wizard/usage-recorder.token")
+    parser.add_argument("--hub-api", default=HUB_API)
+    parser.add_argument("--now", help="ISO time to use instead of the clock (for checks)")
+    args = parser.parse_args(argv)
+    config = read_json(args.config, None)
+    if not isinstance(config, dict) or not config.get("notebookBucket"):
+        print(f"usage-recorder: no notebook bucket in {args.config}; nothing to record", file=sys.stderr)
+        return 1
+    now = parse_time(args.now) if args.now else datetime.datetime.now(datetime.timezone.utc)
+    state = read_json(args.state, {})
+    if not isinstance(state, dict):
+        state = {}
+    with open(args.token_file, encoding="utf-8") as handle:
+        token = handle.read().strip()
+    users = retry("hub users", lambda: hub_users(token, args.hub_api), attempts=3, base_delay=2)
+    homes = None
+    measured = parse_time(state.get("homeMeasured"))
+    if measured is None or now - measured >= HOME_EVERY:
+        homes = {user["name"]: home_bytes(home_of(user["name"])) for user in users}
+    s3 = aws("s3", config)
+    for date in {now.date().isoformat(), (parse_time(state.get("lastSample")) or now).date().isoformat()}:
+        if date not in (state.get("days") or {}):
+            state = merge_published(state, date, fetch_published(s3, config["notebookBucket"], date))
+    state, changed = accumulate(state, now, users, gpu_holders(), homes)
+    # Days a failed run did not publish go out with this one.
+    changed = sorted(set(changed) | {d for d in state.get("pending") or [] if d in state["days"]})
+    state["pending"] = changed
+    write_json(args.state, state, mode=0o600)
+    running = sum(1 for user in users if server_starts(user))
+    write_json(args.active_users, {"activeUsers": running, "time": now.isoformat()}, mode=0o644)
+    for date in changed:
+        body = json.dumps(document(date, state["days"].get(date, {})), indent=1, sort_keys=True).encode()
+        retry(
+            f"publish {PREFIX}{date}.json",
+            lambda body=body, date=date: s3.put_object(Bucket=config["notebookBucket"], Key=f"{PREFIX}{date}.json", Body=body, ContentType="application/json"),
+            attempts=3,
+        )
+    state["pending"] = []
+    write_json(args.state, state, mode=0o600)
+    log(f"usage: {len(users)} users, {running} running, published {', '.join(changed)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
