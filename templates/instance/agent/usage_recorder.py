@@ -34,6 +34,7 @@ MAX_GAP = datetime.timedelta(minutes=30)
 HOME_EVERY = datetime.timedelta(minutes=55)
 PREFIX = "usage/"
 KEEP_DAYS = 3
+HOME_ROOT = os.environ.get("ARW_HOME_ROOT", "/home")
 
 
 def parse_time(value):
@@ -118,11 +119,12 @@ def home_bytes(path):
     return total
 
 
-def home_of(name, home_root="/home"):
-    try:
-        return pwd.getpwnam(name).pw_dir
-    except KeyError:
-        return os.path.join(home_root, name)
+def home_of(name):
+    """Hub names are the accounts' names (configure/accounts.py), homes are HOME_ROOT/name;
+    a name that could leave HOME_ROOT has no home to measure."""
+    if not name or "/" in name or name.startswith(".") or "\0" in name:
+        return None
+    return os.path.join(HOME_ROOT, name)
 
 
 def split_by_day(start, end):
@@ -229,13 +231,18 @@ def main(argv=None):
     state = read_json(args.state, {})
     if not isinstance(state, dict):
         state = {}
-    with open(args.token_file, encoding="utf-8") as handle:
-        token = handle.read().strip()
-    users = retry("hub users", lambda: hub_users(token, args.hub_api), attempts=3, base_delay=2)
+    try:
+        with open(args.token_file, encoding="utf-8") as handle:
+            token = handle.read().strip()
+        users = retry("hub users", lambda: hub_users(token, args.hub_api), attempts=3, base_delay=2)
+    except (OSError, ValueError) as error:
+        # Nothing recorded, nothing lost: the next run counts from the last sample (up to MAX_GAP).
+        print(f"usage-recorder: cannot read the hub's users ({args.hub_api}): {error}", file=sys.stderr)
+        return 1
     homes = None
     measured = parse_time(state.get("homeMeasured"))
     if measured is None or now - measured >= HOME_EVERY:
-        homes = {user["name"]: home_bytes(home_of(user["name"])) for user in users}
+        homes = {user["name"]: home_bytes(home_of(user["name"])) if home_of(user["name"]) else 0 for user in users}
     s3 = aws("s3", config)
     for date in {now.date().isoformat(), (parse_time(state.get("lastSample")) or now).date().isoformat()}:
         if date not in (state.get("days") or {}):

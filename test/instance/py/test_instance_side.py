@@ -111,6 +111,43 @@ class KernelRegistration(unittest.TestCase):
         self.assertTrue(install.kernel_path({"name": "genomics"}).startswith("/opt/conda/envs/genomics/bin:"))
 
 
+class KernelPackage(unittest.TestCase):
+    """Every Python kernel imports aws_research_wizard, and nothing else of the instance files."""
+
+    def test_python_kernelspecs_get_the_package_dir_and_others_do_not(self):
+        prefix = tempfile.mkdtemp()
+        for name, language in (("py", "python"), ("r", "r")):
+            os.makedirs(os.path.join(prefix, "share", "jupyter", "kernels", name))
+            arw.write_json(os.path.join(prefix, "share", "jupyter", "kernels", name, "kernel.json"), {"argv": ["x"], "env": {"OTHER": "1"}})
+            install.set_kernel_path({"name": name, "language": language}, kernel_prefix=prefix)
+        py = arw.read_json(os.path.join(prefix, "share", "jupyter", "kernels", "py", "kernel.json"), None)
+        r = arw.read_json(os.path.join(prefix, "share", "jupyter", "kernels", "r", "kernel.json"), None)
+        self.assertEqual(py["env"]["PYTHONPATH"], install.KERNEL_PACKAGE_DIR)
+        self.assertEqual(py["env"]["OTHER"], "1")
+        self.assertNotIn("PYTHONPATH", r["env"])
+
+    def test_the_package_dir_holds_only_a_link_to_the_package(self):
+        lib, target = tempfile.mkdtemp(), tempfile.mkdtemp()
+        self.assertEqual(install.link_kernel_package(lib=lib, package_dir=target), "linked")
+        self.assertEqual(install.link_kernel_package(lib=lib, package_dir=target), "present")
+        self.assertEqual(os.listdir(target), ["aws_research_wizard"])
+        self.assertEqual(os.readlink(os.path.join(target, "aws_research_wizard")), os.path.join(lib, "aws_research_wizard"))
+
+    def test_the_extension_config_is_ours_to_write_and_remove_and_no_one_elses(self):
+        prefix = tempfile.mkdtemp()
+        path = os.path.join(prefix, "etc", "ipython", "ipython_kernel_config.py")
+        self.assertEqual(install.set_cost_extension(prefix, True), "on")
+        with open(path, encoding="utf-8") as handle:
+            self.assertIn('c.InteractiveShellApp.extensions.append("aws_research_wizard")', handle.read())
+        self.assertEqual(install.set_cost_extension(prefix, False), "off")
+        self.assertFalse(os.path.exists(path))
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write("c.InteractiveShellApp.exec_lines = ['import numpy']\n")
+        self.assertEqual(install.set_cost_extension(prefix, True), "foreign")
+        self.assertEqual(install.set_cost_extension(prefix, False), "foreign")
+        self.assertTrue(os.path.exists(path))
+
+
 class Artifacts(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
