@@ -1,6 +1,6 @@
-import {type ChildProcess, execFileSync, spawn} from 'node:child_process'
+import {type ChildProcess, execFile, execFileSync, spawn} from 'node:child_process'
 import {randomUUID} from 'node:crypto'
-import {existsSync, mkdtempSync, writeFileSync} from 'node:fs'
+import {copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -29,6 +29,7 @@ const SUITE = `generated JupyterHub configuration on a real JupyterHub${availabl
 
 describe.skipIf(!available && !process.env.CI)(SUITE, () => {
   const token = randomUUID().replaceAll('-', '')
+  const usageToken = randomUUID().replaceAll('-', '')
   const work = mkdtempSync(join(tmpdir(), 'hub-'))
   let hub: ChildProcess
   let baseUrl = ''
@@ -84,6 +85,13 @@ describe.skipIf(!available && !process.env.CI)(SUITE, () => {
         `IRkernel::installspec(name = ${JSON.stringify(r.name)}, displayname = ${JSON.stringify(r.display_name)}, prefix = ${JSON.stringify(share)})`,
       ])
     }
+    // The usage recorder's service, as configure.py registers it: its token and the drop-in.
+    writeFileSync(join(work, 'usage-recorder.token'), usageToken)
+    mkdirSync(join(work, 'jupyterhub_config.d'))
+    copyFileSync(
+      join(TEMPLATE_DIR, 'configure', 'jupyterhub_config.d', 'usage-recorder.py'),
+      join(work, 'jupyterhub_config.d', 'arw-usage-recorder.py'),
+    )
     const [proxyPort, hubPort, apiPort] = [await freePort(), await freePort(), await freePort()]
     baseUrl = `http://127.0.0.1:${proxyPort}`
     writeFileSync(
@@ -172,6 +180,34 @@ describe.skipIf(!available && !process.env.CI)(SUITE, () => {
     )
     expect(output).toBe('315\n')
   }, 120_000)
+
+  it("the usage recorder's service reads who has a server running, and can change nothing", async () => {
+    // Runs after the spawn test (the suite is sequential): grace's server is up.
+    const code = [
+      'import datetime, json, sys',
+      'sys.path.insert(0, sys.argv[1])',
+      'from agent import usage_recorder as r',
+      'users = r.hub_users(sys.argv[2], sys.argv[3])',
+      'now = datetime.datetime.now(datetime.timezone.utc)',
+      'state, _ = r.accumulate({}, now, users, {})',
+      'print(json.dumps(state["days"][now.date().isoformat()]))',
+    ].join('\n')
+    const {stdout} = await new Promise<{stdout: string}>((resolve, reject) =>
+      execFile(SYSTEM_PYTHON, ['-c', code, TEMPLATE_DIR, usageToken, `${baseUrl}/hub/api`], (error, out, err) =>
+        error ? reject(new Error(`${error.message}\n${err}`)) : resolve({stdout: out}),
+      ),
+    )
+    const day = JSON.parse(stdout) as Record<string, {server_hours: number}>
+    expect(Object.keys(day)).toEqual(expect.arrayContaining(['ada', 'grace']))
+    expect(day.grace.server_hours).toBeGreaterThan(0)
+    expect(day.ada.server_hours).toBe(0)
+    const write = await fetch(`${baseUrl}/hub/api/users/mallory`, {
+      method: 'POST',
+      headers: {Authorization: `token ${usageToken}`},
+      signal: AbortSignal.timeout(10_000),
+    })
+    expect(write.status).toBe(403)
+  })
 
   it.skipIf(!hasR && !process.env.CI)(
     'runs a cell in the R kernel (IRkernel)',
