@@ -1,5 +1,5 @@
 import {execFile, execFileSync} from 'node:child_process'
-import {chmodSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync} from 'node:fs'
+import {chmodSync, mkdirSync, mkdtempSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
@@ -104,7 +104,8 @@ describe('the cost of a cell, in a real IPython kernel', () => {
     chmodSync(join(bin, 'nvidia-smi'), 0o755)
     const description = join(work, 'environment.json')
     writeFileSync(description, JSON.stringify({environment: 'lab1', hourlyPriceUsd: 1.212, gpuCount: 1, gpuHourlyPriceUsd: 1.02}))
-    const code = 'from aws_research_wizard import cost_tracker\nticks = iter([0.0, 3600.0])\nwith cost_tracker.track_cell(users=4, clock=lambda: next(ticks)):\n    pass'
+    const code =
+      'from aws_research_wizard import cost_tracker\nticks = iter([0.0, 3600.0])\nwith cost_tracker.track_cell(users=4, clock=lambda: next(ticks)):\n    pass'
     const [withGpu] = await runCells('arw-plain', [code], {ARW_ENVIRONMENT: description, PATH: `${bin}:${process.env.PATH}`})
     // 1 h x ((1.212 - 1.02) / 4 + 1.02 x 1/1) = 0.048 + 1.02 = $1.068
     expect(withGpu.stdout).toBe('Cell execution cost: $1.07 (1 h 0 min compute, shared by 4 users, 1 GPU)\n')
@@ -114,7 +115,11 @@ describe('the cost of a cell, in a real IPython kernel', () => {
   })
 
   it.each([
-    ['a price that is not a number', JSON.stringify({hourlyPriceUsd: 'abc'}), /hourlyPriceUsd in .*environment\.json is 'abc': expected a number/],
+    [
+      'a price that is not a number',
+      JSON.stringify({hourlyPriceUsd: 'abc'}),
+      /hourlyPriceUsd in .*environment\.json is 'abc': expected a number/,
+    ],
     ['a file that is not JSON', '{"hourlyPriceUsd": ', /cannot read the environment description .*environment\.json/],
     ['a description without a price', JSON.stringify({environment: 'lab1'}), /has no hourlyPriceUsd: .* set ARW_HOURLY_PRICE_USD/],
     ['a negative price', JSON.stringify({hourlyPriceUsd: -3}), /expected a number between 0 and 1000/],
@@ -134,7 +139,10 @@ describe('the cost of a cell, in a real IPython kernel', () => {
 
   it('a malformed ARW_HOURLY_PRICE_USD is named, not a traceback', async () => {
     const [, second] = await runCells('arw-plain', ['%load_ext aws_research_wizard', 'x = 1'], {ARW_HOURLY_PRICE_USD: '12,50'})
-    expect(second).toEqual({stdout: "Cell execution cost: unknown (ARW_HOURLY_PRICE_USD in the environment is '12,50': expected a number)\n", error: null})
+    expect(second).toEqual({
+      stdout: "Cell execution cost: unknown (ARW_HOURLY_PRICE_USD in the environment is '12,50': expected a number)\n",
+      error: null,
+    })
   })
 
   it('%load_ext prints the cost of every following cell and session_summary adds them up', async () => {
