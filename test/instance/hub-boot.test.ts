@@ -3,6 +3,7 @@ import {mkdtempSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {DescribeInstancesCommand} from '@aws-sdk/client-ec2'
+import {GetObjectCommand, S3Client} from '@aws-sdk/client-s3'
 import {GetParameterCommand, SSMClient} from '@aws-sdk/client-ssm'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {type BootEnvironment, createEnvironment, type Guest, missingBootTools} from '../helpers/boot/index.js'
@@ -176,8 +177,9 @@ describe.runIf(runBoot).sequential('the hub boots under cloud-init and systemd',
     expect(Object.keys(specs.body.kernelspecs)).not.toContain('julia-sim')
     expect(specs.body.kernelspecs['python-main'].spec.env.PATH).toMatch(/^\/opt\/conda\/envs\/python-main\/bin:/)
     for (const [kernelName, code, expected] of [
-      ['python-main', 'import os; print(sum(range(10)) * 7, os.getuid())', '315 2000\n'],
-      ['r-stats', 'cat(6 * 7, "\\n")', '42 \n'],
+      // The cost line after the cell: the pack keeps cost tracking on.
+      ['python-main', 'import os; print(sum(range(10)) * 7, os.getuid())', /^315 2000\nCell execution cost: .*\n$/],
+      ['r-stats', 'cat(6 * 7, "\\n")', /^42 \n$/],
     ] as const) {
       const response = await fetch(`${hubUrl}/user/ada/api/kernels`, {
         method: 'POST',
@@ -185,8 +187,42 @@ describe.runIf(runBoot).sequential('the hub boots under cloud-init and systemd',
         headers: {Authorization: `token ${token}`, 'Content-Type': 'application/json'},
       })
       const kernel = (await response.json()) as {id: string}
-      expect(await executeCell(`${hubUrl.replace('http', 'ws')}/user/ada/api/kernels/${kernel.id}/channels`, token, code)).toBe(expected)
+      expect(await executeCell(`${hubUrl.replace('http', 'ws')}/user/ada/api/kernels/${kernel.id}/channels`, token, code)).toMatch(expected)
     }
+  }, 240_000)
+
+  it('every Python kernel imports aws_research_wizard and prints the cost of each cell; the usage recorder publishes the day', async () => {
+    const description = JSON.parse((await guest.exec(['cat', '/etc/aws-research-wizard/environment.json'])).stdout)
+    expect(description.costTracking).toBe(true)
+    expect(description.hourlyPriceUsd).toBeGreaterThan(0)
+    const response = await fetch(`${hubUrl}/user/ada/api/kernels`, {
+      method: 'POST',
+      body: JSON.stringify({name: 'python-main'}),
+      headers: {Authorization: `token ${token}`, 'Content-Type': 'application/json'},
+    })
+    const kernel = (await response.json()) as {id: string}
+    const url = `${hubUrl.replace('http', 'ws')}/user/ada/api/kernels/${kernel.id}/channels`
+    // No %load_ext: the install phase loads the extension in every kernel of the environment.
+    const output = await executeCell(
+      url,
+      token,
+      'from aws_research_wizard import cost_tracker; print(cost_tracker.load_price().hourly_usd)',
+    )
+    const [price, line] = output.split('\n')
+    expect(Number(price), output).toBe(description.hourlyPriceUsd)
+    expect(line).toMatch(/^Cell execution cost: (<\$0\.0001|\$0\.\d{4}) \(\d+\.\d seconds compute\)$/)
+
+    expect((await guest.exec(['systemctl', 'is-enabled', 'arw-usage-recorder.timer'])).stdout.trim()).toBe('enabled')
+    const recorded = await guest.exec(['systemctl', 'start', 'arw-usage-recorder.service'], {timeoutMs: 120_000})
+    const journal = await guest.exec(['journalctl', '-u', 'arw-usage-recorder', '--no-pager', '-n', '30'])
+    expect(recorded.code, journal.stdout).toBe(0)
+    const s3 = new S3Client({...clientConfig(), forcePathStyle: true})
+    const today = new Date().toISOString().slice(0, 10)
+    const object = await s3.send(new GetObjectCommand({Bucket: description.notebookBucket, Key: `usage/${today}.json`}))
+    const usage = JSON.parse(await object.Body!.transformToString())
+    expect(usage.date).toBe(today)
+    expect(usage.users.ada.server_hours, JSON.stringify(usage)).toBeGreaterThan(0)
+    expect(usage.users.ada.home_bytes).toBeGreaterThan(0)
   }, 240_000)
 
   it('keeps /home, its files and their owners across a reboot, and signals ready again', async () => {

@@ -138,6 +138,9 @@ export function testImageFiles(token: string): Record<string, GuestFile> {
     },
     '/opt/conda/envs/hub/bin/jupyterhub-singleuser': {content: '#!/bin/sh\nexec /usr/bin/jupyterhub-singleuser "$@"\n', mode: 0o755},
     '/opt/conda/envs/python-main/bin/python': {symlink: '/usr/bin/python3'},
+    // An environment of its own, as a conda environment is (sys.prefix is the environment):
+    // IPython reads the environment's etc/ipython, where the install phase turns on cell costs.
+    '/opt/conda/envs/python-main/pyvenv.cfg': {content: 'home = /usr/bin\ninclude-system-site-packages = true\n', mode: 0o644},
     '/opt/conda/envs/r-stats/bin/Rscript': {symlink: '/usr/bin/Rscript'},
     '/opt/conda/envs/r-stats/bin/R': {symlink: '/usr/bin/R'},
     '/etc/aws-research-wizard/jupyterhub_config.d/50-test.py': {
