@@ -173,7 +173,9 @@ def record(seconds, users=None, hourly_price=None, out=None, add_to_session=True
     Returns the CellCost, or None (with the reason printed) when the price is unknown."""
     out = out or sys.stdout
     try:
-        cost = cell_cost(seconds, load_price(hourly_price), active_users(users), gpus_held())
+        price = load_price(hourly_price)
+        # nvidia-smi only where there are GPUs to pay for: no process spawned per cell elsewhere.
+        cost = cell_cost(seconds, price, active_users(users), gpus_held() if price.gpu_count else 0)
     except CostConfigError as error:
         print(f"Cell execution cost: unknown ({error})", file=out)
         return None
