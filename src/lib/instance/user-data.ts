@@ -20,6 +20,7 @@ export const INSTANCE_FILES = [
   'configure/mount_s3.py',
   'configure/cloudwatch.py',
   'configure/jupyterhub_config.py',
+  'configure/examples.py',
   'agent/idle_agent.py',
   'systemd/arw-install.service',
   'systemd/arw-configure.service',
@@ -86,6 +87,10 @@ export function instanceConfig(spec: EnvironmentSpec, refs: RuntimeReferences): 
     })),
     dataDirectories: spec.dataDirectories,
     autoShutdown: spec.autoShutdown,
+    // The notebooks themselves, as data: configure/examples.py writes them under
+    // /shared/examples by their (re-checked) file names. Part of the gzipped description.
+    notebookExamples: spec.notebookExamples,
+    exampleNotebooks: spec.notebookExamples ? spec.exampleNotebooks.map(({name, content}) => ({name, content})) : [],
   }
 }
 
