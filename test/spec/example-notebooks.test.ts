@@ -28,7 +28,7 @@ async function packWith(paths: string[], files: Record<string, string>, extra = 
   const dir = mkdtempSync(join(tmpdir(), 'pack-'))
   mkdirSync(join(dir, 'notebooks'))
   for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content)
-  const base = readFileSync(join(PACK_DIR, 'climate-science.yaml'), 'utf8').replace(/^example_notebooks:\n(  .*\n)+/m, '')
+  const base = readFileSync(join(PACK_DIR, 'climate-science.yaml'), 'utf8').replace(/^example_notebooks:\n( {2}.*\n)+/m, '')
   const entries = paths.map((p, i) => `  - title: Notebook ${i}\n    path: ${p}\n`).join('')
   const file = join(dir, 'pack.yaml')
   writeFileSync(file, `${base}${extra}example_notebooks:\n${entries}`)
