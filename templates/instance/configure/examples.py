@@ -106,12 +106,15 @@ def seed_home(home, source=None):
         path = os.path.join(source, name)
         if not safe_name(name) or not stat.S_ISREG(os.lstat(path).st_mode):
             continue
-        os.makedirs(destination, mode=0o755, exist_ok=True)
+        if not os.path.isdir(destination):
+            os.makedirs(destination)
+            os.chmod(destination, 0o755)  # whatever the caller's umask (the hub's or configure's)
         try:
             fd = os.open(os.path.join(destination, name), os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
         except FileExistsError:
             continue
         with open(path, "rb") as original, os.fdopen(fd, "wb") as copy:
             shutil.copyfileobj(original, copy)
+        os.chmod(os.path.join(destination, name), 0o644)
         copied.append(name)
     return copied

@@ -315,8 +315,13 @@ class ExampleNotebooks(unittest.TestCase):
         os.makedirs(homes)
         account = type("Account", (), {"pw_uid": uid})
         with unittest.mock.patch.object(self.examples, "SHARED_EXAMPLES", self.shared), unittest.mock.patch.object(accounts, "HOME_ROOT", homes), unittest.mock.patch.object(accounts.pwd, "getpwnam", return_value=account):
-            accounts.ensure_account({"name": "ada", "uid": uid})
+            previous = os.umask(0o077)  # the modes do not depend on the caller's umask
+            try:
+                accounts.ensure_account({"name": "ada", "uid": uid})
+            finally:
+                os.umask(previous)
             copy = os.path.join(homes, "ada", "examples", "intro.ipynb")
+            self.assertEqual((self.mode(copy), self.mode(os.path.dirname(copy))), (0o644, 0o755))
             with open(copy, encoding="utf-8") as handle:
                 self.assertEqual(json.load(handle)["cells"], ["intro.ipynb"])
             self.assertEqual((os.lstat(copy).st_uid, os.lstat(os.path.dirname(copy)).st_uid), (uid, uid))
