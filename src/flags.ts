@@ -183,5 +183,10 @@ export const environmentFlags = {
     helpGroup: 'NETWORK',
   }),
   'allow-channel': allowChannelFlag,
+  'notebook-examples': Flags.boolean({
+    description:
+      "Put the pack's example notebooks read-only in /shared/examples and copy them into each new user's home (default: the pack's notebook_examples, true unless it says otherwise).",
+    allowNo: true,
+  }),
   'pack-dir': packDirFlag,
 }

@@ -181,6 +181,8 @@ export class ResearchEnvironmentStack extends Stack {
         domain: spec.domain,
         overrides: spec.overrides,
         pack: spec.pack,
+        // The notebooks as deployed: scale and diff rebuild the spec without the pack's directory.
+        ...(spec.exampleNotebooks.length > 0 ? {exampleNotebooks: spec.exampleNotebooks} : {}),
         // Only what identifies the image: the same image gives the same record on every deploy.
         ...(image ? {image: recordableImage(image)} : {}),
       }),

@@ -315,8 +315,11 @@ const exampleNotebook = {
       type: 'string',
       minLength: 1,
       maxLength: 300,
-      pattern: '^[A-Za-z0-9_][A-Za-z0-9._-]*(/[A-Za-z0-9_][A-Za-z0-9._-]*)*$',
-      description: 'Relative to the pack file and inside its directory, e.g. notebooks/intro.ipynb (no leading /, no "..").',
+      // The file name (last segment) becomes the file's name on the hub: an .ipynb of letters,
+      // digits and . _ - only, so it cannot leave /shared/examples or hide as a dot file.
+      pattern: '^([A-Za-z0-9_][A-Za-z0-9._-]*/)*[A-Za-z0-9_][A-Za-z0-9._-]{0,93}\\.ipynb$',
+      description:
+        'A .ipynb file relative to the pack file and inside its directory, e.g. notebooks/intro.ipynb (no leading /, no "..", file name at most 100 characters).',
       'x-code': 'invalid-notebook-path',
     },
   },
@@ -372,6 +375,13 @@ const commonProperties = {
   jupyterhub,
   aws_access: awsAccess,
   example_notebooks: {type: 'array', items: exampleNotebook, maxItems: 50, default: []},
+  notebook_examples: {
+    type: 'boolean',
+    default: true,
+    description:
+      "Put the pack's example notebooks read-only in /shared/examples on the hub and copy them into each new user's home (deploy --no-notebook-examples turns it off).",
+    'x-update': 'restart',
+  },
   tags,
 } as const
 

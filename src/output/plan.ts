@@ -57,6 +57,11 @@ export function renderPlan(plan: DeploymentPlan, options: {verbose?: boolean} = 
           `  Your data      empty shared ${plan.dataDirectories.length > 1 ? 'directories' : 'directory'} ${plan.dataDirectories.join(', ')} (bring your own files)`,
         ]
       : []),
+    ...(plan.exampleNotebooks.length > 0
+      ? [
+          `  Examples       ${plan.exampleNotebooks.length} notebook${plan.exampleNotebooks.length > 1 ? 's' : ''} in /shared/examples (read-only), copied to each new user's ~/examples`,
+        ]
+      : []),
     `  Kept           when destroyed: ${plan.retainedOnDestroy.map((r) => `${r.kind}${r.onDestroy === 'snapshot' ? ' (as a snapshot)' : ''}`).join(', ') || 'nothing'}`,
     '',
     'Estimated monthly cost',

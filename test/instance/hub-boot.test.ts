@@ -1,5 +1,5 @@
 import {randomBytes} from 'node:crypto'
-import {mkdtempSync} from 'node:fs'
+import {mkdtempSync, readFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {DescribeInstancesCommand} from '@aws-sdk/client-ec2'
@@ -16,6 +16,7 @@ import {
   testImageFiles,
 } from '../helpers/boot/hub-fixture.js'
 import {executeCell} from '../helpers/kernel.js'
+import {FIXTURES} from '../helpers/run.js'
 
 /**
  * The hub as EC2 boots it: the CLI deploys a real synthesized stack into moto (the
@@ -157,6 +158,21 @@ describe.runIf(runBoot).sequential('the hub boots under cloud-init and systemd',
     expect((await guest.exec(['stat', '-c', '%U %G', '/data/cosmic/ada.txt'])).stdout.trim()).toBe('ada arw-users')
   })
 
+  it("puts the pack's example notebooks read-only in /shared/examples and gives a new account its own copy", async () => {
+    const shipped = readFileSync(join(FIXTURES, 'boot', 'notebooks', 'boot-example.ipynb'), 'utf8')
+    expect((await guest.exec(['stat', '-c', '%a %U', '/shared/examples', '/shared/examples/boot-example.ipynb'])).stdout.trim()).toBe(
+      '755 root\n644 root',
+    )
+    expect((await guest.exec(['cat', '/shared/examples/boot-example.ipynb'])).stdout).toBe(shipped)
+    expect((await sh('echo x >> /shared/examples/boot-example.ipynb', 'ada')).code).not.toBe(0)
+    // ada's account (and home) was created on this boot: a copy of her own, hers to edit.
+    expect((await guest.exec(['stat', '-c', '%a %U', '/home/ada/examples', '/home/ada/examples/boot-example.ipynb'])).stdout.trim()).toBe(
+      '755 ada\n644 ada',
+    )
+    expect((await guest.exec(['cat', '/home/ada/examples/boot-example.ipynb'])).stdout).toBe(shipped)
+    expect((await sh('echo "my notes" > /home/ada/examples/boot-example.ipynb', 'ada')).code).toBe(0)
+  })
+
   it('closes the instance metadata to hub users, not to root', async () => {
     const probe = 'curl -sS -m 5 -X PUT -H "X-aws-ec2-metadata-token-ttl-seconds: 60" http://169.254.169.254/latest/api/token'
     expect((await guest.exec(['id', 'ada'])).code).toBe(0)
@@ -232,6 +248,8 @@ describe.runIf(runBoot).sequential('the hub boots under cloud-init and systemd',
     await guest.waitForSystemState(['running', 'degraded'], 180_000)
     await waitForPhase(['ready'], 300_000, before)
     expect((await guest.exec(['stat', '-c', '%u %U %s', '/home/ada/work.txt'])).stdout.trim()).toBe('2000 ada 11')
+    // The examples are copied once, when the home is made: ada's edit survives the boot.
+    expect((await guest.exec(['cat', '/home/ada/examples/boot-example.ipynb'])).stdout).toBe('my notes\n')
     expect((await guest.fetchFromGuestNamespace('http://127.0.0.1:8000/hub/api/')).status).toBe(200)
   }, 600_000)
 

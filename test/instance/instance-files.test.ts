@@ -14,6 +14,7 @@ import {
   USER_DATA_LIMIT_BYTES,
 } from '../../src/lib/instance/user-data.js'
 import {SHIPPED_PACKS, specFor} from '../helpers/specs.js'
+import {PACK_DIR} from '../helpers/run.js'
 import {haveTool} from '../helpers/tools.js'
 
 const run = promisify(execFile)
@@ -114,6 +115,30 @@ describe('instance files', () => {
     const output = `${result.stdout}${result.stderr}`
     expect(output, output).toMatch(/^OK$/m)
     expect(Number(/^Ran (\d+) tests/m.exec(output)?.[1])).toBeGreaterThanOrEqual(20)
+  })
+
+  it.each(SHIPPED_PACKS)('%s: the example notebooks reach /shared/examples byte for byte through environment.json', async (pack) => {
+    const spec = await specFor(pack)
+    const config = writeConfig(instanceConfig(spec, REFS))
+    const target = join(mkdtempSync(join(tmpdir(), 'shared-')), 'examples')
+    const {stdout} = await run(
+      '/usr/bin/python3',
+      [
+        '-c',
+        'import json, sys; sys.path.insert(0, sys.argv[1]); from configure import examples; print(json.dumps(examples.place_shared(json.load(open(sys.argv[2])), sys.argv[3])))',
+        TEMPLATE_DIR,
+        config,
+        target,
+      ],
+      {env: {...process.env, PYTHONDONTWRITEBYTECODE: '1', ARW_LOG: join(tmpdir(), 'arw-examples.log')}},
+    )
+    expect(JSON.parse(stdout)).toEqual(spec.exampleNotebooks.map((n) => n.name))
+    expect(spec.exampleNotebooks.length).toBeGreaterThanOrEqual(1)
+    for (const [index, notebook] of spec.pack.example_notebooks!.entries()) {
+      expect(readFileSync(join(target, spec.exampleNotebooks[index]!.name), 'utf8')).toBe(
+        readFileSync(join(PACK_DIR, notebook.path), 'utf8'),
+      )
+    }
   })
 
   it('adds GPU metrics to the CloudWatch agent only on GPU instances', async () => {

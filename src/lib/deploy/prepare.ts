@@ -2,6 +2,7 @@ import type {Finding} from '../../domain-pack/findings.js'
 import {ExitCode, WizardError} from '../../errors.js'
 import {requirePack} from '../domain/require-pack.js'
 import {USER_DATA_LIMIT_BYTES, userDataSize} from '../instance/user-data.js'
+import {readExampleNotebooks} from '../spec/example-notebooks.js'
 import {resolveSpec} from '../spec/resolve-spec.js'
 import type {EnvironmentSpec, SpecOverrides} from '../spec/types.js'
 
@@ -19,9 +20,14 @@ export async function prepareEnvironment(
   options: {packDirs?: readonly string[]} = {},
 ): Promise<PreparedEnvironment> {
   const loaded = await requirePack(domain, {packDirs: options.packDirs, allowedChannels: overrides.allowChannels})
-  const resolved = resolveSpec(loaded.name, loaded.pack, overrides)
-  const findings = [...resolved.findings]
-  let spec = resolved.spec
+  // Read only when they go to the hub: they travel in the user data, which is capped.
+  const examples =
+    (overrides.notebookExamples ?? loaded.pack.notebook_examples ?? true)
+      ? readExampleNotebooks(loaded.pack, loaded.file)
+      : {notebooks: [], findings: []}
+  const resolved = resolveSpec(loaded.name, loaded.pack, overrides, examples.notebooks)
+  const findings = [...examples.findings, ...resolved.findings]
+  let spec = examples.findings.some((f) => f.level === 'error') ? undefined : resolved.spec
   if (spec) {
     const size = userDataSize(spec)
     if (size > USER_DATA_LIMIT_BYTES) {
@@ -31,7 +37,9 @@ export async function prepareEnvironment(
         path: '/kernels',
         message: `The instance bootstrap for this pack is ${size} bytes; EC2 accepts at most ${USER_DATA_LIMIT_BYTES}.`,
         remedy:
-          "Shorten the kernels' package lists (put rarely used packages in a requirements file users install themselves) or split the pack.",
+          spec.exampleNotebooks.length > 0
+            ? "Shorten the kernels' package lists or the example notebooks (clear their outputs), or deploy with --no-notebook-examples."
+            : "Shorten the kernels' package lists (put rarely used packages in a requirements file users install themselves) or split the pack.",
       })
       spec = undefined
     }

@@ -2,7 +2,7 @@ import type {AwsClients} from '../../aws/clients.js'
 import {DEPLOY_RECORD_KEY} from '../../constructs/contract.js'
 import type {DomainPack} from '../../domain-pack/schema.js'
 import {ExitCode, WizardError} from '../../errors.js'
-import type {SpecOverrides} from '../spec/types.js'
+import type {ExampleNotebookFile, SpecOverrides} from '../spec/types.js'
 
 /** What an environment was made from, as recorded in its template. */
 export interface DeployRecord {
@@ -10,6 +10,8 @@ export interface DeployRecord {
   readonly domain: string
   readonly overrides: SpecOverrides
   readonly pack: DomainPack
+  /** The example notebooks deployed with it (absent when there were none). */
+  readonly exampleNotebooks?: readonly ExampleNotebookFile[]
 }
 
 export interface DeployedTemplate {

@@ -65,7 +65,7 @@ export interface DeployedEnvironment {
 
 /** The spec recorded in a deployed template, or undefined when it no longer resolves. */
 function recordedSpec(record: DeployedTemplate['record']): EnvironmentSpec | undefined {
-  return resolveSpec(record.domain, record.pack, record.overrides).spec
+  return resolveSpec(record.domain, record.pack, record.overrides, record.exampleNotebooks).spec
 }
 
 /** What replacing the deployed template with `next` would change; nothing for a new environment. */
@@ -363,7 +363,7 @@ export async function respecFromDeployed(
   const overrides: SpecOverrides = {...record.overrides, ...Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined))}
   // A new type chosen explicitly wins over sizing; new users alone re-size within the pack.
   if (changes.users !== undefined && changes.instanceType === undefined) delete (overrides as {instanceType?: string}).instanceType
-  const {spec, findings} = resolveSpec(record.domain, record.pack, overrides)
+  const {spec, findings} = resolveSpec(record.domain, record.pack, overrides, record.exampleNotebooks)
   if (!spec) {
     const errors = findings.filter((f) => f.level === 'error')
     throw new WizardError({

@@ -33,6 +33,8 @@ export interface DeploymentPlan {
   readonly dataMounts: readonly {readonly source: string; readonly path: string; readonly access: string}[]
   /** Empty shared directories for data people bring themselves. */
   readonly dataDirectories: readonly string[]
+  /** Example notebooks put in /shared/examples and each new user's home (empty with --no-notebook-examples). */
+  readonly exampleNotebooks: readonly string[]
   readonly kernels: readonly {readonly name: string; readonly displayName: string; readonly language: string; readonly packages: number}[]
   readonly autoShutdown: {readonly idleMinutes: number; readonly signals: readonly string[]}
   readonly access: {readonly url: string; readonly signIn: string; readonly admin?: string}
@@ -109,6 +111,7 @@ export function buildPlan(
     },
     dataMounts: spec.dataMounts.map((m) => ({source: m.source, path: m.mount_path, access: m.access ?? 'read-only'})),
     dataDirectories: spec.dataDirectories,
+    exampleNotebooks: spec.notebookExamples ? spec.exampleNotebooks.map((n) => n.name) : [],
     kernels: spec.kernels.map((k) => ({
       name: k.name,
       displayName: k.display_name,

@@ -25,7 +25,7 @@ import {
 } from './flag-values.js'
 import {parseSizeGiB} from './sizes.js'
 import {chooseInstanceType} from './sizing.js'
-import type {EnvironmentSpec, NetworkSpec, SpecOverrides} from './types.js'
+import type {EnvironmentSpec, ExampleNotebookFile, NetworkSpec, SpecOverrides} from './types.js'
 
 const HOME_MIN_GIB = 10
 const HOME_MAX_GIB = 16_384
@@ -40,8 +40,15 @@ function flagFinding(code: string, flag: string, message: string, remedy: string
 /**
  * Pack + flags -> spec. Pure: everything it needs is in its arguments. Returns the
  * spec only when there is no error finding, so callers cannot deploy a bad combination.
+ * `exampleNotebooks` are the pack's notebooks as read from disk (readExampleNotebooks) or
+ * from the deploy record: a spec resolved again from the record has no pack directory.
  */
-export function resolveSpec(domain: string, pack: DomainPack, overrides: SpecOverrides): {spec?: EnvironmentSpec; findings: FlagFinding[]} {
+export function resolveSpec(
+  domain: string,
+  pack: DomainPack,
+  overrides: SpecOverrides,
+  exampleNotebooks: readonly ExampleNotebookFile[] = [],
+): {spec?: EnvironmentSpec; findings: FlagFinding[]} {
   const findings: FlagFinding[] = []
   const {region} = overrides
 
@@ -268,6 +275,8 @@ export function resolveSpec(domain: string, pack: DomainPack, overrides: SpecOve
     },
     cost: {tracking: pack.cost.tracking ?? true, ...(monthlyBudgetUsd === undefined ? {} : {monthlyBudgetUsd}), alertEmails},
     tags: {...(pack.tags ?? {})},
+    notebookExamples: overrides.notebookExamples ?? pack.notebook_examples ?? true,
+    exampleNotebooks: exampleNotebooks.map(({name, title, content}) => ({name, title, content})),
     pack,
     overrides: Object.fromEntries(Object.entries(overrides).filter(([, value]) => value !== undefined)) as unknown as SpecOverrides,
   }

@@ -26,6 +26,15 @@ export interface SpecOverrides {
    * local accounts (for institutions that forbid internet-facing services).
    */
   readonly access?: 'public' | 'private'
+  /** --notebook-examples / --no-notebook-examples: overrides the pack's notebook_examples. */
+  readonly notebookExamples?: boolean
+}
+
+/** An example notebook as the hub receives it: a file name safe in /shared/examples and its JSON text. */
+export interface ExampleNotebookFile {
+  readonly name: string
+  readonly title: string
+  readonly content: string
 }
 
 export type NetworkSpec =
@@ -85,6 +94,10 @@ export interface EnvironmentSpec {
   }
   readonly cost: {readonly tracking: boolean; readonly monthlyBudgetUsd?: number; readonly alertEmails: readonly string[]}
   readonly tags: Readonly<Record<string, string>>
+  /** Whether the hub puts the example notebooks in /shared/examples and new users' homes. */
+  readonly notebookExamples: boolean
+  /** The pack's example notebooks, read at deploy (and kept in the deploy record for scale). */
+  readonly exampleNotebooks: readonly ExampleNotebookFile[]
   readonly pack: DomainPack
   /** The flags it was resolved from: recorded in the stack so scale/diff can resolve it again. */
   readonly overrides: SpecOverrides

@@ -20,6 +20,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from common.arw import read_json, write_json  # noqa: E402
+from configure import examples  # noqa: E402
 
 HOME_ROOT = os.environ.get("ARW_HOME_ROOT", "/home")
 UID_BASE = 2000  # above the image's own accounts (ubuntu is 1000)
@@ -162,6 +163,8 @@ def ensure_account(entry):
         )
     if not os.path.isdir(home):
         shutil.copytree("/etc/skel", home, symlinks=True) if os.path.isdir("/etc/skel") else os.makedirs(home)
+        # A new home only: the examples are copied once and a user's edits are never overwritten.
+        examples.seed_home(home)
         for root, dirs, files in os.walk(home):
             for item in [root] + [os.path.join(root, d) for d in dirs] + [os.path.join(root, f) for f in files]:
                 os.lchown(item, uid, uid)

@@ -31,7 +31,7 @@ from common.arw import (  # noqa: E402
     systemd_escape_path,
     write_json,
 )
-from configure import accounts  # noqa: E402
+from configure import accounts, examples  # noqa: E402
 
 ETC = "/etc/aws-research-wizard"
 HOME_DEVICE_NAME = "/dev/sdh"
@@ -296,9 +296,11 @@ def configure(config, progress):
     device = progress.step("home", "attaching the home volume", lambda: attach_home(config, progress))
     progress.step("home", f"mounting /home from {device}", lambda: mount_home(device))
     progress.step("firewall", "closing instance metadata to hub users", close_metadata)
+    # Shared storage first: the examples live on it, and accounts created below copy them.
+    progress.step("shared", "mounting shared storage", lambda: mount_shared(config))
+    progress.step("shared", "placing the example notebooks", lambda: examples.install(config))
     progress.step("accounts", "restoring hub accounts", accounts.restore_all)
     progress.step("accounts", "creating administrator accounts", lambda: admin_accounts(config))
-    progress.step("shared", "mounting shared storage", lambda: mount_shared(config))
     progress.step("scratch", "preparing scratch space", lambda: prepare_scratch(config))
     mounts = progress.step("data", "mounting data", lambda: data_mounts(config))
     progress.step("data", "preparing data directories", lambda: data_directories(config))

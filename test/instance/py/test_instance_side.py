@@ -10,6 +10,7 @@ import sys
 import tempfile
 import threading
 import unittest
+import unittest.mock
 
 TEMPLATES = os.environ["ARW_TEMPLATES"]
 sys.path.insert(0, TEMPLATES)
@@ -269,6 +270,125 @@ class Accounts(unittest.TestCase):
     def test_control_characters_refused(self):
         with self.assertRaises(ValueError):
             self.accounts.assign("a\nb@example.org")
+
+
+
+NOTEBOOK = json.dumps({"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+
+
+class ExampleNotebooks(unittest.TestCase):
+    """configure/examples.py on a temporary root: /shared/examples and a new user's home."""
+
+    def setUp(self):
+        from configure import examples  # noqa: PLC0415
+
+        self.examples = examples
+        self.root = tempfile.mkdtemp()
+        self.shared = os.path.join(self.root, "shared", "examples")
+
+    def config(self, *names, enabled=True):
+        return {"notebookExamples": enabled, "exampleNotebooks": [{"name": n, "content": NOTEBOOK.replace("[]", f'["{n}"]', 1)} for n in names]}
+
+    def mode(self, path):
+        return os.lstat(path).st_mode & 0o7777
+
+    def test_placed_read_only_and_owned_by_root(self):
+        names = self.examples.place_shared(self.config("intro.ipynb", "era5_slice-2.ipynb"), self.shared)
+        self.assertEqual(names, ["intro.ipynb", "era5_slice-2.ipynb"])
+        self.assertEqual(sorted(os.listdir(self.shared)), ["era5_slice-2.ipynb", "intro.ipynb"])
+        self.assertEqual(self.mode(self.shared), 0o755)
+        for name in names:
+            path = os.path.join(self.shared, name)
+            self.assertEqual(self.mode(path), 0o644)
+            self.assertEqual(os.lstat(path).st_uid, os.geteuid())
+            with open(path, encoding="utf-8") as handle:
+                self.assertEqual(json.load(handle)["cells"], [name])
+        # No staging directory is left behind next to it.
+        self.assertEqual(os.listdir(os.path.dirname(self.shared)), ["examples"])
+
+    def test_hostile_names_never_leave_the_directory(self):
+        hostile = ["../escape.ipynb", "/etc/evil.ipynb", "a/b.ipynb", ".hidden.ipynb", "x.py", "x.ipynb\n", "", "..", "x" * 200 + ".ipynb"]
+        config = {"exampleNotebooks": [{"name": n, "content": NOTEBOOK} for n in hostile] + [{"name": 7, "content": NOTEBOOK}, {"name": "ok.ipynb", "content": NOTEBOOK}, {"name": "ok.ipynb", "content": "second"}]}
+        self.assertEqual(self.examples.place_shared(config, self.shared), ["ok.ipynb"])
+        self.assertEqual(os.listdir(self.shared), ["ok.ipynb"])
+        with open(os.path.join(self.shared, "ok.ipynb"), encoding="utf-8") as handle:
+            self.assertEqual(handle.read(), NOTEBOOK)
+        everything = [os.path.join(d, f) for d, _, files in os.walk(self.root) for f in files]
+        self.assertEqual(everything, [os.path.join(self.shared, "ok.ipynb")])
+
+    def test_a_new_deploy_replaces_the_set_and_turning_it_off_removes_it(self):
+        self.examples.place_shared(self.config("old.ipynb"), self.shared)
+        self.examples.place_shared(self.config("new.ipynb"), self.shared)
+        self.assertEqual(os.listdir(self.shared), ["new.ipynb"])
+        self.assertEqual(self.examples.place_shared(self.config("new.ipynb", enabled=False), self.shared), [])
+        self.assertFalse(os.path.lexists(self.shared))
+        self.assertEqual(os.listdir(os.path.dirname(self.shared)), [])
+
+    def test_something_a_user_put_there_is_moved_aside_not_followed(self):
+        os.makedirs(os.path.dirname(self.shared))
+        elsewhere = os.path.join(self.root, "elsewhere")
+        os.makedirs(elsewhere)
+        os.symlink(elsewhere, self.shared)
+        self.examples.place_shared(self.config("intro.ipynb"), self.shared)
+        self.assertEqual(os.listdir(elsewhere), [])  # nothing written through the link
+        self.assertTrue(os.path.isdir(self.shared) and not os.path.islink(self.shared))
+        moved = [n for n in os.listdir(os.path.dirname(self.shared)) if n.startswith("examples.moved-")]
+        self.assertEqual(len(moved), 1)
+        self.assertEqual(os.readlink(os.path.join(os.path.dirname(self.shared), moved[0])), elsewhere)
+
+    def test_install_reports_a_failure_instead_of_failing_the_boot(self):
+        blocker = os.path.join(self.root, "file")
+        with open(blocker, "w", encoding="utf-8") as handle:
+            handle.write("not a directory")
+        with unittest.mock.patch.object(self.examples, "SHARED_EXAMPLES", os.path.join(blocker, "examples")):
+            self.assertTrue(self.examples.install(self.config("intro.ipynb")).startswith("failed: "))
+
+    def test_a_new_account_gets_its_own_copy_once(self):
+        from configure import accounts  # noqa: PLC0415
+
+        self.examples.place_shared(self.config("intro.ipynb"), self.shared)
+        uid = 4242 if os.geteuid() == 0 else os.getuid()
+        homes = os.path.join(self.root, "home")
+        os.makedirs(homes)
+        account = type("Account", (), {"pw_uid": uid})
+        with unittest.mock.patch.object(self.examples, "SHARED_EXAMPLES", self.shared), unittest.mock.patch.object(accounts, "HOME_ROOT", homes), unittest.mock.patch.object(accounts.pwd, "getpwnam", return_value=account):
+            previous = os.umask(0o077)  # the modes do not depend on the caller's umask
+            try:
+                accounts.ensure_account({"name": "ada", "uid": uid})
+            finally:
+                os.umask(previous)
+            copy = os.path.join(homes, "ada", "examples", "intro.ipynb")
+            self.assertEqual((self.mode(copy), self.mode(os.path.dirname(copy))), (0o644, 0o755))
+            with open(copy, encoding="utf-8") as handle:
+                self.assertEqual(json.load(handle)["cells"], ["intro.ipynb"])
+            self.assertEqual((os.lstat(copy).st_uid, os.lstat(os.path.dirname(copy)).st_uid), (uid, uid))
+            # The user edits the copy and the deploy changes the examples: the next boot
+            # (same home) copies nothing, and the edit stays.
+            with open(copy, "w", encoding="utf-8") as handle:
+                handle.write("my edit")
+            self.examples.place_shared(self.config("intro.ipynb", "another.ipynb"), self.shared)
+            accounts.ensure_account({"name": "ada", "uid": uid})
+            self.assertEqual(os.listdir(os.path.dirname(copy)), ["intro.ipynb"])
+            with open(copy, encoding="utf-8") as handle:
+                self.assertEqual(handle.read(), "my edit")
+
+    def test_seeding_never_overwrites_and_skips_what_is_not_a_plain_file(self):
+        self.examples.place_shared(self.config("intro.ipynb", "two.ipynb"), self.shared)
+        os.symlink("/etc/passwd", os.path.join(self.shared, "link.ipynb"))
+        home = os.path.join(self.root, "home", "grace")
+        os.makedirs(os.path.join(home, "examples"))
+        with open(os.path.join(home, "examples", "intro.ipynb"), "w", encoding="utf-8") as handle:
+            handle.write("mine")
+        self.assertEqual(self.examples.seed_home(home, self.shared), ["two.ipynb"])
+        with open(os.path.join(home, "examples", "intro.ipynb"), encoding="utf-8") as handle:
+            self.assertEqual(handle.read(), "mine")
+        self.assertFalse(os.path.lexists(os.path.join(home, "examples", "link.ipynb")))
+
+    def test_no_shared_examples_no_copy(self):
+        home = os.path.join(self.root, "home", "alan")
+        os.makedirs(home)
+        self.assertEqual(self.examples.seed_home(home, self.shared), [])
+        self.assertEqual(os.listdir(home), [])
 
 
 if __name__ == "__main__":
