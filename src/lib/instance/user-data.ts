@@ -94,16 +94,13 @@ export function instanceConfig(spec: EnvironmentSpec, refs: RuntimeReferences): 
     })),
     dataDirectories: spec.dataDirectories,
     autoShutdown: spec.autoShutdown,
-<<<<<<< HEAD
     // Read by every kernel's cost tracker (aws_research_wizard): the cost of a cell, offline.
     costTracking: spec.cost.tracking,
     ...cellPricing(spec),
-=======
     // The notebooks themselves, as data: configure/examples.py writes them under
     // /shared/examples by their (re-checked) file names. Part of the gzipped description.
     notebookExamples: spec.notebookExamples,
     exampleNotebooks: spec.notebookExamples ? spec.exampleNotebooks.map(({name, content}) => ({name, content})) : [],
->>>>>>> examples
   }
 }
 
