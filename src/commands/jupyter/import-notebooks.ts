@@ -15,7 +15,7 @@ export default class JupyterImportNotebooks extends BaseCommand<typeof JupyterIm
     source: Flags.string({description: 'Local folder to copy.', required: true}),
     destination: Flags.string({description: 's3://BUCKET/PREFIX/ to copy to.', exactlyOne: ['destination', 'env']}),
     env: Flags.string({description: 'Environment whose hub receives the notebooks.', exactlyOne: ['destination', 'env']}),
-    to: Flags.string({description: 'With --env: the shared folder or one user\'s home.', options: ['shared', 'home'], default: 'shared', dependsOn: ['env']}),
+    to: Flags.string({description: 'With --env: shared (default, /shared/notebooks) or home (one user\'s home, with --user).', options: ['shared', 'home'], dependsOn: ['env']}),
     user: Flags.string({description: 'With --to home: the hub account name.', dependsOn: ['env']}),
     'dry-run': Flags.boolean({description: 'Show what would be copied and removed; change nothing.'}),
     delete: Flags.boolean({description: 'Remove objects under the destination that have no local file (asks first).'}),
