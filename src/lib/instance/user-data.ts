@@ -21,12 +21,15 @@ export const INSTANCE_FILES = [
   'configure/cloudwatch.py',
   'configure/jupyterhub_config.py',
   'agent/idle_agent.py',
+  'agent/notebook_sync.py',
   'systemd/arw-install.service',
   'systemd/arw-configure.service',
   'systemd/jupyterhub.service',
   'systemd/arw-mount@.service',
   'systemd/arw-idle-agent.service',
   'systemd/arw-idle-agent.timer',
+  'systemd/arw-notebook-sync.service',
+  'systemd/arw-notebook-sync.timer',
 ] as const
 
 /** EC2 rejects user data above 16 KiB (before base64). */
