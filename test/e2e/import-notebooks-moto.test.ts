@@ -62,7 +62,12 @@ describe.sequential('jupyter import-notebooks against moto S3 (built CLI)', () =
   beforeAll(async () => {
     moto = await startMoto()
     env = cliEnvironment(moto.url, work)
-    s3 = new S3Client({region: 'us-east-1', endpoint: moto.url, forcePathStyle: true, credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'}})
+    s3 = new S3Client({
+      region: 'us-east-1',
+      endpoint: moto.url,
+      forcePathStyle: true,
+      credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'},
+    })
     await s3.send(new CreateBucketCommand({Bucket: bucket}))
     mkdirSync(join(source, 'sub'), {recursive: true})
     mkdirSync(join(source, '.ipynb_checkpoints'))
@@ -167,11 +172,15 @@ describe.sequential('jupyter import-notebooks against moto S3 (built CLI)', () =
     writeFileSync(join(source, 'huge.bin'), Buffer.alloc(40 * MiB, 9))
     // A slow path to S3: every part upload waits, so the kill lands mid-upload.
     const slow = await slowProxy(moto.port, 1500)
-    const child: ChildProcess = spawn('node', [join(PROJECT_ROOT, 'bin', 'run.js'), 'jupyter', 'import-notebooks', '--source', source, '--destination', destination, '--json'], {
-      cwd: work,
-      env: {...env, AWS_ENDPOINT_URL: slow.url},
-      stdio: 'ignore',
-    })
+    const child: ChildProcess = spawn(
+      'node',
+      [join(PROJECT_ROOT, 'bin', 'run.js'), 'jupyter', 'import-notebooks', '--source', source, '--destination', destination, '--json'],
+      {
+        cwd: work,
+        env: {...env, AWS_ENDPOINT_URL: slow.url},
+        stdio: 'ignore',
+      },
+    )
     try {
       const started = Date.now()
       let uploads: unknown[] = []
@@ -201,7 +210,11 @@ describe.sequential('jupyter import-notebooks against moto S3 (built CLI)', () =
 
   it('--env sends the files to the environment bucket under notebooks/home/<user>/', async () => {
     const envBucket = 'arw-lab1-notebooks'
-    const cfn = new CloudFormationClient({region: 'us-east-1', endpoint: moto.url, credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'}})
+    const cfn = new CloudFormationClient({
+      region: 'us-east-1',
+      endpoint: moto.url,
+      credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'},
+    })
     await cfn.send(
       new CreateStackCommand({
         StackName: 'arw-lab1',
@@ -220,7 +233,10 @@ describe.sequential('jupyter import-notebooks against moto S3 (built CLI)', () =
 
     const bad = await sync('--env', 'lab1', '--to', 'home', '--user', '../root')
     expect([bad.code, bad.envelope.error?.code]).toEqual([2, 'invalid-hub-user'])
-    const both = await runBuiltJson(['jupyter', 'import-notebooks', '--source', source, '--env', 'lab1', '--destination', destination], {cwd: work, env})
+    const both = await runBuiltJson(['jupyter', 'import-notebooks', '--source', source, '--env', 'lab1', '--destination', destination], {
+      cwd: work,
+      env,
+    })
     expect(both.code).toBe(2)
   })
 })

@@ -15,9 +15,14 @@ export function runBuiltJson(argv: string[], options: {cwd: string; env?: NodeJS
     execFile(
       'node',
       [join(PROJECT_ROOT, 'bin', 'run.js'), ...argv, '--json'],
-      {cwd: options.cwd, env: options.env ?? {PATH: process.env.PATH, HOME: options.cwd, CI: 'true'}, timeout: options.timeoutMs ?? 120_000, maxBuffer: 50 * 1024 * 1024},
+      {
+        cwd: options.cwd,
+        env: options.env ?? {PATH: process.env.PATH, HOME: options.cwd, CI: 'true'},
+        timeout: options.timeoutMs ?? 120_000,
+        maxBuffer: 50 * 1024 * 1024,
+      },
       (error, stdout, stderr) => {
-        const code = error ? (typeof (error as {code?: unknown}).code === 'number' ? ((error as {code: number}).code) : 1) : 0
+        const code = error ? (typeof (error as {code?: unknown}).code === 'number' ? (error as {code: number}).code : 1) : 0
         try {
           resolve({code, stdout, stderr, envelope: JSON.parse(stdout)})
         } catch {

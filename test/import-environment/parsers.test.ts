@@ -187,7 +187,9 @@ describe('kernelspec listings', () => {
   it('reads the JSON form with languages and interpreters', () => {
     const json = JSON.stringify({
       kernelspecs: {
-        'conda-env-geo-py': {spec: {display_name: 'Python [conda env:geo]', language: 'python', argv: ['/opt/conda/envs/geo/bin/python3.11']}},
+        'conda-env-geo-py': {
+          spec: {display_name: 'Python [conda env:geo]', language: 'python', argv: ['/opt/conda/envs/geo/bin/python3.11']},
+        },
         ir: {spec: {display_name: 'R', language: 'R', argv: ['R']}},
         bash: {spec: {display_name: 'Bash', language: 'bash', argv: ['bash']}},
       },
@@ -200,13 +202,23 @@ describe('kernelspec listings', () => {
     ])
     const built = buildPack({domain: 'geo-lab', kernels: {file: 'k.json', kernels: parsed.value}})
     expect(built.pack.kernels).toEqual([
-      {name: 'conda-env-geo-py', display_name: 'Python [conda env:geo]', language: 'python', version: '3.11', channels: ['conda-forge'], packages: []},
+      {
+        name: 'conda-env-geo-py',
+        display_name: 'Python [conda env:geo]',
+        language: 'python',
+        version: '3.11',
+        channels: ['conda-forge'],
+        packages: [],
+      },
       {name: 'ir', display_name: 'R', language: 'r', channels: ['conda-forge'], packages: []},
     ])
     expect(built.notes.find((n) => n.code === 'unsupported-kernel')).toMatchObject({level: 'error', text: 'bash'})
   })
   it('reads the plain listing and infers languages from the usual names', () => {
-    const parsed = parseKernelspecs('Available kernels:\n  python3    /usr/share/jupyter/kernels/python3\n  julia-1.10 /home/a/.local/share/jupyter/kernels/julia-1.10\n  ir  /usr/share/jupyter/kernels/ir\n', 'k.txt')
+    const parsed = parseKernelspecs(
+      'Available kernels:\n  python3    /usr/share/jupyter/kernels/python3\n  julia-1.10 /home/a/.local/share/jupyter/kernels/julia-1.10\n  ir  /usr/share/jupyter/kernels/ir\n',
+      'k.txt',
+    )
     expect(parsed.value.map((k) => [k.name, k.language, k.line])).toEqual([
       ['python3', 'python', 2],
       ['julia-1.10', 'julia', 3],
@@ -222,8 +234,20 @@ describe('building the pack', () => {
   it('gives each language its list, names kernels safely and adds kernels the listing lacks', () => {
     const built = buildPack({
       domain: 'my-lab',
-      kernels: {file: 'k', kernels: [{name: 'Python3 (Base)', language: 'python', line: 1}, {name: 'python3 (base)', language: 'python', line: 2}]},
-      pip: {file: 'p', packages: [{spec: 'numpy==1.0', file: 'p', line: 1}, {spec: 'numpy==2.0', file: 'p', line: 2}]},
+      kernels: {
+        file: 'k',
+        kernels: [
+          {name: 'Python3 (Base)', language: 'python', line: 1},
+          {name: 'python3 (base)', language: 'python', line: 2},
+        ],
+      },
+      pip: {
+        file: 'p',
+        packages: [
+          {spec: 'numpy==1.0', file: 'p', line: 1},
+          {spec: 'numpy==2.0', file: 'p', line: 2},
+        ],
+      },
       renv: {file: 'r', project: {rVersion: '4.4', packages: [{spec: 'r-ggplot2=3.5.1', file: 'r', line: 3}], bioconductor: false}},
       julia: {file: 'j', project: {juliaVersion: '1.10', packages: [{spec: 'CSV@0.10', file: 'j', line: 4}]}},
     })

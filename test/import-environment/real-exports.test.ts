@@ -27,13 +27,20 @@ describe('jupyter import-environment on real exports (built CLI)', () => {
     const output = join(work, 'wildfire.yaml')
     const run = await runBuiltJson(
       [
-        'jupyter', 'import-environment',
-        '--kernels', join(F, 'kernelspec-list.json'),
-        '--packages', join(F, 'pip-freeze.txt'),
-        '--conda', join(F, 'wildfire-forecasting-environment.yml'),
-        '--renv', join(F, 'gb-futures-renv.lock'),
-        '--domain', 'wildfire-lab',
-        '--output', output,
+        'jupyter',
+        'import-environment',
+        '--kernels',
+        join(F, 'kernelspec-list.json'),
+        '--packages',
+        join(F, 'pip-freeze.txt'),
+        '--conda',
+        join(F, 'wildfire-forecasting-environment.yml'),
+        '--renv',
+        join(F, 'gb-futures-renv.lock'),
+        '--domain',
+        'wildfire-lab',
+        '--output',
+        output,
       ],
       {cwd: work},
     )
@@ -45,7 +52,13 @@ describe('jupyter import-environment on real exports (built CLI)', () => {
     ])
     // The GitHub-only R package, where it is in the lock file.
     expect(result.notes).toContainEqual(
-      expect.objectContaining({code: 'unmapped-r-package', level: 'error', file: join(F, 'gb-futures-renv.lock'), line: 36, text: '"Package": "BRCmap",'}),
+      expect.objectContaining({
+        code: 'unmapped-r-package',
+        level: 'error',
+        file: join(F, 'gb-futures-renv.lock'),
+        line: 36,
+        text: '"Package": "BRCmap",',
+      }),
     )
     expect(result.notes).toContainEqual(expect.objectContaining({code: 'gpu-instance-chosen', line: 9, text: 'cudatoolkit=10.2.89'}))
     expect(result.notes).toContainEqual(expect.objectContaining({code: 'channel-replaced', line: 6, text: '- defaults'}))
@@ -72,7 +85,16 @@ describe('jupyter import-environment on real exports (built CLI)', () => {
 
   it('reads the plain `jupyter kernelspec list` and prints the pack when there is no --output', async () => {
     const run = await runBuiltJson(
-      ['jupyter', 'import-environment', '--kernels', join(F, 'kernelspec-list.txt'), '--packages', join(F, 'pip-freeze.txt'), '--domain', 'plain-lab'],
+      [
+        'jupyter',
+        'import-environment',
+        '--kernels',
+        join(F, 'kernelspec-list.txt'),
+        '--packages',
+        join(F, 'pip-freeze.txt'),
+        '--domain',
+        'plain-lab',
+      ],
       {cwd: work},
     )
     expect(run.code, run.stderr).toBe(0)
@@ -88,7 +110,18 @@ describe('jupyter import-environment on real exports (built CLI)', () => {
   it('a full `conda env export` is refused with the remedy, and nothing is written', async () => {
     const output = join(work, 'virome.yaml')
     const run = await runBuiltJson(
-      ['jupyter', 'import-environment', '--kernels', join(F, 'kernelspec-list.json'), '--conda', join(F, 'viromeflowx-environment.yml'), '--domain', 'virome', '--output', output],
+      [
+        'jupyter',
+        'import-environment',
+        '--kernels',
+        join(F, 'kernelspec-list.json'),
+        '--conda',
+        join(F, 'viromeflowx-environment.yml'),
+        '--domain',
+        'virome',
+        '--output',
+        output,
+      ],
       {cwd: work},
     )
     expect(run.code).toBe(3)
@@ -100,7 +133,18 @@ describe('jupyter import-environment on real exports (built CLI)', () => {
   it('never overwrites --output without --force', async () => {
     const output = join(work, 'kept.yaml')
     writeFileSync(output, 'mine\n')
-    const args = ['jupyter', 'import-environment', '--kernels', join(F, 'kernelspec-list.json'), '--packages', join(F, 'pip-freeze.txt'), '--domain', 'kept-lab', '--output', output]
+    const args = [
+      'jupyter',
+      'import-environment',
+      '--kernels',
+      join(F, 'kernelspec-list.json'),
+      '--packages',
+      join(F, 'pip-freeze.txt'),
+      '--domain',
+      'kept-lab',
+      '--output',
+      output,
+    ]
     const refused = await runBuiltJson(args, {cwd: work})
     expect([refused.code, refused.envelope.error?.code]).toEqual([2, 'output-exists'])
     expect(readFileSync(output, 'utf8')).toBe('mine\n')
@@ -110,7 +154,9 @@ describe('jupyter import-environment on real exports (built CLI)', () => {
   })
 
   it('a missing export file is a usage error naming the flag', async () => {
-    const run = await runBuiltJson(['jupyter', 'import-environment', '--kernels', join(work, 'nope.json'), '--domain', 'x-lab'], {cwd: work})
+    const run = await runBuiltJson(['jupyter', 'import-environment', '--kernels', join(work, 'nope.json'), '--domain', 'x-lab'], {
+      cwd: work,
+    })
     expect([run.code, run.envelope.error?.code]).toEqual([2, 'import-file-not-found'])
     expect(run.envelope.error?.message).toContain('--kernels')
   })
@@ -122,7 +168,10 @@ describe('jupyter import-environment on real exports (built CLI)', () => {
     writeFileSync(kernels, execFileSync('jupyter', ['kernelspec', 'list', '--json'], {stdio: ['ignore', 'pipe', 'ignore']}))
     writeFileSync(freeze, execFileSync('/usr/bin/python3', ['-m', 'pip', 'freeze'], {stdio: ['ignore', 'pipe', 'ignore']}))
     const output = join(work, 'live.yaml')
-    const run = await runBuiltJson(['jupyter', 'import-environment', '--kernels', kernels, '--packages', freeze, '--domain', 'live-lab', '--output', output], {cwd: work})
+    const run = await runBuiltJson(
+      ['jupyter', 'import-environment', '--kernels', kernels, '--packages', freeze, '--domain', 'live-lab', '--output', output],
+      {cwd: work},
+    )
     expect(run.code, run.stderr).toBe(0)
     expect((run.envelope.result as unknown as Result).kernels.some((k) => k.language === 'python')).toBe(true)
     expect((await runBuiltJson(['domain', 'validate', output], {cwd: work})).code).toBe(0)

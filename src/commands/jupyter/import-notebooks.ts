@@ -5,7 +5,7 @@ import type {SyncResult} from '../../lib/import-notebooks/sync.js'
 export default class JupyterImportNotebooks extends BaseCommand<typeof JupyterImportNotebooks> {
   static override summary = 'Copy a folder of notebooks to S3 or to a hub: only new and changed files.'
   static override description =
-    'A sync: files already there with the same size and ETag are skipped (also after an interruption), hidden files and .ipynb_checkpoints are left out, links are never followed out of --source. With --env the files go to the environment\'s notebook bucket and the hub shows them under /shared/notebooks (or, with --to home --user NAME, in that person\'s home) within a few minutes. --delete removes objects that have no local file, after a confirmation (--yes).'
+    "A sync: files already there with the same size and ETag are skipped (also after an interruption), hidden files and .ipynb_checkpoints are left out, links are never followed out of --source. With --env the files go to the environment's notebook bucket and the hub shows them under /shared/notebooks (or, with --to home --user NAME, in that person's home) within a few minutes. --delete removes objects that have no local file, after a confirmation (--yes)."
   static override examples = [
     '<%= config.bin %> <%= command.id %> --source ./notebooks --env lab1',
     '<%= config.bin %> <%= command.id %> --source ./thesis --env lab1 --to home --user ada --dry-run',
@@ -15,7 +15,11 @@ export default class JupyterImportNotebooks extends BaseCommand<typeof JupyterIm
     source: Flags.string({description: 'Local folder to copy.', required: true}),
     destination: Flags.string({description: 's3://BUCKET/PREFIX/ to copy to.', exactlyOne: ['destination', 'env']}),
     env: Flags.string({description: 'Environment whose hub receives the notebooks.', exactlyOne: ['destination', 'env']}),
-    to: Flags.string({description: 'With --env: shared (default, /shared/notebooks) or home (one user\'s home, with --user).', options: ['shared', 'home'], dependsOn: ['env']}),
+    to: Flags.string({
+      description: "With --env: shared (default, /shared/notebooks) or home (one user's home, with --user).",
+      options: ['shared', 'home'],
+      dependsOn: ['env'],
+    }),
     user: Flags.string({description: 'With --to home: the hub account name.', dependsOn: ['env']}),
     'dry-run': Flags.boolean({description: 'Show what would be copied and removed; change nothing.'}),
     delete: Flags.boolean({description: 'Remove objects under the destination that have no local file (asks first).'}),

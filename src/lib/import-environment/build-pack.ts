@@ -40,7 +40,12 @@ export function buildPack(sources: ImportSources): {pack: Record<string, unknown
   const kernels: PackKernel[] = []
   const used = new Set<string>()
   const uniqueName = (raw: string) => {
-    let base = raw.toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^[^a-z]+/, '').slice(0, 56) || 'kernel'
+    let base =
+      raw
+        .toLowerCase()
+        .replace(/[^a-z0-9_-]+/g, '-')
+        .replace(/^[^a-z]+/, '')
+        .slice(0, 56) || 'kernel'
     base = base.replace(/-+$/, '') || 'kernel'
     let name = base
     for (let n = 2; used.has(name); n++) name = `${base}-${n}`
@@ -56,7 +61,8 @@ export function buildPack(sources: ImportSources): {pack: Record<string, unknown
           code: 'unsupported-kernel',
           level: 'error',
           message: `The kernel "${local.name}" is ${local.language ? `a ${local.language} kernel` : 'of an unknown language'}; the hub runs Python, R and Julia kernels.`,
-          remedy: 'Use the JSON listing (jupyter kernelspec list --json) so each language is known, or install this kernel yourself on the hub.',
+          remedy:
+            'Use the JSON listing (jupyter kernelspec list --json) so each language is known, or install this kernel yourself on the hub.',
         }),
       )
       continue

@@ -41,7 +41,9 @@ export function parseCondaEnvironment(text: string, file: string): Parsed<CondaE
         noteAt(file, line, lines[line - 1] ?? '', {
           code: 'unreadable-environment',
           level: 'error',
-          message: doc.errors[0] ? `Not valid YAML: ${doc.errors[0].message.split('\n')[0]}` : 'Not a conda environment file (a mapping with dependencies:).',
+          message: doc.errors[0]
+            ? `Not valid YAML: ${doc.errors[0].message.split('\n')[0]}`
+            : 'Not a conda environment file (a mapping with dependencies:).',
           remedy: 'Export it again with: conda env export --from-history > environment.yml',
         }),
       ],
@@ -123,7 +125,7 @@ export function parseCondaEnvironment(text: string, file: string): Parsed<CondaE
           code: 'channel-prefix-dropped',
           level: 'warning',
           message: `"${spec}" names its channel; the pack's kernel installs from its channel list instead.`,
-          remedy: 'Check that the channel is in the kernel\'s channels in the pack.',
+          remedy: "Check that the channel is in the kernel's channels in the pack.",
         }),
       )
       spec = spec.slice(spec.indexOf('::') + 2)

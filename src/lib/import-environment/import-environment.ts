@@ -56,7 +56,11 @@ export async function importEnvironment(options: ImportEnvironmentOptions): Prom
   const kernelText = await readExport(options.kernels, '--kernels')
   const kernels = parseKernelspecs(kernelText, options.kernels)
   const notes: ImportNote[] = [...kernels.notes]
-  const read = async <T>(file: string | undefined, flag: string, parse: (text: string, file: string) => {value: T; notes: readonly ImportNote[]}) => {
+  const read = async <T>(
+    file: string | undefined,
+    flag: string,
+    parse: (text: string, file: string) => {value: T; notes: readonly ImportNote[]},
+  ) => {
     if (!file) return undefined
     const parsed = parse(await readExport(file, flag), file)
     notes.push(...parsed.notes)

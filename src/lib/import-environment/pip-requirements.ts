@@ -62,7 +62,8 @@ export function requirementToConda(raw: string, file: string, line: number): {pa
           code: 'editable-install',
           level: 'error',
           message: 'An editable install of local source: the hub has no copy of that directory.',
-          remedy: 'Publish the package (PyPI or a conda channel) and list it by name, or upload its source with `jupyter import-notebooks` and `pip install -e` it in a notebook.',
+          remedy:
+            'Publish the package (PyPI or a conda channel) and list it by name, or upload its source with `jupyter import-notebooks` and `pip install -e` it in a notebook.',
         }),
       ],
     }
@@ -113,7 +114,8 @@ export function requirementToConda(raw: string, file: string, line: number): {pa
                 code: 'local-path-requirement',
                 level: 'error',
                 message: 'A package installed from a path on this machine, which the hub cannot reach.',
-                remedy: 'Publish the package and list it by name and version, or upload it with `jupyter import-notebooks` and install it in a notebook.',
+                remedy:
+                  'Publish the package and list it by name and version, or upload it with `jupyter import-notebooks` and install it in a notebook.',
               }
             : {
                 code: 'url-requirement',
@@ -159,7 +161,10 @@ export function requirementToConda(raw: string, file: string, line: number): {pa
       }),
     )
   const constraints: string[] = []
-  for (const part of (versionPart ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of (versionPart ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const specifier = SPECIFIER.exec(part)
     if (!specifier) {
       notes.push(

@@ -59,7 +59,8 @@ export function parseRenvLock(text: string, file: string): Parsed<RenvProject> {
     const source = String(entry?.Source ?? '')
     const version = typeof entry?.Version === 'string' ? entry.Version.replaceAll('-', '_') : undefined
     let prefix: string
-    if (source === 'Repository' && (entry.Repository === undefined || /^(CRAN|RSPM|PPM|P3M)$/i.test(String(entry.Repository)))) prefix = 'r-'
+    if (source === 'Repository' && (entry.Repository === undefined || /^(CRAN|RSPM|PPM|P3M)$/i.test(String(entry.Repository))))
+      prefix = 'r-'
     else if (source === 'Bioconductor') {
       prefix = 'bioconductor-'
       bioconductor = true

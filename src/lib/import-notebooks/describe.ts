@@ -15,9 +15,12 @@ export function describeSyncPlan(plan: SyncPlan, dryRun: boolean, environmentBuc
   for (const item of plan.deletions.slice(0, SHOWN)) lines.push(`  - ${escapeControl(item.key)} (no local file)`)
   if (plan.deletions.length > SHOWN) lines.push(`  ... and ${plan.deletions.length - SHOWN} more`)
   if (plan.staleUploads.length > 0)
-    lines.push(`  ${plan.staleUploads.length} unfinished upload(s) from an interrupted run ${dryRun ? 'would be' : 'will be'} aborted and the files sent again.`)
+    lines.push(
+      `  ${plan.staleUploads.length} unfinished upload(s) from an interrupted run ${dryRun ? 'would be' : 'will be'} aborted and the files sent again.`,
+    )
   const outside = plan.skipped.filter((s) => s.reason !== 'hidden')
   for (const item of outside.slice(0, SHOWN)) lines.push(`  ! ${escapeControl(item.path)} left out: ${item.reason}`)
-  if (plan.deletions.length > 0 && environmentBucket) lines.push("  The environment's bucket keeps earlier versions of removed objects for 90 days.")
+  if (plan.deletions.length > 0 && environmentBucket)
+    lines.push("  The environment's bucket keeps earlier versions of removed objects for 90 days.")
   return lines.join('\n')
 }

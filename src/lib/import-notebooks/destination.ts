@@ -15,6 +15,7 @@ export function parseS3Destination(url: string): Destination {
   const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(url)
   const bucket = match?.[1] ?? ''
   const prefix = match?.[2] ?? ''
+  // eslint-disable-next-line no-control-regex
   if (!match || !BUCKET.test(bucket) || /(^|\/)\.\.?(\/|$)|\/\/|[\u0000-\u001f\u007f\\]/.test(prefix) || prefix.length > 512)
     throw new WizardError({
       code: 'invalid-destination',

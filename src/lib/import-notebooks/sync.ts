@@ -62,9 +62,7 @@ export async function planSync(
   const remote = new Map<string, RemoteObject>()
   let token: string | undefined
   do {
-    const page = await s3.send(
-      new ListObjectsV2Command({Bucket: destination.bucket, Prefix: destination.prefix, ContinuationToken: token}),
-    )
+    const page = await s3.send(new ListObjectsV2Command({Bucket: destination.bucket, Prefix: destination.prefix, ContinuationToken: token}))
     for (const object of page.Contents ?? [])
       if (object.Key !== undefined) remote.set(object.Key, {size: object.Size ?? 0, etag: object.ETag ?? ''})
     token = page.IsTruncated ? page.NextContinuationToken : undefined
