@@ -231,6 +231,14 @@ describe('kernelspec listings', () => {
 })
 
 describe('building the pack', () => {
+  it("renames a kernel called python3, the name of the hub's own kernel", () => {
+    const built = buildPack({
+      domain: 'my-lab',
+      kernels: {file: 'k', kernels: [{name: 'python3', language: 'python', displayName: 'Python 3.11', line: 4}]},
+    })
+    expect((built.pack.kernels as {name: string; version: string}[]).map((k) => [k.name, k.version])).toEqual([['python-my-lab', '3.11']])
+    expect(built.notes[0]).toMatchObject({code: 'kernel-renamed', file: 'k', line: 4})
+  })
   it('gives each language its list, names kernels safely and adds kernels the listing lacks', () => {
     const built = buildPack({
       domain: 'my-lab',

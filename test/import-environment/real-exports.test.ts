@@ -47,7 +47,7 @@ describe('jupyter import-environment on real exports (built CLI)', () => {
     expect(run.code, run.stderr).toBe(0)
     const result = run.envelope.result as unknown as Result
     expect(result.kernels).toEqual([
-      {name: 'python3', language: 'python', version: '3.7', packages: expect.any(Number)},
+      {name: 'python-wildfire-lab', language: 'python', version: '3.7', packages: expect.any(Number)},
       {name: 'ir', language: 'r', version: '4.4', packages: 117},
     ])
     // The GitHub-only R package, where it is in the lock file.
@@ -101,7 +101,7 @@ describe('jupyter import-environment on real exports (built CLI)', () => {
     const result = run.envelope.result as unknown as Result
     expect(result.kernels.map((k) => [k.name, k.language])).toEqual([
       ['ir', 'r'],
-      ['python3', 'python'],
+      ['python-plain-lab', 'python'],
     ])
     expect(result.output).toBeUndefined()
     expect(existsSync(join(work, 'plain-lab.yaml'))).toBe(false)

@@ -27,6 +27,7 @@ export interface PackKernel {
 /** The schema's limit on one kernel's package list. */
 const MAX_PACKAGES = 500
 const GPU_INSTANCE = 'g5.xlarge'
+const RESERVED_KERNEL_NAMES = new Set(['python3', 'python', 'python2'])
 const LANGUAGE_TITLE = {python: 'Python', r: 'R', julia: 'Julia'} as const
 
 /**
@@ -68,8 +69,20 @@ export function buildPack(sources: ImportSources): {pack: Record<string, unknown
       continue
     }
     const version = versionFrom(local)
+    // python3 is also the kernel the hub's own environment ships: the two would clash.
+    const reserved = RESERVED_KERNEL_NAMES.has(local.name.toLowerCase())
+    const name = uniqueName(reserved ? `${language}-${sources.domain}` : local.name)
+    if (reserved)
+      notes.push(
+        noteAt(sources.kernels.file, local.line, local.name, {
+          code: 'kernel-renamed',
+          level: 'info',
+          message: `"${local.name}" is the name of the hub's own Python kernel; this one is called ${name} in the pack.`,
+          remedy: 'Nothing to do; rename it in the pack if you prefer.',
+        }),
+      )
     kernels.push({
-      name: uniqueName(local.name),
+      name,
       display_name: cleanDisplayName(local.displayName) ?? `${LANGUAGE_TITLE[language]}${version ? ` ${version}` : ''}`,
       language,
       ...(version ? {version} : {}),

@@ -1,5 +1,6 @@
 import {createReadStream} from 'node:fs'
 import type {S3Client} from '@aws-sdk/client-s3'
+import {ExitCode, WizardError} from '../../errors.js'
 import type {Destination} from './destination.js'
 import {PART_SIZE, sameContent} from './etag.js'
 import {listLocalFiles, type LocalFile, type SkippedPath} from './local-files.js'
@@ -62,7 +63,17 @@ export async function planSync(
   const remote = new Map<string, RemoteObject>()
   let token: string | undefined
   do {
-    const page = await s3.send(new ListObjectsV2Command({Bucket: destination.bucket, Prefix: destination.prefix, ContinuationToken: token}))
+    const page = await s3
+      .send(new ListObjectsV2Command({Bucket: destination.bucket, Prefix: destination.prefix, ContinuationToken: token}))
+      .catch((error: Error) => {
+        if (error.name !== 'NoSuchBucket') throw error
+        throw new WizardError({
+          code: 'bucket-not-found',
+          message: `The bucket ${destination.bucket} does not exist.`,
+          actions: ['Check the bucket name in --destination, or create the bucket first.'],
+          exitCode: ExitCode.usage,
+        })
+      })
     for (const object of page.Contents ?? [])
       if (object.Key !== undefined) remote.set(object.Key, {size: object.Size ?? 0, etag: object.ETag ?? ''})
     token = page.IsTruncated ? page.NextContinuationToken : undefined
@@ -156,7 +167,6 @@ export async function executeSync(
     )
     const failed = response.Errors ?? []
     if (failed.length > 0) {
-      const {WizardError, ExitCode} = await import('../../errors.js')
       throw new WizardError({
         code: 'delete-failed',
         message: `${failed.length} object(s) could not be removed, e.g. ${failed[0]!.Key}: ${failed[0]!.Code} ${failed[0]!.Message ?? ''}.`,

@@ -82,6 +82,8 @@ class Target:
     def open_parent(self):
         """The directory fd the file is written in; every step O_NOFOLLOW."""
         if self.kind == "shared":
+            # Without shared storage /shared is a plain directory on the root volume.
+            os.makedirs(SHARED_ROOT, 0o755, exist_ok=True)
             base = os.open(SHARED_ROOT, DIR_FLAGS)
             chain = ["notebooks"] + self.segments[:-1]
             owner, mode, required = (0, 0), 0o755, 0

@@ -110,6 +110,13 @@ class Sync(unittest.TestCase):
         self.assertEqual(counts["written"], 1)
         self.assertEqual(self.read(self.shared, "notebooks", "intro.ipynb"), '{"v": 2}')
 
+    def test_shared_folder_is_made_when_there_is_no_shared_storage(self):
+        os.rmdir(self.shared)
+        self.put("notebooks/shared/intro.ipynb", b"{}")
+        _, counts = self.run_sync({})
+        self.assertEqual(counts["written"], 1, self.logged)
+        self.assertEqual(os.stat(self.shared).st_mode & 0o777, 0o755)
+
     def test_removed_objects_leave_shared_but_never_a_home(self):
         self.put("notebooks/shared/old.ipynb", b"{}")
         self.put(f"notebooks/home/{MY_NAME}/keep.ipynb", b"{}")
