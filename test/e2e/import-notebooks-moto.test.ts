@@ -208,6 +208,11 @@ describe.sequential('jupyter import-notebooks against moto S3 (built CLI)', () =
     expect((await sync('--destination', destination)).result.uploads).toEqual([])
   }, 120_000)
 
+  it('a bucket that does not exist is a coded error, not a crash', async () => {
+    const run = await sync('--destination', 's3://no-such-bucket-here/x/')
+    expect([run.code, run.envelope.error?.code]).toEqual([2, 'bucket-not-found'])
+  })
+
   it('--env sends the files to the environment bucket under notebooks/home/<user>/', async () => {
     const envBucket = 'arw-lab1-notebooks'
     const cfn = new CloudFormationClient({
