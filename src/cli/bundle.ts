@@ -10,6 +10,8 @@ import DomainValidate from '../commands/domain/validate.js'
 import JupyterDeploy from '../commands/jupyter/deploy.js'
 import JupyterDestroy from '../commands/jupyter/destroy.js'
 import JupyterDiff from '../commands/jupyter/diff.js'
+import JupyterImportEnvironment from '../commands/jupyter/import-environment.js'
+import JupyterImportNotebooks from '../commands/jupyter/import-notebooks.js'
 import JupyterList from '../commands/jupyter/list.js'
 import JupyterLogs from '../commands/jupyter/logs.js'
 import JupyterScale from '../commands/jupyter/scale.js'
@@ -31,6 +33,8 @@ export const COMMANDS = {
   'jupyter:deploy': JupyterDeploy,
   'jupyter:destroy': JupyterDestroy,
   'jupyter:diff': JupyterDiff,
+  'jupyter:import-environment': JupyterImportEnvironment,
+  'jupyter:import-notebooks': JupyterImportNotebooks,
   'jupyter:list': JupyterList,
   'jupyter:logs': JupyterLogs,
   'jupyter:scale': JupyterScale,

@@ -21,6 +21,8 @@ describe('CLI contract', async () => {
       'jupyter:deploy',
       'jupyter:destroy',
       'jupyter:diff',
+      'jupyter:import-environment',
+      'jupyter:import-notebooks',
       'jupyter:list',
       'jupyter:logs',
       'jupyter:plan',

@@ -1,5 +1,5 @@
 import {randomBytes} from 'node:crypto'
-import {mkdtempSync, readFileSync} from 'node:fs'
+import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {DescribeInstancesCommand} from '@aws-sdk/client-ec2'
@@ -9,6 +9,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {type BootEnvironment, createEnvironment, type Guest, missingBootTools} from '../helpers/boot/index.js'
 import {
   ARTIFACT_MIRROR,
+  cliAgainst,
   type CliEnvelope,
   type DeployedHub,
   deployHub,
@@ -182,6 +183,25 @@ describe.runIf(runBoot).sequential('the hub boots under cloud-init and systemd',
     expect(asUser.code, asUser.stderr).toBe(7)
     expect((await sh('curl -sS -m 5 http://127.0.0.1:8000/hub/api/', 'ada')).code).toBe(0)
   })
+
+  it('brings notebooks sent with import-notebooks --env to /shared/notebooks and into a home, owned right', async () => {
+    const source = mkdtempSync(join(tmpdir(), 'notebooks-'))
+    writeFileSync(join(source, 'intro.ipynb'), '{"cells": [], "nbformat": 4, "nbformat_minor": 5, "metadata": {}}')
+    for (const target of [[], ['--to', 'home', '--user', 'ada']]) {
+      const sent = await cliAgainst(environment, work, 'jupyter', 'import-notebooks', '--source', source, '--env', 'boot1', ...target)
+      expect(sent.status, JSON.stringify(sent)).toBe(0)
+    }
+    expect((await guest.exec(['systemctl', 'is-enabled', 'arw-notebook-sync.timer'])).stdout.trim()).toBe('enabled')
+    // The timer's first run is two minutes after boot: run its service now instead of waiting.
+    const synced = await guest.exec(['systemctl', 'start', 'arw-notebook-sync.service'], {timeoutMs: 120_000})
+    const journal = async () =>
+      (await guest.exec(['journalctl', '-u', 'arw-notebook-sync', '--no-pager', '-n', '40'])).stdout +
+      (await guest.exec(['grep', 'notebook sync', '/var/log/aws-research-wizard-bootstrap.log'])).stdout
+    expect(synced.code, await journal()).toBe(0)
+    expect((await guest.exec(['stat', '-c', '%a %U', '/shared/notebooks/intro.ipynb'])).stdout.trim(), await journal()).toBe('644 root')
+    expect((await guest.exec(['stat', '-c', '%a %U', '/home/ada/notebooks/intro.ipynb'])).stdout.trim(), await journal()).toBe('644 ada')
+    expect((await sh('cat ~/notebooks/intro.ipynb', 'ada')).stdout).toContain('"nbformat": 4')
+  }, 300_000)
 
   it("lists the pack's kernels and runs a cell in Python and in R", async () => {
     expect((await hubApi('/hub/api/users/ada/server', 'POST')).status).toBeOneOf([201, 202])

@@ -27,6 +27,7 @@ export const INSTANCE_FILES = [
   'aws_research_wizard/__init__.py',
   'aws_research_wizard/cost_tracker.py',
   'configure/jupyterhub_config.d/usage-recorder.py',
+  'agent/notebook_sync.py',
   'systemd/arw-install.service',
   'systemd/arw-configure.service',
   'systemd/jupyterhub.service',
@@ -35,6 +36,8 @@ export const INSTANCE_FILES = [
   'systemd/arw-idle-agent.timer',
   'systemd/arw-usage-recorder.service',
   'systemd/arw-usage-recorder.timer',
+  'systemd/arw-notebook-sync.service',
+  'systemd/arw-notebook-sync.timer',
 ] as const
 
 /** EC2 rejects user data above 16 KiB (before base64). */

@@ -282,6 +282,7 @@ def start_hub(config, timeout=300, sleep=time.sleep):
 
 def start_services(config):
     run(["systemctl", "enable", "--now", "arw-idle-agent.timer"], what="idle agent timer")
+    run(["systemctl", "enable", "--now", "arw-notebook-sync.timer"], what="notebook sync timer")
     ctl = "/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl"
     if os.path.exists(ctl):
         sys.path.insert(0, os.path.join(LIB, "configure"))
