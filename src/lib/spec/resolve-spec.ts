@@ -239,8 +239,10 @@ export function resolveSpec(domain: string, pack: DomainPack, overrides: SpecOve
       choice,
     },
     storage: {
-      homeVolumeGiB,
-      sharedFileSystem: overrides.sharedStorage !== undefined || Boolean(pack.storage.shared_filesystem),
+      homeVolumeGiB: Math.max(homeVolumeGiB, overrides.restore?.homeSizeGiB ?? 0),
+      // Kept shared files are mounted again even where the pack asks for no shared file system.
+      sharedFileSystem:
+        overrides.sharedStorage !== undefined || Boolean(pack.storage.shared_filesystem) || Boolean(overrides.restore?.sharedFileSystemId),
       sharedEstimateGiB,
       scratchGiB: pack.storage.scratch_gb ?? 0,
     },
@@ -268,6 +270,7 @@ export function resolveSpec(domain: string, pack: DomainPack, overrides: SpecOve
     },
     cost: {tracking: pack.cost.tracking ?? true, ...(monthlyBudgetUsd === undefined ? {} : {monthlyBudgetUsd}), alertEmails},
     tags: {...(pack.tags ?? {})},
+    ...(overrides.restore ? {restore: overrides.restore} : {}),
     pack,
     overrides: Object.fromEntries(Object.entries(overrides).filter(([, value]) => value !== undefined)) as unknown as SpecOverrides,
   }

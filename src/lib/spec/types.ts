@@ -26,6 +26,28 @@ export interface SpecOverrides {
    * local accounts (for institutions that forbid internet-facing services).
    */
   readonly access?: 'public' | 'private'
+  /**
+   * Kept data of an environment whose stack is gone, reused instead of new storage
+   * (deploy --restore-from, looked up in src/lib/data/restore.ts before synthesis).
+   * Recorded with the other overrides, so scale, diff and a later deploy keep it.
+   */
+  readonly restore?: RestoreIds
+}
+
+/** The kept pieces a deploy reuses; at most one of homeVolumeId and homeSnapshotId. */
+export interface RestoreIds {
+  /** The environment the pieces were kept from (may be the one being created). */
+  readonly from: string
+  /** A kept home volume, attached as /home (it must be in the hub's zone). */
+  readonly homeVolumeId?: string
+  /** A home snapshot: a new volume is made from it in the hub's zone. */
+  readonly homeSnapshotId?: string
+  /** Size of the kept volume or snapshot: /home is never made smaller than the data it holds. */
+  readonly homeSizeGiB?: number
+  /** The zone the kept volume is in: a new network places the hub there. */
+  readonly availabilityZone?: string
+  readonly sharedFileSystemId?: string
+  readonly notebookBucket?: string
 }
 
 export type NetworkSpec =
@@ -86,6 +108,8 @@ export interface EnvironmentSpec {
   readonly cost: {readonly tracking: boolean; readonly monthlyBudgetUsd?: number; readonly alertEmails: readonly string[]}
   readonly tags: Readonly<Record<string, string>>
   readonly pack: DomainPack
+  /** Kept data this environment runs on instead of new storage (overrides.restore). */
+  readonly restore?: RestoreIds
   /** The flags it was resolved from: recorded in the stack so scale/diff can resolve it again. */
   readonly overrides: SpecOverrides
 }
