@@ -59,7 +59,10 @@ export function renderPlan(plan: DeploymentPlan, options: {verbose?: boolean} = 
       : []),
     `  Kept           when destroyed: ${plan.retainedOnDestroy.map((r) => `${r.kind}${r.onDestroy === 'snapshot' ? ' (as a snapshot)' : ''}`).join(', ') || 'nothing'}`,
     ...(plan.restore
-      ? [`  Restored       kept data of ${plan.restore.from}, never deleted by this stack:`, ...plan.restore.pieces.map((p) => `                 ${p}`)]
+      ? [
+          `  Restored       kept data of ${plan.restore.from}, never deleted by this stack:`,
+          ...plan.restore.pieces.map((p) => `                 ${p}`),
+        ]
       : []),
     '',
     'Estimated monthly cost',

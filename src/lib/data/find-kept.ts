@@ -54,7 +54,9 @@ export async function findKeptData(clients: AwsClients, options: FindKeptOptions
     ])
   ).flat()
   const stacks = new Map<string, boolean>()
-  await Promise.all([...new Set(found.map((piece) => piece.environment))].map(async (name) => stacks.set(name, await stackExists(clients, name))))
+  await Promise.all(
+    [...new Set(found.map((piece) => piece.environment))].map(async (name) => stacks.set(name, await stackExists(clients, name))),
+  )
   const order: StorageKind[] = ['home-volume', 'home-volume-snapshot', 'shared-file-system', 'notebook-bucket', 'user-pool']
   return found
     .map((piece) => ({
