@@ -17,7 +17,7 @@ export function renderKeptData(pieces: readonly KeptPiece[], region: string, env
   return [
     renderTable(['ENVIRONMENT', 'KIND', 'ID', 'SIZE', 'STACK', 'USD/MONTH'], rows),
     '',
-    `Storage: ${formatUsd(total)}/month in ${region} (list prices; a snapshot bills only its changed blocks, so it often costs less).`,
+    `Storage: ${formatUsd(total)}/month in ${region} at list prices${pieces.some((p) => p.kind === 'home-volume-snapshot') ? ' (a snapshot bills only the blocks it holds, so it often costs less than shown)' : ''}.`,
     ...orphaned.map(
       (name) =>
         `${name}: stack gone. Restore with \`jupyter deploy --restore-from ${name} ...\`, or delete with \`jupyter destroy ${name} --delete-data\`.`,

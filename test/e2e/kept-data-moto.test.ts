@@ -149,6 +149,22 @@ describe.sequential('kept data against moto', () => {
     ])
   }, 240_000)
 
+  it('a later deploy of the restored environment keeps the kept pieces (the restore is in its deploy record)', async () => {
+    const {envelope, stderr} = await cli('jupyter', 'deploy', '--domain', 'genomics', '--name', 'back', ...placement, '--yes', '--no-wait')
+    expect(envelope.status, `${JSON.stringify(envelope)}\n${stderr}`).toBe(0)
+    const deployment = envelope.result?.deployment as {applied: boolean; changes: unknown[]}
+    expect(deployment.changes).toEqual([])
+    expect(deployment.applied).toBe(false)
+    const {Stacks = []} = await (await clients.cloudFormation()).send(new DescribeStacksCommand({StackName: 'arw-back'}))
+    expect(Stacks[0]?.Outputs?.find((o) => o.OutputKey === 'SharedFileSystemId')?.OutputValue).toBe(first.SharedFileSystemId)
+    expect(Stacks[0]?.LastUpdatedTime).toBeUndefined()
+    expect((envelope.result?.plan as {restore?: {from: string}}).restore?.from).toBe('keep')
+    // --restore-from never swaps the storage of an environment that exists.
+    const again = await cli('jupyter', 'deploy', '--domain', 'genomics', '--name', 'back', '--restore-from', 'keep', ...placement, '--yes')
+    expect(again.code).toBe(2)
+    expect(again.envelope.error?.code).toBe('restore-into-existing')
+  }, 240_000)
+
   it('refuses to restore data that is in use by a running environment', async () => {
     const {envelope, code} = await cli(
       'jupyter',
