@@ -192,6 +192,9 @@ describe.sequential('kept data against moto', () => {
     const efs = await clients.efs()
     const subnetId = placement[placement.indexOf('--subnet-id') + 1]!
     const {MountTargetId} = await efs.send(new CreateMountTargetCommand({FileSystemId: first.SharedFileSystemId, SubnetId: subnetId}))
+    const {envelope: plain} = await cli('jupyter', 'destroy', 'back', '--yes')
+    expect(plain.error?.code).toBe('environment-not-found')
+    expect(plain.error?.message).toContain(`shared-file-system ${first.SharedFileSystemId}`)
     const {envelope: withoutYes, code: noTerminal} = await cli('jupyter', 'destroy', 'back', '--delete-data')
     expect(noTerminal).toBe(2)
     expect(withoutYes.error?.code).toBe('confirmation-required')

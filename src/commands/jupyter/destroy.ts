@@ -4,13 +4,13 @@ import {environmentNameArg} from '../../flags.js'
 import {BaseCommand} from '../../base-command.js'
 import {ExitCode, WizardError} from '../../errors.js'
 import type {AwsClients} from '../../aws/clients.js'
-import {type EnvironmentRecord, getEnvironment} from '../../lib/environments/discover.js'
+import type {EnvironmentRecord} from '../../lib/environments/discover.js'
 import {
   dataDeletionIncomplete,
   deleteEnvironmentStack,
   deleteRetainedData,
   type DestroyResult,
-  findOrphanedData,
+  findDestroyTarget,
   findRetainedData,
   type RetainedItem,
 } from '../../lib/lifecycle/destroy.js'
@@ -43,7 +43,7 @@ export default class JupyterDestroy extends BaseCommand<typeof JupyterDestroy> {
     const names = [...new Set(this.positionals)]
     // Every name is checked before anything is deleted: a typo stops the whole command.
     // With --delete-data, a name whose stack is gone stands for the data it kept.
-    const targets = await Promise.all(names.map((name) => this.findTarget(clients, name)))
+    const targets = await Promise.all(names.map((name) => findDestroyTarget(clients, name, {deleteData: this.flags['delete-data']})))
     const results: DestroyResult[] = []
     for (const target of targets)
       results.push('kept' in target ? await this.deleteOrphaned(clients, target.name, target.kept) : await this.destroyOne(clients, target))
@@ -86,17 +86,6 @@ export default class JupyterDestroy extends BaseCommand<typeof JupyterDestroy> {
       if (deleted.length > 0) this.log(`Deleted data: ${deleted.map((i) => `${i.kind} ${i.id}`).join(', ')}`)
     }
     return {name, stackName: environment.stackName, deleted: true, retained: kept, dataDeleted: deleted}
-  }
-
-  private async findTarget(clients: AwsClients, name: string): Promise<EnvironmentRecord | {name: string; kept: RetainedItem[]}> {
-    try {
-      return await getEnvironment(clients, name)
-    } catch (error) {
-      if (!this.flags['delete-data'] || (error as WizardError).code !== 'environment-not-found') throw error
-      const kept = await findOrphanedData(clients, name)
-      if (kept.length === 0) throw error
-      return {name, kept}
-    }
   }
 
   /** --delete-data for an environment whose stack is already gone: its kept data, found by tag. */

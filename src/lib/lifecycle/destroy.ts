@@ -2,7 +2,7 @@ import type {AwsClients} from '../../aws/clients.js'
 import {ExitCode, WizardError} from '../../errors.js'
 import {DATA_TAG_KEY, DATA_TAG_VALUES, TAG_KEYS} from '../../constructs/contract.js'
 import {deleteCommandFor, findKeptData} from '../data/find-kept.js'
-import type {EnvironmentRecord} from '../environments/discover.js'
+import {type EnvironmentRecord, getEnvironment} from '../environments/discover.js'
 
 /** A piece of user data that outlives the stack, with the command that removes it. */
 export interface RetainedItem {
@@ -80,6 +80,35 @@ export async function findRetainedData(clients: AwsClients, environment: Environ
 export async function findOrphanedData(clients: AwsClients, name: string): Promise<RetainedItem[]> {
   const pieces = await findKeptData(clients, {environment: name})
   return pieces.filter((piece) => !piece.stackExists).map(({kind, id, deleteCommand}) => ({kind, id, deleteCommand}))
+}
+
+/**
+ * What `destroy NAME` acts on: the environment, or (with --delete-data) the data kept by
+ * one whose stack is gone. Without --delete-data a gone stack with kept data is still
+ * environment-not-found, but the error names the data and how to delete or restore it.
+ */
+export async function findDestroyTarget(
+  clients: AwsClients,
+  name: string,
+  options: {deleteData?: boolean} = {},
+): Promise<EnvironmentRecord | {name: string; kept: RetainedItem[]}> {
+  try {
+    return await getEnvironment(clients, name)
+  } catch (error) {
+    if ((error as WizardError).code !== 'environment-not-found') throw error
+    const kept = await findOrphanedData(clients, name)
+    if (kept.length === 0) throw error
+    if (options.deleteData) return {name, kept}
+    throw new WizardError({
+      code: 'environment-not-found',
+      message: `The stack of ${name} is gone; ${kept.length} piece(s) of its data are kept: ${kept.map((i) => `${i.kind} ${i.id}`).join(', ')}.`,
+      actions: [
+        `Delete them with: aws-research-wizard jupyter destroy ${name} --delete-data`,
+        `Or create an environment on them: aws-research-wizard jupyter deploy --restore-from ${name} ...`,
+      ],
+      exitCode: ExitCode.failure,
+    })
+  }
 }
 
 /** Gives the final snapshots of the home volume the environment tag, so they are found later. */
