@@ -95,4 +95,20 @@ describe('choosing the kept data a restore reuses', () => {
     s3.on(ListBucketsCommand).resolves({Buckets: []})
     await expect(planRestore(clients(), 'none', await specFor('genomics', {name: 'new'}))).rejects.toMatchObject({code: 'no-kept-data'})
   })
+
+  it('a restore from a deploy record is checked too: a malformed id never reaches the template', async () => {
+    await expect(specFor('genomics', {name: 'new', restore: {from: 'old', notebookBucket: 'x"; touch /tmp/p'}})).rejects.toThrow(
+      /invalid-restore/,
+    )
+    await expect(
+      specFor('genomics', {
+        name: 'new',
+        restore: {from: 'old', homeVolumeId: 'vol-0aaaaaaaaaaaaaaaa', homeSnapshotId: 'snap-0bbbbbbbbbbbbbbbb'},
+      }),
+    ).rejects.toThrow(/invalid-restore/)
+    expect(
+      (await specFor('genomics', {name: 'new', restore: {from: 'old', homeSnapshotId: 'snap-0bbbbbbbbbbbbbbbb', homeSizeGiB: 700}})).storage
+        .homeVolumeGiB,
+    ).toBe(700)
+  })
 })

@@ -1,6 +1,7 @@
 import type {AwsClients} from '../../aws/clients.js'
 import {TAG_KEYS} from '../../constructs/contract.js'
 import {ExitCode, WizardError} from '../../errors.js'
+import {invalidRestoreFields} from '../spec/restore-ids.js'
 import type {EnvironmentSpec, RestoreIds} from '../spec/types.js'
 import {findKeptData, type KeptPiece} from './find-kept.js'
 
@@ -9,15 +10,6 @@ export interface RestorePlan {
   readonly ids: RestoreIds
   /** One line per kept piece reused (and per one left alone), for the plan. */
   readonly pieces: readonly string[]
-}
-
-// AWS responses are untrusted: the ids go into the template and the instance config.
-const SHAPES: Record<string, RegExp> = {
-  volume: /^vol-[0-9a-f]{8,17}$/,
-  snapshot: /^snap-[0-9a-f]{8,17}$/,
-  fileSystem: /^fs-[0-9a-f]{8,40}$/,
-  bucket: /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
-  zone: /^[a-z]{2}(-[a-z]+)+-\d[a-z]$/,
 }
 
 /**
@@ -93,19 +85,16 @@ export async function planRestore(clients: AwsClients, from: string, spec: Envir
   }
 }
 
+/** AWS answers are untrusted: a piece whose id does not look like one is not used. */
 function valid(piece: KeptPiece): boolean {
-  switch (piece.kind) {
-    case 'home-volume':
-      return SHAPES.volume!.test(piece.id) && (!piece.availabilityZone || SHAPES.zone!.test(piece.availabilityZone))
-    case 'home-volume-snapshot':
-      return SHAPES.snapshot!.test(piece.id)
-    case 'shared-file-system':
-      return SHAPES.fileSystem!.test(piece.id)
-    case 'notebook-bucket':
-      return SHAPES.bucket!.test(piece.id)
-    case 'user-pool':
-      return true
+  const ids: Partial<Record<KeptPiece['kind'], RestoreIds>> = {
+    'home-volume': {from: '', homeVolumeId: piece.id, ...(piece.availabilityZone ? {availabilityZone: piece.availabilityZone} : {})},
+    'home-volume-snapshot': {from: '', homeSnapshotId: piece.id},
+    'shared-file-system': {from: '', sharedFileSystemId: piece.id},
+    'notebook-bucket': {from: '', notebookBucket: piece.id},
   }
+  const restore = ids[piece.kind]
+  return restore === undefined || invalidRestoreFields(restore).length === 0
 }
 
 /** The plan's lines for a restore recorded in a spec (a later deploy or scale keeps it). */

@@ -1,4 +1,5 @@
 import {INSTANCE_TYPES, isOfferedIn, lookupInstanceType} from '../../catalogue/instance-types.js'
+import {invalidRestoreFields} from './restore-ids.js'
 import {closestMatches} from '../../domain-pack/did-you-mean.js'
 import type {Finding} from '../../domain-pack/findings.js'
 import {RULES} from '../../domain-pack/rules/index.js'
@@ -48,6 +49,16 @@ export function resolveSpec(domain: string, pack: DomainPack, overrides: SpecOve
   // The same checks the flags ran while parsing: specs also come from cdk.json context
   // and from the deploy record of a running stack, which no parser has seen.
   findings.push(...checkOverrideValues(domain, overrides))
+  const badRestore = overrides.restore ? invalidRestoreFields(overrides.restore) : []
+  if (badRestore.length > 0)
+    findings.push(
+      flagFinding(
+        'invalid-restore',
+        '--restore-from',
+        `The kept data to restore has malformed ${badRestore.join(', ')}.`,
+        'Check the kept data with `jupyter data list`; a deploy record edited by hand must be deployed again with --restore-from.',
+      ),
+    )
   if (findings.some((f) => f.level === 'error')) return {findings}
 
   const maxUsers = pack.users.max ?? 50
