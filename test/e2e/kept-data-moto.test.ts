@@ -6,6 +6,7 @@ import {DescribeStacksCommand} from '@aws-sdk/client-cloudformation'
 import {DescribeSnapshotsCommand, DescribeSubnetsCommand, DescribeVolumesCommand} from '@aws-sdk/client-ec2'
 import {CreateMountTargetCommand, DeleteMountTargetCommand, DescribeFileSystemsCommand} from '@aws-sdk/client-efs'
 import {GetObjectCommand, HeadBucketCommand, PutObjectCommand} from '@aws-sdk/client-s3'
+import {PutParameterCommand} from '@aws-sdk/client-ssm'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {AwsClients} from '../../src/aws/clients.js'
 import {cliEnvironment, motoPlacementFlags, type MotoServer, startMoto} from '../helpers/moto.js'
@@ -226,4 +227,37 @@ describe.sequential('kept data against moto', () => {
     expect(code).toBe(1)
     expect(envelope.error?.code).toBe('environment-not-found')
   })
+
+  it('an update is claimed like a create: while another run updates an environment, a second update is environment-busy and changes nothing', async () => {
+    const created = await cli('jupyter', 'deploy', '--domain', 'astronomy', '--name', 'busy', ...placement, '--yes', '--no-wait')
+    expect(created.envelope.status, JSON.stringify(created.envelope)).toBe(0)
+    // The claim another machine's update holds (what claimEnvironment writes).
+    await (
+      await clients.ssm()
+    ).send(
+      new PutParameterCommand({
+        Name: '/arw/busy/creating',
+        Type: 'String',
+        Value: JSON.stringify({host: 'laptop-7', pid: 4242, since: new Date().toISOString(), operation: 'updating'}),
+      }),
+    )
+    const {envelope, code} = await cli(
+      'jupyter',
+      'deploy',
+      '--domain',
+      'astronomy',
+      '--name',
+      'busy',
+      ...placement,
+      '--users',
+      '3',
+      '--yes',
+      '--no-wait',
+    )
+    expect(code).toBe(1)
+    expect(envelope.error?.code).toBe('environment-busy')
+    expect(envelope.error?.message).toContain('another deploy is updating it (from laptop-7')
+    const {Stacks = []} = await (await clients.cloudFormation()).send(new DescribeStacksCommand({StackName: 'arw-busy'}))
+    expect(Stacks[0]?.LastUpdatedTime).toBeUndefined()
+  }, 240_000)
 })
