@@ -94,6 +94,16 @@ export const allowChannelFlag = stringFlag(
   helpGroup: 'PACKS',
 })
 
+/** deploy --restore-from: the name of an environment whose kept data a new one is created on. */
+export const restoreFromFlag = stringFlag(
+  'restore-from',
+  checkEnvironmentName,
+)({
+  description:
+    'Create the environment on the kept data of an environment whose stack is gone (its home volume or snapshot, file system and notebook bucket; see `jupyter data list`).',
+  exclusive: ['dry-run'],
+})
+
 /** Throws the usage error for a bad environment name (ENV), naming the value and the pattern. */
 export function requireEnvironmentName(input: string): string {
   const expected = checkEnvironmentName(input)

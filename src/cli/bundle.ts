@@ -7,6 +7,7 @@ import DomainList from '../commands/domain/list.js'
 import DomainSchema from '../commands/domain/schema.js'
 import DomainShow from '../commands/domain/show.js'
 import DomainValidate from '../commands/domain/validate.js'
+import JupyterDataList from '../commands/jupyter/data/list.js'
 import JupyterDeploy from '../commands/jupyter/deploy.js'
 import JupyterDestroy from '../commands/jupyter/destroy.js'
 import JupyterDiff from '../commands/jupyter/diff.js'
@@ -30,6 +31,7 @@ export const COMMANDS = {
   'domain:schema': DomainSchema,
   'domain:show': DomainShow,
   'domain:validate': DomainValidate,
+  'jupyter:data:list': JupyterDataList,
   'jupyter:deploy': JupyterDeploy,
   'jupyter:destroy': JupyterDestroy,
   'jupyter:diff': JupyterDiff,

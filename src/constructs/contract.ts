@@ -42,3 +42,17 @@ export function bootStatusParameterName(environmentName: string): string {
 export function hubLogGroupName(environmentName: string): string {
   return `/arw/${environmentName}/hub`
 }
+
+/**
+ * Which kept piece of an environment a resource is (home, shared, notebooks, users):
+ * with the environment tag it lets `data list`, `destroy --delete-data` and
+ * `deploy --restore-from` find the piece after the stack that made it is gone.
+ */
+export const DATA_TAG_KEY = 'aws-research-wizard:data'
+
+export const DATA_TAG_VALUES = {
+  home: 'home',
+  shared: 'shared',
+  notebooks: 'notebooks',
+  users: 'users',
+} as const

@@ -10,6 +10,12 @@ export interface HubNetworkProps {
    * @default - a new VPC with one public and one private subnet and one NAT gateway
    */
   readonly existing?: {readonly vpcId: string; readonly subnetId: string; readonly availabilityZone: string; readonly vpcCidr: string}
+  /**
+   * The zone of a new VPC's subnets: a restored home volume attaches only in its own zone.
+   * Ignored with `existing` (its zone is given there).
+   * @default - the region's first zone
+   */
+  readonly availabilityZone?: string
 }
 
 /**
@@ -56,7 +62,7 @@ export class HubNetwork extends Construct {
     }
     const vpc = new ec2.Vpc(this, 'Resource', {
       ipAddresses: ec2.IpAddresses.cidr('10.42.0.0/16'),
-      maxAzs: 1,
+      ...(props.availabilityZone ? {availabilityZones: [props.availabilityZone]} : {maxAzs: 1}),
       natGateways: 1,
       subnetConfiguration: [
         {name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24},

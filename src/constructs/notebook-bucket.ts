@@ -1,18 +1,32 @@
-import {Duration, RemovalPolicy, Stack, Validations} from 'aws-cdk-lib'
+import {Duration, RemovalPolicy, Stack, Tags, Validations} from 'aws-cdk-lib'
 import * as iam from 'aws-cdk-lib/aws-iam'
 import * as s3 from 'aws-cdk-lib/aws-s3'
 import {Construct} from 'constructs'
+import {DATA_TAG_KEY, DATA_TAG_VALUES} from './contract.js'
+
+export interface NotebookBucketProps {
+  /**
+   * A kept bucket to use instead of a new one. It is not part of the stack, so no
+   * update or deletion of the stack can delete it.
+   * @default - a new bucket
+   */
+  readonly existingBucketName?: string
+}
 
 /**
  * The environment's own bucket for notebook imports, exports and backups: private,
  * TLS only, versioned and retained when the environment is destroyed.
  */
 export class NotebookBucket extends Construct {
-  readonly bucket: s3.Bucket
+  readonly bucket: s3.IBucket
 
-  constructor(scope: Construct, id: string) {
+  constructor(scope: Construct, id: string, props: NotebookBucketProps = {}) {
     super(scope, id)
-    this.bucket = new s3.Bucket(this, 'Resource', {
+    if (props.existingBucketName) {
+      this.bucket = s3.Bucket.fromBucketName(this, 'Resource', props.existingBucketName)
+      return
+    }
+    const bucket = new s3.Bucket(this, 'Resource', {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
       encryption: s3.BucketEncryption.S3_MANAGED,
@@ -20,6 +34,8 @@ export class NotebookBucket extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
       lifecycleRules: [{noncurrentVersionExpiration: Duration.days(90), abortIncompleteMultipartUploadAfter: Duration.days(7)}],
     })
+    Tags.of(bucket).add(DATA_TAG_KEY, DATA_TAG_VALUES.notebooks)
+    this.bucket = bucket
     Validations.of(this.bucket).acknowledge({
       id: 'AwsSolutions-S1',
       reason:
@@ -39,7 +55,7 @@ export class NotebookBucket extends Construct {
       }),
     )
     Validations.of(role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.bucket.node.defaultChild as s3.CfnBucket)}.Arn>/*]`,
+      id: `AwsSolutions-IAM5[Resource::${this.bucket instanceof s3.Bucket ? `<${Stack.of(this).getLogicalId(this.bucket.node.defaultChild as s3.CfnBucket)}.Arn>` : `arn:<AWS::Partition>:s3:::${this.bucket.bucketName}`}/*]`,
       reason: "Object access within the environment's own notebook bucket.",
     })
   }

@@ -58,9 +58,24 @@ export class ResearchEnvironmentStack extends Stack {
       env: {region: spec.region, ...props.env},
     })
 
-    const network = new HubNetwork(this, 'Network', spec.network.mode === 'existing' ? {existing: spec.network} : {})
-    this.notebookBucket = new NotebookBucket(this, 'Notebooks')
-    this.homeVolume = new HomeVolume(this, 'HomeVolume', {sizeGiB: spec.storage.homeVolumeGiB, availabilityZone: network.availabilityZone})
+    const {restore} = spec
+    const network = new HubNetwork(
+      this,
+      'Network',
+      spec.network.mode === 'existing'
+        ? {existing: spec.network}
+        : restore?.availabilityZone
+          ? {availabilityZone: restore.availabilityZone}
+          : {},
+    )
+    // Restored pieces are referenced, not created: the stack can never delete them.
+    this.notebookBucket = new NotebookBucket(this, 'Notebooks', restore?.notebookBucket ? {existingBucketName: restore.notebookBucket} : {})
+    this.homeVolume = new HomeVolume(this, 'HomeVolume', {
+      sizeGiB: spec.storage.homeVolumeGiB,
+      availabilityZone: network.availabilityZone,
+      ...(restore?.homeVolumeId ? {existingVolumeId: restore.homeVolumeId} : {}),
+      ...(restore?.homeSnapshotId ? {snapshotId: restore.homeSnapshotId} : {}),
+    })
     const bootStatus = new BootStatus(this, 'BootStatus', {environmentName: spec.name})
     const logGroup = new logs.LogGroup(this, 'HubLogs', {
       logGroupName: hubLogGroupName(spec.name),
@@ -68,7 +83,11 @@ export class ResearchEnvironmentStack extends Stack {
       removalPolicy: RemovalPolicy.DESTROY,
     })
     this.sharedStorage = spec.storage.sharedFileSystem
-      ? new SharedStorage(this, 'SharedStorage', {vpc: network.vpc, subnet: network.subnet})
+      ? new SharedStorage(this, 'SharedStorage', {
+          vpc: network.vpc,
+          subnet: network.subnet,
+          ...(restore?.sharedFileSystemId ? {existingFileSystemId: restore.sharedFileSystemId} : {}),
+        })
       : undefined
 
     // The instance scripts travel as a file asset (uploaded by the deploy, read by the
@@ -118,6 +137,8 @@ export class ResearchEnvironmentStack extends Stack {
     )
     this.homeVolume.grantSelfAttach(this.hub.role, {key: TAG_KEYS.environment, value: spec.name})
     this.sharedStorage?.grantMount({connections: this.hub.connections, role: this.hub.role})
+    // A kept file system gets its mount target from this stack: the hub mounts /shared at boot.
+    if (restore?.sharedFileSystemId && this.sharedStorage) this.hub.instance.node.addDependency(this.sharedStorage.mountTargetsAvailable)
     this.notebookBucket.grantObjectReadWrite(this.hub.role)
     logGroup.grantWrite(this.hub.role)
     this.hub.role.addToPrincipalPolicy(

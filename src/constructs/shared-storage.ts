@@ -1,12 +1,20 @@
-import {RemovalPolicy} from 'aws-cdk-lib'
-import type * as ec2 from 'aws-cdk-lib/aws-ec2'
+import {RemovalPolicy, Tags} from 'aws-cdk-lib'
+import * as ec2 from 'aws-cdk-lib/aws-ec2'
 import * as efs from 'aws-cdk-lib/aws-efs'
 import type * as iam from 'aws-cdk-lib/aws-iam'
-import {Construct} from 'constructs'
+import {Construct, type IDependable} from 'constructs'
+import {DATA_TAG_KEY, DATA_TAG_VALUES} from './contract.js'
 
 export interface SharedStorageProps {
   readonly vpc: ec2.IVpc
   readonly subnet: ec2.ISubnet
+  /**
+   * A kept file system to mount instead of a new one. It is not part of the stack (no
+   * update or deletion of the stack can delete it); the stack adds only a mount target
+   * and its security group in the hub subnet (a kept file system has none left).
+   * @default - a new file system
+   */
+  readonly existingFileSystemId?: string
 }
 
 /**
@@ -14,11 +22,30 @@ export interface SharedStorageProps {
  * when the environment is destroyed; mounted with TLS and IAM authorization.
  */
 export class SharedStorage extends Construct {
-  readonly fileSystem: efs.FileSystem
+  readonly fileSystem: efs.IFileSystem
+  /** Exists once the hub subnet can mount the file system. */
+  readonly mountTargetsAvailable: IDependable
 
   constructor(scope: Construct, id: string, props: SharedStorageProps) {
     super(scope, id)
-    this.fileSystem = new efs.FileSystem(this, 'Resource', {
+    if (props.existingFileSystemId) {
+      const securityGroup = new ec2.SecurityGroup(this, 'MountSecurityGroup', {
+        vpc: props.vpc,
+        description: 'NFS from the hub to the kept shared file system',
+        allowAllOutbound: false,
+      })
+      this.fileSystem = efs.FileSystem.fromFileSystemAttributes(this, 'Resource', {
+        fileSystemId: props.existingFileSystemId,
+        securityGroup,
+      })
+      this.mountTargetsAvailable = new efs.CfnMountTarget(this, 'MountTarget', {
+        fileSystemId: props.existingFileSystemId,
+        subnetId: props.subnet.subnetId,
+        securityGroups: [securityGroup.securityGroupId],
+      })
+      return
+    }
+    const fileSystem = new efs.FileSystem(this, 'Resource', {
       vpc: props.vpc,
       vpcSubnets: {subnets: [props.subnet]},
       encrypted: true,
@@ -28,6 +55,9 @@ export class SharedStorage extends Construct {
       enableAutomaticBackups: true,
       removalPolicy: RemovalPolicy.RETAIN,
     })
+    Tags.of(fileSystem).add(DATA_TAG_KEY, DATA_TAG_VALUES.shared)
+    this.fileSystem = fileSystem
+    this.mountTargetsAvailable = fileSystem.mountTargetsAvailable
   }
 
   get fileSystemId(): string {

@@ -63,6 +63,12 @@ export function renderPlan(plan: DeploymentPlan, options: {verbose?: boolean} = 
         ]
       : []),
     `  Kept           when destroyed: ${plan.retainedOnDestroy.map((r) => `${r.kind}${r.onDestroy === 'snapshot' ? ' (as a snapshot)' : ''}`).join(', ') || 'nothing'}`,
+    ...(plan.restore
+      ? [
+          `  Restored       kept data of ${plan.restore.from}, never deleted by this stack:`,
+          ...plan.restore.pieces.map((p) => `                 ${p}`),
+        ]
+      : []),
     '',
     'Estimated monthly cost',
     renderTable(['ITEM', 'DETAIL', 'USD/MONTH'], plan.cost.lines.map(costRow)),

@@ -18,6 +18,7 @@ describe('CLI contract', async () => {
       'domain:schema',
       'domain:show',
       'domain:validate',
+      'jupyter:data:list',
       'jupyter:deploy',
       'jupyter:destroy',
       'jupyter:diff',

@@ -8,6 +8,9 @@ import {
   EC2Client,
   StopInstancesCommand,
 } from '@aws-sdk/client-ec2'
+import {CognitoIdentityProviderClient, ListUserPoolsCommand} from '@aws-sdk/client-cognito-identity-provider'
+import {DescribeFileSystemsCommand, EFSClient} from '@aws-sdk/client-efs'
+import {ListBucketsCommand, S3Client} from '@aws-sdk/client-s3'
 import {mockClient} from 'aws-sdk-client-mock'
 import {afterAll, beforeEach, describe, expect, it} from 'vitest'
 import {accessDenied, stackFor, stackMissing} from '../lifecycle/fixtures.js'
@@ -16,16 +19,21 @@ import {runHuman, runJson} from '../helpers/run.js'
 const cfn = mockClient(CloudFormationClient)
 const ec2 = mockClient(EC2Client)
 const logs = mockClient(CloudWatchLogsClient)
+// Kept data is also looked up by tag: here nothing carries the tags.
+const efs = mockClient(EFSClient)
+const s3 = mockClient(S3Client)
+const cognito = mockClient(CognitoIdentityProviderClient)
 
 beforeEach(() => {
   cfn.reset()
   ec2.reset()
   logs.reset()
+  efs.reset().on(DescribeFileSystemsCommand).resolves({FileSystems: []})
+  s3.reset().on(ListBucketsCommand).resolves({Buckets: []})
+  cognito.reset().on(ListUserPoolsCommand).resolves({UserPools: []})
 })
 afterAll(() => {
-  cfn.restore()
-  ec2.restore()
-  logs.restore()
+  for (const client of [cfn, ec2, logs, efs, s3, cognito]) client.restore()
 })
 
 const privateOutputs = {

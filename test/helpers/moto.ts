@@ -11,11 +11,15 @@ export interface MotoServer {
   reset(): Promise<void>
 }
 
-/** Starts the moto AWS API server from this machine's python3 on 127.0.0.1. */
-export async function startMoto(): Promise<MotoServer> {
+/**
+ * Starts the moto AWS API server from this machine's python3 on 127.0.0.1; `script`, a
+ * Python file taking the port, starts it with the test's own patches for moto's gaps.
+ */
+export async function startMoto(options: {script?: string} = {}): Promise<MotoServer> {
   const port = await freePort()
   let log = ''
-  const child: ChildProcess = spawn('python3', ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {
+  const args = options.script ? [options.script, String(port)] : ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)]
+  const child: ChildProcess = spawn('python3', args, {
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   child.stdout?.on('data', (d) => (log += d))

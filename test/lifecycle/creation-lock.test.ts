@@ -1,7 +1,7 @@
 import {DeleteParameterCommand, GetParameterCommand, PutParameterCommand, SSMClient} from '@aws-sdk/client-ssm'
 import {mockClient} from 'aws-sdk-client-mock'
 import {beforeEach, describe, expect, it} from 'vitest'
-import {CLAIM_STALE_MS, claimCreation} from '../../src/lib/environments/creation-lock.js'
+import {CLAIM_STALE_MS, claimCreation, claimEnvironment} from '../../src/lib/environments/creation-lock.js'
 
 const ssm = mockClient(SSMClient)
 const exists = Object.assign(new Error('The parameter already exists.'), {name: 'ParameterAlreadyExists'})
@@ -35,5 +35,25 @@ describe('claiming the creation of an environment', () => {
     ssm.on(GetParameterCommand).resolves({Parameter: {Value: JSON.stringify({host: 'gone', pid: 1, since})}})
     await claimCreation(new SSMClient({region: 'us-east-1'}), 'lab1', () => now)
     expect(ssm.commandCalls(PutParameterCommand).map((c) => c.args[0].input.Overwrite)).toEqual([false, true])
+  })
+
+  it('an update is claimed too: of two concurrent updates the second is environment-busy naming the update', async () => {
+    let held: string | undefined
+    ssm.on(PutParameterCommand).callsFake((input: {Value: string; Overwrite: boolean}) => {
+      if (held !== undefined && !input.Overwrite) throw exists
+      held = input.Value
+      return {}
+    })
+    ssm.on(GetParameterCommand).callsFake(() => ({Parameter: {Value: held}}))
+    const client = new SSMClient({region: 'us-east-1'})
+    await claimEnvironment(client, 'lab1', 'updating', () => now)
+    const second = await claimEnvironment(client, 'lab1', 'updating', () => now).catch((error: unknown) => error)
+    expect(second).toMatchObject({
+      code: 'environment-busy',
+      message: expect.stringContaining('another deploy is updating it'),
+      data: {operation: 'updating'},
+    })
+    // A create of the same name waits for the update as well.
+    await expect(claimCreation(client, 'lab1', () => now)).rejects.toMatchObject({code: 'environment-busy'})
   })
 })

@@ -5,10 +5,25 @@ import {
   DescribeUserPoolCommand,
   UpdateUserPoolCommand,
   DeleteUserPoolDomainCommand,
+  ListUserPoolsCommand,
 } from '@aws-sdk/client-cognito-identity-provider'
-import {DeleteSnapshotCommand, DeleteVolumeCommand, DescribeSnapshotsCommand, DescribeVolumesCommand, EC2Client} from '@aws-sdk/client-ec2'
-import {DeleteFileSystemCommand, EFSClient} from '@aws-sdk/client-efs'
-import {DeleteBucketCommand, DeleteObjectsCommand, ListObjectVersionsCommand, S3Client} from '@aws-sdk/client-s3'
+import {
+  CreateTagsCommand,
+  DeleteSnapshotCommand,
+  DeleteVolumeCommand,
+  DescribeSnapshotsCommand,
+  DescribeVolumesCommand,
+  EC2Client,
+} from '@aws-sdk/client-ec2'
+import {DeleteFileSystemCommand, DescribeFileSystemsCommand, EFSClient} from '@aws-sdk/client-efs'
+import {
+  DeleteBucketCommand,
+  DeleteObjectsCommand,
+  GetBucketTaggingCommand,
+  ListBucketsCommand,
+  ListObjectVersionsCommand,
+  S3Client,
+} from '@aws-sdk/client-s3'
 import {mkdtempSync, readdirSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -17,7 +32,13 @@ import {mockClient} from 'aws-sdk-client-mock'
 import {beforeEach, describe, expect, it, vi} from 'vitest'
 import {AwsClients} from '../../src/aws/clients.js'
 import {getEnvironment} from '../../src/lib/environments/discover.js'
-import {dataDeletionIncomplete, deleteEnvironmentStack, deleteRetainedData, findRetainedData} from '../../src/lib/lifecycle/destroy.js'
+import {
+  dataDeletionIncomplete,
+  deleteEnvironmentStack,
+  deleteRetainedData,
+  findOrphanedData,
+  findRetainedData,
+} from '../../src/lib/lifecycle/destroy.js'
 import {synthesize} from '../../src/lib/synth/synthesize.js'
 import {specFor} from '../helpers/specs.js'
 import {stackFor} from './fixtures.js'
@@ -77,6 +98,24 @@ describe('destroy', () => {
     cfn.on(DeleteStackCommand).resolves({})
     ec2.on(DescribeSnapshotsCommand).resolves({Snapshots: [{SnapshotId: 'snap-0final', VolumeId: 'vol-0home', StartTime: new Date()}]})
     ec2.on(DescribeVolumesCommand).resolves({Volumes: []})
+    // Nothing carries the tags here: what the outputs name is still found.
+    efs.on(DescribeFileSystemsCommand).resolves({FileSystems: []})
+    s3.on(ListBucketsCommand).resolves({Buckets: []})
+    cognito.on(ListUserPoolsCommand).resolves({UserPools: []})
+  })
+
+  it("tags the home volume's final snapshot with the environment, so it is found once the stack is gone", async () => {
+    const environment = await getEnvironment(clients(), 'lab1')
+    await findRetainedData(clients(), environment)
+    expect(ec2.commandCalls(CreateTagsCommand).map((c) => c.args[0].input)).toEqual([
+      {
+        Resources: ['snap-0final'],
+        Tags: [
+          {Key: 'aws-research-wizard:environment', Value: 'lab1'},
+          {Key: 'aws-research-wizard:data', Value: 'home'},
+        ],
+      },
+    ])
   })
 
   it('deletes the stack, lists what was kept and deletes none of it', async () => {
@@ -132,6 +171,59 @@ describe('destroy', () => {
     expect(error).toMatchObject({code: 'data-deletion-incomplete', exitCode: 1})
     expect(error.message).toContain('fs-0shared: File system fs-0shared has mount targets')
     expect(error.actions).toEqual([expect.stringContaining('aws efs delete-file-system')])
+  })
+})
+
+describe('destroy --delete-data when the stack is already gone', () => {
+  const tags = (name: string, data: string) => [
+    {Key: 'aws-research-wizard:environment', Value: name},
+    {Key: 'aws-research-wizard:data', Value: data},
+  ]
+  beforeEach(() => {
+    cfn.on(DescribeStacksCommand).rejects(new Error('Stack with id arw-old does not exist'))
+    ec2
+      .on(DescribeVolumesCommand)
+      .resolves({Volumes: [{VolumeId: 'vol-0aaaaaaaaaaaaaaaa', Size: 50, AvailabilityZone: 'us-east-1a', Tags: tags('old', 'home')}]})
+    ec2
+      .on(DescribeSnapshotsCommand)
+      .resolves({Snapshots: [{SnapshotId: 'snap-0bbbbbbbbbbbbbbbb', VolumeSize: 50, Tags: tags('old', 'home')}]})
+    efs.on(DescribeFileSystemsCommand).resolves({
+      FileSystems: [
+        {FileSystemId: 'fs-0ccccccc', Tags: tags('old', 'shared'), SizeInBytes: {Value: 2 * 1024 ** 3}} as never,
+        {FileSystemId: 'fs-0other00', Tags: tags('other', 'shared'), SizeInBytes: {Value: 0}} as never,
+      ],
+    })
+    s3.on(ListBucketsCommand).resolves({Buckets: [{Name: 'arw-old-notebooks'}, {Name: 'unrelated'}]})
+    s3.on(GetBucketTaggingCommand, {Bucket: 'arw-old-notebooks'}).resolves({TagSet: tags('old', 'notebooks')})
+    s3.on(GetBucketTaggingCommand, {Bucket: 'unrelated'}).rejects(
+      Object.assign(new Error('The TagSet does not exist'), {name: 'NoSuchTagSet'}),
+    )
+    s3.on(ListObjectVersionsCommand).resolves({IsTruncated: false})
+    cognito.on(ListUserPoolsCommand).resolves({UserPools: []})
+  })
+
+  it('finds the kept pieces by tag alone and, when one deletion fails, deletes the rest and reports what is left', async () => {
+    const kept = await findOrphanedData(clients(), 'old')
+    expect(kept.map((k) => [k.kind, k.id])).toEqual([
+      ['home-volume', 'vol-0aaaaaaaaaaaaaaaa'],
+      ['home-volume-snapshot', 'snap-0bbbbbbbbbbbbbbbb'],
+      ['shared-file-system', 'fs-0ccccccc'],
+      ['notebook-bucket', 'arw-old-notebooks'],
+    ])
+    ec2
+      .on(DeleteVolumeCommand)
+      .rejects(Object.assign(new Error('Volume vol-0aaaaaaaaaaaaaaaa is currently attached'), {name: 'VolumeInUse'}))
+    const deletion = await deleteRetainedData(clients(), kept)
+    expect(deletion.deleted.map((i) => i.id)).toEqual(['snap-0bbbbbbbbbbbbbbbb', 'fs-0ccccccc', 'arw-old-notebooks'])
+    expect(deletion.failed.map((i) => [i.id, i.reason])).toEqual([
+      ['vol-0aaaaaaaaaaaaaaaa', 'Volume vol-0aaaaaaaaaaaaaaaa is currently attached'],
+    ])
+    expect(efs.commandCalls(DeleteFileSystemCommand).map((c) => c.args[0].input.FileSystemId)).toEqual(['fs-0ccccccc'])
+    const error = dataDeletionIncomplete('old', deletion, {stackDeleted: false})
+    expect(error).toMatchObject({code: 'data-deletion-incomplete', exitCode: 1})
+    expect(error.message).toContain('The stack of old was already gone')
+    expect(error.message).toContain('Left: home-volume vol-0aaaaaaaaaaaaaaaa')
+    expect(error.actions).toEqual([expect.stringContaining('aws ec2 delete-volume --region us-east-1 --volume-id vol-0aaaaaaaaaaaaaaaa')])
   })
 })
 

@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand, verboseFlag} from '../../base-command.js'
-import {environmentFlags, outputFlag} from '../../flags.js'
+import {environmentFlags, outputFlag, restoreFromFlag} from '../../flags.js'
 import {overridesFromFlags} from '../../lib/deploy/overrides.js'
 import type {DeploymentPlan} from '../../lib/plan/build-plan.js'
 import type {ApplyResult} from '../../lib/lifecycle/apply.js'
@@ -32,6 +32,7 @@ export default class JupyterDeploy extends BaseCommand<typeof JupyterDeploy> {
     '<%= config.bin %> <%= command.id %> --domain ./packs/proteomics.yaml --name prot --region eu-west-1 --yes',
     '<%= config.bin %> <%= command.id %> --domain genomics --name lab1 --update-image --yes',
     '<%= config.bin %> <%= command.id %> --domain genomics --name lab1 --yes --no-wait',
+    '<%= config.bin %> <%= command.id %> --domain genomics --name lab1 --restore-from lab1 --yes',
   ]
   static override flags = {
     ...environmentFlags,
@@ -58,6 +59,7 @@ export default class JupyterDeploy extends BaseCommand<typeof JupyterDeploy> {
       default: true,
       allowNo: true,
     }),
+    'restore-from': restoreFromFlag,
     access: Flags.string({
       description: 'public: HTTPS via CloudFront + Cognito sign-in. private: no endpoint; connect with SSM port forwarding.',
       options: ['public', 'private'],
@@ -73,9 +75,10 @@ export default class JupyterDeploy extends BaseCommand<typeof JupyterDeploy> {
     const clients = flags['dry-run'] ? undefined : await this.awsClients()
     const planned = await this.step(`Planning ${flags.name} from the ${flags.domain} pack`, async () => {
       // Loaded on use: synthesis pulls in aws-cdk-lib, which other commands never need.
-      const [{planEnvironment}, {resolveDeployTarget}] = await Promise.all([
+      const [{planEnvironment}, {resolveDeployTarget}, {withRestore}] = await Promise.all([
         import('../../lib/deploy/plan-environment.js'),
         import('../../lib/lifecycle/apply.js'),
+        import('../../lib/deploy/restore-target.js'),
       ])
       return planEnvironment(
         flags.domain,
@@ -85,7 +88,15 @@ export default class JupyterDeploy extends BaseCommand<typeof JupyterDeploy> {
           validateTemplates: flags.validate || !flags['dry-run'],
           packDirs: flags['pack-dir'],
           ...(clients
-            ? {target: (spec) => resolveDeployTarget(clients.forRegion(spec.region), spec, {updateImage: flags['update-image']})}
+            ? {
+                target: async (spec) =>
+                  withRestore(
+                    clients.forRegion(spec.region),
+                    spec,
+                    await resolveDeployTarget(clients.forRegion(spec.region), spec, {updateImage: flags['update-image']}),
+                    flags['restore-from'],
+                  ),
+              }
             : {}),
         },
       )
@@ -115,6 +126,9 @@ export default class JupyterDeploy extends BaseCommand<typeof JupyterDeploy> {
           : `Changes to ${planned.spec.stackName}:\n${renderChanges(preview.summary, preview.changes, {...flags, hub: preview.hub})}`,
       flags,
     )
+    // Reused pieces now belong to this environment: its data list and destroy find them by tag.
+    if (result.created && planned.spec.restore)
+      await (await import('../../lib/data/restore.js')).adoptRestoredData(clients!.forRegion(planned.spec.region), planned.spec)
     const signIn = signInInstructions(planned.spec, result.outputs, {hubReady: result.hub?.phase === 'ready'})
     if (!this.jsonEnabled()) {
       this.log(

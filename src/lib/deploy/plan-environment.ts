@@ -5,6 +5,7 @@ import {buildPlan, type DeploymentPlan} from '../plan/build-plan.js'
 import type {EnvironmentSpec, SpecOverrides} from '../spec/types.js'
 import {type SynthesisResult, synthesize} from '../synth/synthesize.js'
 import {prepareEnvironment} from './prepare.js'
+import {describeRecordedRestore, type RestorePlan} from '../data/restore.js'
 
 export interface PlanOptions {
   readonly outdir?: string
@@ -24,6 +25,8 @@ export interface DeployTarget {
   readonly image: ResolvedImage
   /** The environment as it runs now; absent for a new one. */
   readonly deployed?: DeployedEnvironment
+  /** Kept data to create the environment on (deploy --restore-from; planRestore in src/lib/data). */
+  readonly restore?: RestorePlan
 }
 
 export interface PlannedEnvironment {
@@ -42,9 +45,13 @@ export async function planEnvironment(
   onStep: (step: string) => void = () => {},
 ): Promise<PlannedEnvironment> {
   onStep('resolve')
-  const prepared = await prepareEnvironment(domain, overrides, {packDirs: options.packDirs})
+  let prepared = await prepareEnvironment(domain, overrides, {packDirs: options.packDirs})
   if (options.target) onStep('image')
   const target = options.target ? await options.target(prepared.spec) : undefined
+  // Restored pieces become part of the spec (and so of the deploy record): a later deploy,
+  // scale or diff of the environment keeps them instead of making new, empty storage.
+  const restore = target?.restore?.ids ?? target?.deployed?.spec?.restore
+  if (restore) prepared = await prepareEnvironment(domain, {...overrides, restore}, {packDirs: options.packDirs})
   onStep('synthesize')
   const synthesis = await synthesize([prepared.spec], {
     outdir: resolve(options.outdir ?? 'cdk.out'),
@@ -58,7 +65,10 @@ export async function planEnvironment(
   return {
     spec: prepared.spec,
     synthesis,
-    plan: buildPlan(prepared.spec, stack, [...packFindings, ...synthesis.findings], target?.image),
+    plan: {
+      ...buildPlan(prepared.spec, stack, [...packFindings, ...synthesis.findings], target?.image),
+      ...(restore ? {restore: {from: restore.from, pieces: target?.restore?.pieces ?? describeRecordedRestore(restore)}} : {}),
+    },
     ...(target ? {target} : {}),
   }
 }

@@ -20,7 +20,12 @@ interface Claim {
   readonly host: string
   readonly pid: number
   readonly since: string
+  /** Absent in claims written before updates were claimed: those were creates. */
+  readonly operation?: ClaimedOperation
 }
+
+/** What a claim is for: the other run's error names it. */
+export type ClaimedOperation = 'creating' | 'updating'
 
 /** Claims the creation of an environment; returns the release function. */
 export async function claimCreation(
@@ -28,8 +33,22 @@ export async function claimCreation(
   environmentName: string,
   now: () => Date = () => new Date(),
 ): Promise<() => Promise<void>> {
+  return claimEnvironment(ssm, environmentName, 'creating', now)
+}
+
+/**
+ * Claims an environment for a create or an update (one parameter for both, so an update
+ * never overlaps a create or another update of the same environment); returns the release.
+ * An update's window is the same as a create's: from before the change set to its end.
+ */
+export async function claimEnvironment(
+  ssm: SSMClient,
+  environmentName: string,
+  operation: ClaimedOperation,
+  now: () => Date = () => new Date(),
+): Promise<() => Promise<void>> {
   const Name = creationClaimName(environmentName)
-  const claim: Claim = {host: hostname(), pid: process.pid, since: now().toISOString()}
+  const claim: Claim = {host: hostname(), pid: process.pid, since: now().toISOString(), operation}
   const put = (Overwrite: boolean) =>
     ssm.send(
       new PutParameterCommand({
@@ -37,7 +56,7 @@ export async function claimCreation(
         Value: JSON.stringify(claim),
         Type: 'String',
         Overwrite,
-        Description: 'aws-research-wizard: a deploy is creating this environment',
+        Description: `aws-research-wizard: a deploy is ${operation} this environment`,
       }),
     )
   try {
@@ -49,13 +68,13 @@ export async function claimCreation(
     if (!(age > CLAIM_STALE_MS)) {
       throw new WizardError({
         code: 'environment-busy',
-        message: `Environment ${environmentName} is busy: another deploy is creating it${holder ? ` (from ${holder.host}, since ${holder.since})` : ''}; this run changed nothing.`,
+        message: `Environment ${environmentName} is busy: another deploy is ${holder?.operation ?? 'creating'} it${holder ? ` (from ${holder.host}, since ${holder.since})` : ''}; this run changed nothing.`,
         actions: [
           `Wait for it to finish (aws-research-wizard jupyter status ${environmentName}), then run the command again.`,
           `If no deploy is running any more, remove the claim: aws ssm delete-parameter --name ${Name}`,
         ],
         exitCode: ExitCode.failure,
-        data: {claim: Name, ...(holder ? {holder} : {})},
+        data: {claim: Name, operation: holder?.operation ?? 'creating', ...(holder ? {holder} : {})},
       })
     }
     await put(true)
@@ -74,7 +93,12 @@ async function readClaim(ssm: SSMClient, Name: string): Promise<Claim | undefine
     const {Parameter} = await ssm.send(new GetParameterCommand({Name}))
     const value = JSON.parse(Parameter?.Value ?? '') as Partial<Claim>
     return typeof value.since === 'string' && !Number.isNaN(Date.parse(value.since))
-      ? {host: String(value.host ?? 'unknown').slice(0, 100), pid: Number(value.pid) || 0, since: value.since}
+      ? {
+          host: String(value.host ?? 'unknown').slice(0, 100),
+          pid: Number(value.pid) || 0,
+          since: value.since,
+          ...(value.operation === 'updating' || value.operation === 'creating' ? {operation: value.operation} : {}),
+        }
       : undefined
   } catch {
     return undefined

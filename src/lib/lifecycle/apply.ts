@@ -1,4 +1,4 @@
-import {claimCreation} from '../environments/creation-lock.js'
+import {claimEnvironment} from '../environments/creation-lock.js'
 import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -287,8 +287,9 @@ export async function executeApply(prepared: PreparedApply, options: Omit<ApplyO
         })
       : undefined
   let outcome: DeployOutcome
-  // A create is claimed first, so a second run creating the same name stops here instead of updating it.
-  const release = existing ? undefined : await claimCreation(await options.clients.ssm(), spec.name)
+  // A create or an update is claimed first: a second run on the same environment stops
+  // here (environment-busy) instead of updating it, or racing the first run's change set.
+  const release = await claimEnvironment(await options.clients.ssm(), spec.name, existing ? 'updating' : 'creating')
   try {
     outcome = await deployEnvironment(spec, {
       clients: options.clients,

@@ -1,6 +1,8 @@
 import type {AwsClients} from '../../aws/clients.js'
 import {ExitCode, WizardError} from '../../errors.js'
-import type {EnvironmentRecord} from '../environments/discover.js'
+import {DATA_TAG_KEY, DATA_TAG_VALUES, TAG_KEYS} from '../../constructs/contract.js'
+import {deleteCommandFor, findKeptData} from '../data/find-kept.js'
+import {type EnvironmentRecord, getEnvironment} from '../environments/discover.js'
 
 /** A piece of user data that outlives the stack, with the command that removes it. */
 export interface RetainedItem {
@@ -58,8 +60,81 @@ export async function deleteEnvironmentStack(
   }
 }
 
-/** What the stack kept: the home snapshot (or volume), EFS, notebook bucket, user pool. */
+/**
+ * What the environment kept, found by tag (so also after its stack is gone): home volume
+ * or snapshot, shared file system, notebook bucket, user pool. The stack's outputs add
+ * what an environment deployed before the data tags carries, and name the volume whose
+ * final snapshot is tagged here first: CloudFormation's snapshot on deletion carries no tags.
+ */
 export async function findRetainedData(clients: AwsClients, environment: EnvironmentRecord): Promise<RetainedItem[]> {
+  await tagFinalSnapshots(clients, environment)
+  const byTag = await findKeptData(clients, {environment: environment.name})
+  const byOutputs = await findRetainedByOutputs(clients, environment)
+  const items: RetainedItem[] = byTag.map(({kind, id, deleteCommand}) => ({kind, id, deleteCommand}))
+  for (const item of byOutputs) if (!items.some((known) => known.id === item.id)) items.push(item)
+  const order: RetainedItem['kind'][] = ['home-volume-snapshot', 'home-volume', 'shared-file-system', 'notebook-bucket', 'user-pool']
+  return items.sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind))
+}
+
+/** The kept pieces of an environment whose stack is already gone: by tag alone. */
+export async function findOrphanedData(clients: AwsClients, name: string): Promise<RetainedItem[]> {
+  const pieces = await findKeptData(clients, {environment: name})
+  return pieces.filter((piece) => !piece.stackExists).map(({kind, id, deleteCommand}) => ({kind, id, deleteCommand}))
+}
+
+/**
+ * What `destroy NAME` acts on: the environment, or (with --delete-data) the data kept by
+ * one whose stack is gone. Without --delete-data a gone stack with kept data is still
+ * environment-not-found, but the error names the data and how to delete or restore it.
+ */
+export async function findDestroyTarget(
+  clients: AwsClients,
+  name: string,
+  options: {deleteData?: boolean} = {},
+): Promise<EnvironmentRecord | {name: string; kept: RetainedItem[]}> {
+  try {
+    return await getEnvironment(clients, name)
+  } catch (error) {
+    if ((error as WizardError).code !== 'environment-not-found') throw error
+    const kept = await findOrphanedData(clients, name)
+    if (kept.length === 0) throw error
+    if (options.deleteData) return {name, kept}
+    throw new WizardError({
+      code: 'environment-not-found',
+      message: `The stack of ${name} is gone; ${kept.length} piece(s) of its data are kept: ${kept.map((i) => `${i.kind} ${i.id}`).join(', ')}.`,
+      actions: [
+        `Delete them with: aws-research-wizard jupyter destroy ${name} --delete-data`,
+        `Or create an environment on them: aws-research-wizard jupyter deploy --restore-from ${name} ...`,
+      ],
+      exitCode: ExitCode.failure,
+    })
+  }
+}
+
+/** Gives the final snapshots of the home volume the environment tag, so they are found later. */
+async function tagFinalSnapshots(clients: AwsClients, environment: EnvironmentRecord): Promise<void> {
+  const volumeId = environment.outputs.homeVolumeId
+  if (!volumeId) return
+  const {CreateTagsCommand, DescribeSnapshotsCommand} = await import('@aws-sdk/client-ec2')
+  const ec2 = await clients.ec2()
+  const {Snapshots = []} = await ec2.send(
+    new DescribeSnapshotsCommand({OwnerIds: ['self'], Filters: [{Name: 'volume-id', Values: [volumeId]}]}),
+  )
+  const untagged = Snapshots.filter((s) => s.SnapshotId && !s.Tags?.some((t) => t.Key === TAG_KEYS.environment)).map((s) => s.SnapshotId!)
+  if (untagged.length === 0) return
+  await ec2.send(
+    new CreateTagsCommand({
+      Resources: untagged,
+      Tags: [
+        {Key: TAG_KEYS.environment, Value: environment.name},
+        {Key: DATA_TAG_KEY, Value: DATA_TAG_VALUES.home},
+      ],
+    }),
+  )
+}
+
+/** The pieces the stack's outputs name (still there after the stack is deleted). */
+async function findRetainedByOutputs(clients: AwsClients, environment: EnvironmentRecord): Promise<RetainedItem[]> {
   const region = environment.region
   const items: RetainedItem[] = []
   const volumeId = environment.outputs.homeVolumeId
@@ -74,33 +149,19 @@ export async function findRetainedData(clients: AwsClients, environment: Environ
         items.push({
           kind: 'home-volume-snapshot',
           id: snapshot.SnapshotId,
-          deleteCommand: `aws ec2 delete-snapshot --region ${region} --snapshot-id ${snapshot.SnapshotId}`,
+          deleteCommand: deleteCommandFor('home-volume-snapshot', snapshot.SnapshotId, region),
         })
     }
     const volumes = await ec2.send(new DescribeVolumesCommand({Filters: [{Name: 'volume-id', Values: [volumeId]}]}))
     if ((volumes.Volumes ?? []).length > 0)
-      items.push({kind: 'home-volume', id: volumeId, deleteCommand: `aws ec2 delete-volume --region ${region} --volume-id ${volumeId}`})
+      items.push({kind: 'home-volume', id: volumeId, deleteCommand: deleteCommandFor('home-volume', volumeId, region)})
   }
-  if (environment.outputs.sharedFileSystemId) {
-    const id = environment.outputs.sharedFileSystemId
-    items.push({kind: 'shared-file-system', id, deleteCommand: `aws efs delete-file-system --region ${region} --file-system-id ${id}`})
-  }
-  if (environment.outputs.notebookBucket) {
-    const id = environment.outputs.notebookBucket
-    items.push({
-      kind: 'notebook-bucket',
-      id,
-      deleteCommand: `aws s3 rb --region ${region} s3://${id} --force  # versioned: delete old versions first`,
-    })
-  }
-  if (environment.outputs.userPoolId) {
-    const id = environment.outputs.userPoolId
-    items.push({
-      kind: 'user-pool',
-      id,
-      deleteCommand: `aws cognito-idp update-user-pool --region ${region} --user-pool-id ${id} --deletion-protection INACTIVE && aws cognito-idp delete-user-pool --region ${region} --user-pool-id ${id}`,
-    })
-  }
+  const named: [RetainedItem['kind'], string | undefined][] = [
+    ['shared-file-system', environment.outputs.sharedFileSystemId],
+    ['notebook-bucket', environment.outputs.notebookBucket],
+    ['user-pool', environment.outputs.userPoolId],
+  ]
+  for (const [kind, id] of named) if (id) items.push({kind, id, deleteCommand: deleteCommandFor(kind, id, region)})
   return items
 }
 
@@ -136,13 +197,15 @@ export async function deleteRetainedData(
 }
 
 /** The error for a --delete-data that left items behind: exit 1, each item's outcome and how to finish. */
-export function dataDeletionIncomplete(name: string, deletion: DataDeletion): WizardError {
+export function dataDeletionIncomplete(name: string, deletion: DataDeletion, options: {stackDeleted?: boolean} = {}): WizardError {
+  const total = deletion.failed.length + deletion.deleted.length
   return new WizardError({
     code: 'data-deletion-incomplete',
     message: [
-      `Deleted the stack of ${name}, but ${deletion.failed.length} of ${deletion.failed.length + deletion.deleted.length} kept item(s) could not be deleted:`,
+      `${options.stackDeleted === false ? `The stack of ${name} was already gone, and` : `Deleted the stack of ${name}, but`} ${deletion.failed.length} of ${total} kept item(s) could not be deleted:`,
       ...deletion.failed.map((item) => `  ${item.kind} ${item.id}: ${item.reason.split('\n')[0]}`),
       ...(deletion.deleted.length > 0 ? [`Deleted: ${deletion.deleted.map((item) => `${item.kind} ${item.id}`).join(', ')}`] : []),
+      `Left: ${deletion.failed.map((item) => `${item.kind} ${item.id}`).join(', ')} (jupyter data list ${name} shows them; destroy ${name} --delete-data tries again)`,
     ].join('\n'),
     actions: deletion.failed.map((item) => `Fix the reason above, then: ${item.deleteCommand}`),
     exitCode: ExitCode.failure,

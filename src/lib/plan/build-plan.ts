@@ -49,6 +49,8 @@ export interface DeploymentPlan {
   readonly resources: {readonly total: number; readonly byType: Readonly<Record<string, number>>}
   /** Data that outlives `destroy`: in words (kind), and by CloudFormation type and id for tools. */
   readonly retainedOnDestroy: readonly RetainedResource[]
+  /** Kept data of an earlier environment this one runs on (deploy --restore-from), piece by piece. */
+  readonly restore?: {readonly from: string; readonly pieces: readonly string[]}
   readonly template: {readonly file: string; readonly bytes: number}
   readonly cost: CostEstimate
   readonly findings: readonly SynthFinding[]

@@ -1,4 +1,5 @@
 import {INSTANCE_TYPES, isOfferedIn, lookupInstanceType} from '../../catalogue/instance-types.js'
+import {invalidRestoreFields} from './restore-ids.js'
 import {closestMatches} from '../../domain-pack/did-you-mean.js'
 import type {Finding} from '../../domain-pack/findings.js'
 import {RULES} from '../../domain-pack/rules/index.js'
@@ -55,6 +56,16 @@ export function resolveSpec(
   // The same checks the flags ran while parsing: specs also come from cdk.json context
   // and from the deploy record of a running stack, which no parser has seen.
   findings.push(...checkOverrideValues(domain, overrides))
+  const badRestore = overrides.restore ? invalidRestoreFields(overrides.restore) : []
+  if (badRestore.length > 0)
+    findings.push(
+      flagFinding(
+        'invalid-restore',
+        '--restore-from',
+        `The kept data to restore has malformed ${badRestore.join(', ')}.`,
+        'Check the kept data with `jupyter data list`; a deploy record edited by hand must be deployed again with --restore-from.',
+      ),
+    )
   if (findings.some((f) => f.level === 'error')) return {findings}
 
   const maxUsers = pack.users.max ?? 50
@@ -246,8 +257,10 @@ export function resolveSpec(
       choice,
     },
     storage: {
-      homeVolumeGiB,
-      sharedFileSystem: overrides.sharedStorage !== undefined || Boolean(pack.storage.shared_filesystem),
+      homeVolumeGiB: Math.max(homeVolumeGiB, overrides.restore?.homeSizeGiB ?? 0),
+      // Kept shared files are mounted again even where the pack asks for no shared file system.
+      sharedFileSystem:
+        overrides.sharedStorage !== undefined || Boolean(pack.storage.shared_filesystem) || Boolean(overrides.restore?.sharedFileSystemId),
       sharedEstimateGiB,
       scratchGiB: pack.storage.scratch_gb ?? 0,
     },
@@ -277,6 +290,7 @@ export function resolveSpec(
     tags: {...(pack.tags ?? {})},
     notebookExamples: overrides.notebookExamples ?? pack.notebook_examples ?? true,
     exampleNotebooks: exampleNotebooks.map(({name, title, content}) => ({name, title, content})),
+    ...(overrides.restore ? {restore: overrides.restore} : {}),
     pack,
     overrides: Object.fromEntries(Object.entries(overrides).filter(([, value]) => value !== undefined)) as unknown as SpecOverrides,
   }

@@ -28,6 +28,28 @@ export interface SpecOverrides {
   readonly access?: 'public' | 'private'
   /** --notebook-examples / --no-notebook-examples: overrides the pack's notebook_examples. */
   readonly notebookExamples?: boolean
+  /**
+   * Kept data of an environment whose stack is gone, reused instead of new storage
+   * (deploy --restore-from, looked up in src/lib/data/restore.ts before synthesis).
+   * Recorded with the other overrides, so scale, diff and a later deploy keep it.
+   */
+  readonly restore?: RestoreIds
+}
+
+/** The kept pieces a deploy reuses; at most one of homeVolumeId and homeSnapshotId. */
+export interface RestoreIds {
+  /** The environment the pieces were kept from (may be the one being created). */
+  readonly from: string
+  /** A kept home volume, attached as /home (it must be in the hub's zone). */
+  readonly homeVolumeId?: string
+  /** A home snapshot: a new volume is made from it in the hub's zone. */
+  readonly homeSnapshotId?: string
+  /** Size of the kept volume or snapshot: /home is never made smaller than the data it holds. */
+  readonly homeSizeGiB?: number
+  /** The zone the kept volume is in: a new network places the hub there. */
+  readonly availabilityZone?: string
+  readonly sharedFileSystemId?: string
+  readonly notebookBucket?: string
 }
 
 /** An example notebook as the hub receives it: a file name safe in /shared/examples and its JSON text. */
@@ -99,6 +121,8 @@ export interface EnvironmentSpec {
   /** The pack's example notebooks, read at deploy (and kept in the deploy record for scale). */
   readonly exampleNotebooks: readonly ExampleNotebookFile[]
   readonly pack: DomainPack
+  /** Kept data this environment runs on instead of new storage (overrides.restore). */
+  readonly restore?: RestoreIds
   /** The flags it was resolved from: recorded in the stack so scale/diff can resolve it again. */
   readonly overrides: SpecOverrides
 }
