@@ -1,0 +1,250 @@
+"""The idle agent against the shared idleness scenarios (test/fixtures/idle/scenarios.json, also
+run by test/idle/model.test.ts) and through its command line with fake inputs: a /proc tree,
+an nvidia-smi script and a hub on 127.0.0.1. Run by test/instance/instance-files.test.ts
+with the system python3."""
+import http.server
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import unittest
+
+TEMPLATES = os.environ["ARW_TEMPLATES"]
+FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "fixtures", "idle")
+sys.path.insert(0, TEMPLATES)
+
+from agent import idle_agent  # noqa: E402
+
+AGENT = os.path.join(TEMPLATES, "agent", "idle_agent.py")
+MODEL = idle_agent.load_model()
+with open(os.path.join(FIXTURES, "scenarios.json"), encoding="utf-8") as _handle:
+    TABLE = json.load(_handle)
+
+
+class SharedScenarios(unittest.TestCase):
+    def test_every_scenario(self):
+        self.assertGreaterEqual(len(TABLE["scenarios"]), 9)
+        for scenario in TABLE["scenarios"]:
+            settings = idle_agent.settings_for(MODEL, {**TABLE["config"], **scenario.get("config", {})})
+            state, boot = {}, TABLE["bootTime"]
+            for step in scenario["steps"]:
+                now = TABLE["bootTime"] + step["minute"] * 60
+                if step.get("boot"):
+                    boot = now
+                observation = {**TABLE["quiet"], **step.get("observation", {}), "now": now, "bootTime": boot}
+                state, decision = idle_agent.decide(MODEL, settings, state, observation)
+                for key, expected in step["expect"].items():
+                    with self.subTest(scenario=scenario["name"], minute=step["minute"], field=key):
+                        self.assertEqual(decision[key], expected)
+
+
+def proc_stat(cores, btime=1800000000):
+    """cores: list of (busy, idle) jiffies per core."""
+    lines = ["cpu  0 0 0 0 0 0 0 0 0 0"]
+    for index, (busy, idle) in enumerate(cores):
+        lines.append(f"cpu{index} {busy} 0 0 {idle} 0 0 0 0 0 0")
+    lines.append(f"btime {btime}")
+    return "\n".join(lines) + "\n"
+
+
+def diskstats(sectors_read, sectors_written):
+    rows = [
+        f" 259 0 nvme0n1 100 0 {sectors_read} 10 100 0 {sectors_written} 10 0 10 20",
+        f" 259 1 nvme0n1p1 100 0 {sectors_read} 10 100 0 {sectors_written} 10 0 10 20",
+        " 7 0 loop0 5 0 999999 1 0 0 0 0 0 1 1",
+    ]
+    return "\n".join(rows) + "\n"
+
+
+def net_dev(received, sent):
+    return (
+        "Inter-|   Receive                                                |  Transmit\n"
+        " face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed\n"
+        f"    lo: 999999999 10 0 0 0 0 0 0 999999999 10 0 0 0 0 0 0\n"
+        f"  ens5: {received} 10 0 0 0 0 0 0 {sent} 10 0 0 0 0 0 0\n"
+    )
+
+
+class Measuring(unittest.TestCase):
+    def test_one_pegged_core_on_32_vcpus_is_the_busiest_core(self):
+        before = idle_agent.read_proc(self._proc([(0, 0)] * 32))
+        after = idle_agent.read_proc(self._proc([(6000, 0)] + [(0, 6000)] * 31))
+        measured = idle_agent.rates(before, after, 60)
+        self.assertEqual(measured["busiestCorePercent"], 100.0)
+        self.assertLess(measured["averageCpuPercent"], 4)  # what the old agent compared with 5%
+
+    def test_disk_counts_disks_once_and_network_skips_loopback(self):
+        before = idle_agent.read_proc(self._proc([(0, 0)], sectors=(0, 0), net=(0, 0)))
+        after = idle_agent.read_proc(self._proc([(0, 100)], sectors=(60 * 2048, 60 * 2048), net=(60 * 1000, 60 * 500)))
+        measured = idle_agent.rates(before, after, 60)
+        self.assertEqual(measured["diskBytesPerSecond"], 2 * 1024 * 1024)  # not doubled by the partition, no loop0
+        self.assertEqual(measured["networkBytesPerSecond"], 1500)
+
+    def test_nvidia_smi_odd_output(self):
+        self.assertEqual(idle_agent.parse_nvidia_smi("[N/A], [N/A]\n"), (None, None))
+        self.assertEqual(idle_agent.parse_nvidia_smi("[N/A], 15100\n"), (None, 15100.0))
+        self.assertEqual(idle_agent.parse_nvidia_smi(""), (None, None))
+        self.assertEqual(idle_agent.parse_nvidia_smi("NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver."), (None, None))
+        self.assertEqual(idle_agent.parse_nvidia_smi("97, 15100\n3, 200\n"), (97.0, 15300.0))
+
+    def test_missing_nvidia_smi_is_unknown_not_a_crash(self):
+        self.assertEqual(idle_agent.gpu_reading("/nonexistent/nvidia-smi"), (None, None))
+
+    def _proc(self, cores, sectors=(0, 0), net=(0, 0)):
+        root = tempfile.mkdtemp()
+        write(root, "stat", proc_stat(cores))
+        write(root, "diskstats", diskstats(*sectors))
+        write(root, "net/dev", net_dev(*net))
+        return root
+
+
+def write(root, relative, text, mode=0o644):
+    path = os.path.join(root, relative)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.chmod(path, mode)
+    return path
+
+
+class FakeHub(http.server.BaseHTTPRequestHandler):
+    """The hub's user list and one user server's kernels and terminals, as the agent reads them."""
+
+    kernels = []
+    terminals = []
+    token = "agent-token"
+    seen = []
+
+    def do_GET(self):  # noqa: N802 - http.server's name
+        FakeHub.seen.append((self.path, self.headers.get("Authorization")))
+        if self.headers.get("Authorization") != f"token {self.token}":
+            return self._send(403, {"message": "no"})
+        if self.path.startswith("/hub/api/users"):
+            return self._send(200, [{"name": "ada", "servers": {"": {"ready": True, "url": "/user/ada/"}}}])
+        if self.path == "/user/ada/api/kernels":
+            return self._send(200, FakeHub.kernels)
+        if self.path == "/user/ada/api/terminals":
+            return self._send(200, FakeHub.terminals)
+        return self._send(404, {})
+
+    def _send(self, status, body):
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+class CommandLine(unittest.TestCase):
+    """`idle_agent.py --once --dry-run` with every input pointed at fakes."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FakeHub)
+        threading.Thread(target=cls.server.serve_forever, daemon=True).start()
+        cls.hub_url = f"http://127.0.0.1:{cls.server.server_address[1]}"
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.shutdown()
+
+    def setUp(self):
+        self.work = tempfile.mkdtemp()
+        self.proc = os.path.join(self.work, "proc")
+        self.state = os.path.join(self.work, "state")
+        self.token = write(self.work, "token", FakeHub.token)
+        self.config = write(self.work, "environment.json", json.dumps({"gpu": True, "autoShutdown": {"idleMinutes": 30, "warnMinutes": 10, "signals": ["kernels", "cpu", "gpu"], "cpuThresholdPercent": 5, "gpuThresholdPercent": 10}}))
+        self.smi = write(self.work, "nvidia-smi", "#!/bin/sh\nprintf '%s\\n' \"$*\" >> \"$0.args\"\ncat \"$0.out\"\n", mode=0o755)
+        self.gpu("0, 0")
+        FakeHub.kernels, FakeHub.terminals = [], []
+
+    def gpu(self, output):
+        write(self.work, "nvidia-smi.out", output + "\n")
+
+    def machine(self, cores, sectors=(0, 0), net=(0, 0), btime=1800000000):
+        write(self.proc, "stat", proc_stat(cores, btime))
+        write(self.proc, "diskstats", diskstats(*sectors))
+        write(self.proc, "net/dev", net_dev(*net))
+
+    def run_agent(self, now, hub_url=None, extra=()):
+        argv = [sys.executable, AGENT, "--once", "--dry-run", "--config", self.config, "--token-file", self.token, "--hub-url", hub_url or self.hub_url,
+                "--proc-root", self.proc, "--nvidia-smi", self.smi, "--state-dir", self.state, "--now", str(now), *extra]
+        result = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        lines = result.stdout.strip().splitlines()
+        self.assertEqual(len(lines), 1, result.stdout)
+        return json.loads(lines[0])
+
+    def test_two_runs_give_rates_and_a_decision(self):
+        boot = 1800000000
+        self.machine([(0, 0)] * 32, btime=boot)
+        first = self.run_agent(boot + 60)
+        self.assertEqual(set(first), {"idle", "idle_minutes", "signals", "action", "busy", "stops_in_minutes"})
+        self.assertIsNone(first["signals"]["cpu"]["value"])  # no previous sample yet: unknown, not idle CPU
+        self.machine([(6000, 0)] + [(0, 6000)] * 31, btime=boot)
+        second = self.run_agent(boot + 120)
+        self.assertEqual(second["busy"], ["cpu"])
+        self.assertEqual(second["signals"]["cpu"]["value"], 100.0)
+        self.assertEqual(second["action"], "none")
+        with open(self.smi + ".args", encoding="utf-8") as handle:
+            self.assertIn("--query-gpu=utilization.gpu,memory.used --format=csv,noheader,nounits", handle.read())
+
+    def test_idle_machine_warns_then_stops_on_schedule(self):
+        boot = 1800000000
+        self.machine([(0, 0)] * 4, btime=boot)
+        self.assertEqual(self.run_agent(boot + 60)["action"], "none")
+        self.machine([(1, 6000)] * 4, btime=boot)
+        warned = self.run_agent(boot + 20 * 60)
+        self.assertEqual((warned["action"], warned["stops_in_minutes"], warned["idle_minutes"]), ("warn", 10, 20))
+        self.machine([(2, 12000)] * 4, btime=boot)
+        self.assertEqual(self.run_agent(boot + 30 * 60)["action"], "stop")
+
+    def test_busy_silent_kernel_through_the_hub(self):
+        boot = 1800000000
+        self.machine([(0, 0)] * 2, btime=boot)
+        FakeHub.kernels = [{"id": "k1", "execution_state": "busy", "last_activity": "2020-01-01T00:00:00Z"}]
+        decision = self.run_agent(boot + 45 * 60, extra=["--idle-minutes", "30"])
+        self.assertEqual(decision["busy"], ["kernels"])
+        self.assertIn(("/user/ada/api/kernels", "token agent-token"), FakeHub.seen)
+
+    def test_open_terminal_counts(self):
+        self.machine([(0, 0)] * 2)
+        FakeHub.terminals = [{"name": "1", "last_activity": "2020-01-01T00:00:00Z"}]
+        self.assertEqual(self.run_agent(1800000000 + 600)["busy"], ["terminals"])
+
+    def test_hub_down_is_not_idle(self):
+        self.machine([(0, 0)] * 2)
+        decision = self.run_agent(1800000000 + 40 * 60, hub_url="http://127.0.0.1:9")
+        self.assertEqual(decision["busy"], ["hub"])
+        self.assertFalse(decision["idle"])
+
+    def test_gpu_training_and_na_output(self):
+        self.machine([(0, 0)] * 2)
+        self.gpu("97, 15100")
+        self.assertEqual(self.run_agent(1800000000 + 600)["busy"], ["gpu", "gpuMemory"])
+        self.gpu("[N/A], [N/A]")
+        decision = self.run_agent(1800000000 + 660)
+        self.assertEqual(decision["busy"], [])
+        self.assertIsNone(decision["signals"]["gpu"]["value"])
+
+    def test_missing_nvidia_smi_and_empty_proc(self):
+        os.makedirs(self.proc, exist_ok=True)
+        decision = self.run_agent(1800000000 + 600, extra=["--nvidia-smi", os.path.join(self.work, "absent")])
+        self.assertIsNone(decision["signals"]["gpu"]["value"])
+        self.assertEqual(decision["busy"], [])
+
+    def test_a_new_boot_restarts_the_clock(self):
+        self.machine([(0, 0)] * 2, btime=1800000000)
+        self.assertEqual(self.run_agent(1800000000 + 40 * 60)["idle_minutes"], 40)
+        self.machine([(0, 0)] * 2, btime=1800090000)
+        self.assertEqual(self.run_agent(1800090000 + 60)["idle_minutes"], 1)
+
+
+if __name__ == "__main__":
+    unittest.main()
