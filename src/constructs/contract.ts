@@ -42,3 +42,12 @@ export function bootStatusParameterName(environmentName: string): string {
 export function hubLogGroupName(environmentName: string): string {
   return `/arw/${environmentName}/hub`
 }
+
+/**
+ * SSM parameter the hub's idle agent writes its latest decision to every minute (JSON: time,
+ * idle, idleMinutes, busy, action, stopsInMinutes); `status` shows it. Created with the
+ * auto-shutdown alarm, so only environments that stop when idle have one.
+ */
+export function idleStatusParameterName(environmentName: string): string {
+  return `/arw/${environmentName}/idle-status`
+}

@@ -21,6 +21,7 @@ export const INSTANCE_FILES = [
   'configure/cloudwatch.py',
   'configure/jupyterhub_config.py',
   'agent/idle_agent.py',
+  'agent/idle_model.json',
   'systemd/arw-install.service',
   'systemd/arw-configure.service',
   'systemd/jupyterhub.service',
