@@ -375,7 +375,8 @@ def idle_status_parameter(config):
 def publish(config, settings, decision, now):
     """The decision, for `jupyter status` (SSM parameter the stack creates with the alarm)."""
     name = idle_status_parameter(config)
-    if not name or not config.get("region"):
+    # The stack creates the parameter (and the right to write it) only with auto-shutdown on.
+    if not name or not config.get("region") or not settings.get("idleMinutes"):
         return
     body = {
         "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)),
