@@ -61,7 +61,13 @@ export class AutoShutdown extends Construct {
     const scale = (threshold: number) => Math.max(threshold, 0.001)
     const usingMetrics: Record<string, cloudwatch.IMetric> = {
       // The CloudWatch agent's per-core series rolled up by instance: Maximum is the busiest core.
-      cores: new cloudwatch.Metric({namespace: METRIC_NAMESPACE, metricName: 'cpu_usage_active', dimensionsMap, statistic: 'Maximum', period}),
+      cores: new cloudwatch.Metric({
+        namespace: METRIC_NAMESPACE,
+        metricName: 'cpu_usage_active',
+        dimensionsMap,
+        statistic: 'Maximum',
+        period,
+      }),
       // EC2's own average over all vCPUs: never above the busiest core, there if the CloudWatch agent is not.
       ec2: new cloudwatch.Metric({namespace: 'AWS/EC2', metricName: 'CPUUtilization', dimensionsMap, statistic: 'Maximum', period}),
     }
@@ -79,7 +85,12 @@ export class AutoShutdown extends Construct {
     this.alarm = new cloudwatch.Alarm(this, 'Resource', {
       alarmDescription: `Stop the hub after ${props.idleMinutes + ALARM_MARGIN_MINUTES} quiet minutes (busiest core${props.gpu ? ', GPU' : ''}) if the instance agent did not`,
       // Each signal over its threshold: the largest below 1 means every one is quiet.
-      metric: new cloudwatch.MathExpression({expression: `MAX([${terms.join(', ')}])`, usingMetrics, period, label: 'busiest signal / threshold'}),
+      metric: new cloudwatch.MathExpression({
+        expression: `MAX([${terms.join(', ')}])`,
+        usingMetrics,
+        period,
+        label: 'busiest signal / threshold',
+      }),
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
       evaluationPeriods,

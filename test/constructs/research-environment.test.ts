@@ -175,7 +175,11 @@ describe('ResearchEnvironmentStack security properties (genomics)', () => {
       DatapointsToAlarm: 18,
       TreatMissingData: 'notBreaching',
     })
-    const queries = alarm.Metrics as {Id: string; Expression?: string; MetricStat?: {Metric: {MetricName: string; Namespace: string}; Stat: string; Period: number}}[]
+    const queries = alarm.Metrics as {
+      Id: string
+      Expression?: string
+      MetricStat?: {Metric: {MetricName: string; Namespace: string}; Stat: string; Period: number}
+    }[]
     expect(queries.find((q) => q.Expression)?.Expression).toBe('MAX([cores / 5, ec2 / 5])')
     const cores = queries.find((q) => q.Id === 'cores')!.MetricStat!
     // The CloudWatch agent's per-core series rolled up by instance: Maximum is the busiest core, not the average.

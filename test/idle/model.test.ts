@@ -35,7 +35,9 @@ describe('the idleness model (shared scenarios)', () => {
       const observation = {...table.quiet, ...step.observation, now, bootTime: boot} as IdleObservation
       const result = decideIdle(model, settings, state, observation)
       state = result.state
-      const picked = Object.fromEntries(Object.keys(step.expect).map((k) => [k, (result.decision as unknown as Record<string, unknown>)[k]]))
+      const picked = Object.fromEntries(
+        Object.keys(step.expect).map((k) => [k, (result.decision as unknown as Record<string, unknown>)[k]]),
+      )
       expect(picked, `minute ${step.minute}`).toEqual(step.expect)
     }
   })

@@ -155,7 +155,10 @@ describe('generated hub configuration: culling follows the idleness model', () =
   // jupyterhub_idle_culler module so the culler service is configured as on an instance.
   async function load(autoShutdown: Record<string, unknown>) {
     const dir = mkdtempSync(join(tmpdir(), 'hubconf-'))
-    writeFileSync(join(dir, 'environment.json'), JSON.stringify({environment: 'lab1', authenticator: 'dummy', access: 'private', autoShutdown}))
+    writeFileSync(
+      join(dir, 'environment.json'),
+      JSON.stringify({environment: 'lab1', authenticator: 'dummy', access: 'private', autoShutdown}),
+    )
     writeFileSync(join(dir, 'idle-agent.token'), 'token-for-the-agent')
     const fake = join(dir, 'site', 'jupyterhub_idle_culler')
     mkdirSync(fake, {recursive: true})

@@ -56,7 +56,8 @@ export async function readAgentDecision(clients: AwsClients, name: string, now: 
   // Written by the instance: every field is checked, none trusted.
   const time = typeof value.time === 'string' ? new Date(value.time) : undefined
   if (!time || Number.isNaN(time.getTime()) || now.getTime() - time.getTime() > AGENT_FRESH_MINUTES * 60_000) return undefined
-  const idleMinutes = typeof value.idleMinutes === 'number' && Number.isFinite(value.idleMinutes) ? Math.max(0, Math.floor(value.idleMinutes)) : undefined
+  const idleMinutes =
+    typeof value.idleMinutes === 'number' && Number.isFinite(value.idleMinutes) ? Math.max(0, Math.floor(value.idleMinutes)) : undefined
   if (idleMinutes === undefined) return undefined
   const model = loadIdleModel()
   const known = new Set(['hub', ...model.signals.map((s) => s.name)])
@@ -110,7 +111,11 @@ export function idleFromMetrics(
     state = decideIdle(model, settings, state, {...last, now: at, bootTime} as IdleObservation).state
   }
   // Now: the latest values still hold (CloudWatch lags a minute or two behind).
-  const {decision} = decideIdle(model, settings, state, {...last, now: Math.floor(options.now.getTime() / 1000), bootTime} as IdleObservation)
+  const {decision} = decideIdle(model, settings, state, {
+    ...last,
+    now: Math.floor(options.now.getTime() / 1000),
+    bootTime,
+  } as IdleObservation)
   return {
     source: 'metrics',
     idleMinutes: decision.idle_minutes,

@@ -88,7 +88,12 @@ async function utilisation(
   clients: AwsClients,
   instanceId: string,
   now: Date,
-): Promise<{cpu: UtilisationSeries; gpu: UtilisationSeries; storage: StorageUsage; series: Record<'cpu' | 'gpu' | 'gpumem', MetricPoint[]>}> {
+): Promise<{
+  cpu: UtilisationSeries
+  gpu: UtilisationSeries
+  storage: StorageUsage
+  series: Record<'cpu' | 'gpu' | 'gpumem', MetricPoint[]>
+}> {
   const {GetMetricDataCommand} = await import('@aws-sdk/client-cloudwatch')
   const client = await clients.cloudWatch()
   const start = new Date(now.getTime() - 3600_000)
@@ -179,7 +184,12 @@ async function utilisation(
     ...(latest('home') === undefined ? {} : {homeUsedPercent: latest('home')}),
     ...(latest('root') === undefined ? {} : {rootUsedPercent: latest('root')}),
   }
-  return {cpu: summarize(cpuSeries), gpu: summarize(series('gpu')), storage, series: {cpu: cpuSeries, gpu: series('gpu'), gpumem: series('gpumem')}}
+  return {
+    cpu: summarize(cpuSeries),
+    gpu: summarize(series('gpu')),
+    storage,
+    series: {cpu: cpuSeries, gpu: series('gpu'), gpumem: series('gpumem')},
+  }
 }
 
 const round = (v: number) => Math.round(v * 10) / 10
