@@ -117,6 +117,11 @@ class FakeHub(http.server.BaseHTTPRequestHandler):
     token = "agent-token"
     seen = []
 
+    def do_POST(self):  # noqa: N802 - http.server's name
+        length = int(self.headers.get("Content-Length") or 0)
+        FakeHub.seen.append((self.path, self.headers.get("Authorization"), json.loads(self.rfile.read(length) or b"{}")))
+        return self._send(200, {})
+
     def do_GET(self):  # noqa: N802 - http.server's name
         FakeHub.seen.append((self.path, self.headers.get("Authorization")))
         if self.headers.get("Authorization") != f"token {self.token}":
@@ -244,6 +249,48 @@ class CommandLine(unittest.TestCase):
         self.assertEqual(self.run_agent(1800000000 + 40 * 60)["idle_minutes"], 40)
         self.machine([(0, 0)] * 2, btime=1800090000)
         self.assertEqual(self.run_agent(1800090000 + 60)["idle_minutes"], 1)
+
+    def test_acting_reports_busy_kernels_to_the_culler_and_announces_the_warning(self):
+        boot = 1800000000
+        pts = tempfile.mkdtemp()
+        self.machine([(0, 0)] * 2, btime=boot)
+        FakeHub.kernels = [{"id": "k1", "execution_state": "busy", "last_activity": "2020-01-01T00:00:00Z"}]
+        FakeHub.seen = []
+        argv = [sys.executable, AGENT, "--once", "--config", self.config, "--token-file", self.token, "--hub-url", self.hub_url, "--proc-root", self.proc,
+                "--nvidia-smi", self.smi, "--state-dir", self.state, "--pts-root", pts]
+        busy = subprocess.run([*argv, "--now", str(boot + 600)], capture_output=True, text=True, timeout=60, check=False)
+        self.assertEqual(busy.returncode, 0, busy.stderr)
+        posts = [entry for entry in FakeHub.seen if len(entry) == 3]
+        self.assertEqual(len(posts), 1)
+        self.assertEqual(posts[0][0], "/hub/api/users/ada/activity")
+        self.assertEqual(list(posts[0][2]["servers"]), [""])
+        self.assertFalse(os.path.exists(os.path.join(self.state, "announcement.txt")))
+        # Quiet from minute 10: the warning at minute 30 (idle 30 - warn 10) goes to the banner file.
+        FakeHub.kernels = []
+        quiet = subprocess.run([*argv, "--now", str(boot + 1800)], capture_output=True, text=True, timeout=60, check=False)
+        self.assertEqual(json.loads(quiet.stdout)["action"], "warn", quiet.stderr)
+        with open(os.path.join(self.state, "announcement.txt"), encoding="utf-8") as handle:
+            self.assertIn("stops in 10 minutes unless there is activity", handle.read())
+        # Activity cancels: the banner goes away.
+        FakeHub.terminals = [{"name": "1"}]
+        subprocess.run([*argv, "--now", str(boot + 1860)], capture_output=True, text=True, timeout=60, check=False)
+        self.assertFalse(os.path.exists(os.path.join(self.state, "announcement.txt")))
+
+
+class Terminals(unittest.TestCase):
+    def test_warning_reaches_users_terminals_only(self):
+        if os.geteuid() != 0:
+            self.fail("needs root (to give the fake terminals a user's uid), as the agent runs on the instance")
+        pts = tempfile.mkdtemp()
+        for name, uid in (("3", 1001), ("4", 0)):
+            write(pts, name, "")
+            os.chown(os.path.join(pts, name), uid, uid)
+        write(pts, "ptmx", "")
+        self.assertEqual(idle_agent.tell_terminals(pts, "stops in 10 minutes"), 1)
+        with open(os.path.join(pts, "3"), encoding="utf-8") as handle:
+            self.assertIn("*** stops in 10 minutes ***", handle.read())
+        with open(os.path.join(pts, "4"), encoding="utf-8") as handle:
+            self.assertEqual(handle.read(), "")
 
 
 if __name__ == "__main__":
