@@ -112,7 +112,7 @@ describe('jupyter status metrics', () => {
       Parameter: {Value: JSON.stringify({time: '2026-11-23T11:59:30Z', idleMinutes: 0, busy: ['kernels', '\u001b[31mx'], action: 'none'})},
     })
     const busy = await environmentStatus(new AwsClients({region: 'us-east-1'}), 'gpu1', {now})
-    expect(busy.idle).toMatchObject({source: 'agent', busy: ['kernels'], reason: 'a kernel is executing'})
+    expect(busy.idle).toMatchObject({source: 'agent', busy: ['kernels'], reason: 'a kernel is executing or ran code in the last 2 minutes'})
     ssm.reset()
     ssm.on(GetParameterCommand, {Name: '/arw/gpu1/idle-status'}).resolves({
       Parameter: {Value: JSON.stringify({time: '2026-11-23T11:40:00Z', idleMinutes: 3, busy: [], action: 'none'})},

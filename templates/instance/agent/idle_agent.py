@@ -283,7 +283,7 @@ def hub_reading(hub_url, token, now, recent_minutes=2):
     return reading
 
 
-def observe(args, previous_sample):
+def observe(args, previous_sample, model):
     now = float(args.now) if args.now is not None else time.time()
     sample = read_proc(args.proc_root)
     sample["time"] = now
@@ -298,7 +298,7 @@ def observe(args, previous_sample):
             token = handle.read().strip()
     except OSError:
         pass
-    hub = hub_reading(args.hub_url, token, now)
+    hub = hub_reading(args.hub_url, token, now, model.get("kernelRecentMinutes", 2))
     observation.update({k: hub[k] for k in ("hubReachable", "busyKernels", "openTerminals")})
     return observation, sample, hub
 
@@ -414,7 +414,7 @@ def run_once(args, model):
     os.makedirs(args.state_dir, exist_ok=True)
     state_path = os.path.join(args.state_dir, "idle-state.json")
     saved = load_json(state_path, {})
-    observation, sample, hub = observe(args, saved.get("sample"))
+    observation, sample, hub = observe(args, saved.get("sample"), model)
     state, decision = decide(model, settings, saved.get("model", {}), observation)
     tmp = f"{state_path}.tmp"
     with open(tmp, "w", encoding="utf-8") as handle:
