@@ -388,10 +388,12 @@ def publish(config, settings, decision, now):
         "idleLimitMinutes": settings.get("idleMinutes"),
     }
     try:
-        sys.path.insert(0, os.path.dirname(HERE))
-        from common import arw  # noqa: PLC0415
+        import boto3  # noqa: PLC0415 - only acting runs need it
+        from botocore.config import Config  # noqa: PLC0415
 
-        arw.aws("ssm", config).put_parameter(Name=name, Value=json.dumps(body), Type="String", Overwrite=True)
+        # Short timeouts and few retries: the agent runs every minute and must never hang.
+        client = boto3.client("ssm", region_name=config["region"], config=Config(connect_timeout=3, read_timeout=5, retries={"max_attempts": 2, "mode": "standard"}))
+        client.put_parameter(Name=name, Value=json.dumps(body), Type="String", Overwrite=True)
     except Exception as error:  # noqa: BLE001 - publishing must never stop the agent deciding
         print(f"idle-agent: could not publish the decision: {error}", file=sys.stderr)
 

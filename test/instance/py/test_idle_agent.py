@@ -276,6 +276,43 @@ class CommandLine(unittest.TestCase):
         subprocess.run([*argv, "--now", str(boot + 1860)], capture_output=True, text=True, timeout=60, check=False)
         self.assertFalse(os.path.exists(os.path.join(self.state, "announcement.txt")))
 
+    def test_publishes_the_decision_for_status(self):
+        # moto stands in for SSM; boto3 honours AWS_ENDPOINT_URL.
+        import socket  # noqa: PLC0415
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        moto = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.addCleanup(moto.wait)
+        self.addCleanup(moto.terminate)
+        env = dict(os.environ, AWS_ENDPOINT_URL=f"http://127.0.0.1:{port}", AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_EC2_METADATA_DISABLED="true")
+        import boto3  # noqa: PLC0415
+
+        ssm = boto3.client("ssm", region_name="us-east-1", endpoint_url=env["AWS_ENDPOINT_URL"], aws_access_key_id="testing", aws_secret_access_key="testing")
+        for _ in range(100):
+            try:
+                ssm.describe_parameters()
+                break
+            except Exception:  # noqa: BLE001 - not up yet
+                import time  # noqa: PLC0415
+
+                time.sleep(0.2)
+        with open(self.config, encoding="utf-8") as handle:
+            config = json.load(handle)
+        write(self.work, "environment.json", json.dumps({**config, "environment": "lab1", "region": "us-east-1"}))
+        self.machine([(0, 0)] * 2)
+        argv = [sys.executable, AGENT, "--once", "--config", self.config, "--token-file", self.token, "--hub-url", self.hub_url, "--proc-root", self.proc,
+                "--nvidia-smi", self.smi, "--state-dir", self.state, "--pts-root", tempfile.mkdtemp(), "--now", str(1800000000 + 25 * 60)]
+        result = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False, env=env)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stderr, "")
+        published = json.loads(ssm.get_parameter(Name="/arw/lab1/idle-status")["Parameter"]["Value"])
+        self.assertEqual(published["action"], "warn")
+        self.assertEqual(published["idleMinutes"], 25)
+        self.assertEqual(published["stopsInMinutes"], 10)
+        self.assertEqual(published["time"], "2027-01-15T08:25:00Z")
+
 
 class Terminals(unittest.TestCase):
     def test_warning_reaches_users_terminals_only(self):
