@@ -277,37 +277,41 @@ class CommandLine(unittest.TestCase):
         self.assertFalse(os.path.exists(os.path.join(self.state, "announcement.txt")))
 
     def test_publishes_the_decision_for_status(self):
-        # moto stands in for SSM; boto3 honours AWS_ENDPOINT_URL.
+        # moto stands in for SSM; boto3 honours AWS_ENDPOINT_URL. The instance's python3 has
+        # boto3 (python3-boto3); here the interpreter that has moto and a recent boto3 runs both.
+        import shutil  # noqa: PLC0415
         import socket  # noqa: PLC0415
+        import time  # noqa: PLC0415
 
+        candidates = [sys.executable, shutil.which("python3") or ""]
+        python = next((p for p in candidates if p and subprocess.run([p, "-c", "import boto3, moto"], capture_output=True, check=False).returncode == 0), None)
+        if python is None:
+            self.fail("needs a python3 with boto3 and moto (pip install moto[server]) on PATH")
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
-        moto = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        moto = subprocess.Popen([python, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.addCleanup(moto.wait)
         self.addCleanup(moto.terminate)
         env = dict(os.environ, AWS_ENDPOINT_URL=f"http://127.0.0.1:{port}", AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_EC2_METADATA_DISABLED="true")
-        import boto3  # noqa: PLC0415
-
-        ssm = boto3.client("ssm", region_name="us-east-1", endpoint_url=env["AWS_ENDPOINT_URL"], aws_access_key_id="testing", aws_secret_access_key="testing")
-        for _ in range(100):
-            try:
-                ssm.describe_parameters()
-                break
-            except Exception:  # noqa: BLE001 - not up yet
-                import time  # noqa: PLC0415
-
-                time.sleep(0.2)
+        read = [python, "-c", "import boto3; print(boto3.client('ssm', region_name='us-east-1').get_parameter(Name='/arw/lab1/idle-status')['Parameter']['Value'])"]
+        for _ in range(150):
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.2)
         with open(self.config, encoding="utf-8") as handle:
             config = json.load(handle)
         write(self.work, "environment.json", json.dumps({**config, "environment": "lab1", "region": "us-east-1"}))
         self.machine([(0, 0)] * 2)
-        argv = [sys.executable, AGENT, "--once", "--config", self.config, "--token-file", self.token, "--hub-url", self.hub_url, "--proc-root", self.proc,
+        argv = [python, AGENT, "--once", "--config", self.config, "--token-file", self.token, "--hub-url", self.hub_url, "--proc-root", self.proc,
                 "--nvidia-smi", self.smi, "--state-dir", self.state, "--pts-root", tempfile.mkdtemp(), "--now", str(1800000000 + 25 * 60)]
         result = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False, env=env)
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertEqual(result.stderr, "")
-        published = json.loads(ssm.get_parameter(Name="/arw/lab1/idle-status")["Parameter"]["Value"])
+        fetched = subprocess.run(read, capture_output=True, text=True, timeout=60, check=False, env=env)
+        self.assertEqual(fetched.returncode, 0, fetched.stderr)
+        published = json.loads(fetched.stdout)
         self.assertEqual(published["action"], "warn")
         self.assertEqual(published["idleMinutes"], 25)
         self.assertEqual(published["stopsInMinutes"], 10)
