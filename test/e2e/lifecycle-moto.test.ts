@@ -114,7 +114,9 @@ describe.sequential('lifecycle against moto', () => {
     // The hub's idle agent writes its decision to the parameter the stack created.
     const ssm = await clients.ssm()
     const decision = {time: new Date().toISOString(), idle: true, idleMinutes: 52, busy: [], action: 'warn', stopsInMinutes: 8}
-    await ssm.send(new PutParameterCommand({Name: '/arw/e2e/idle-status', Value: JSON.stringify(decision), Type: 'String', Overwrite: true}))
+    await ssm.send(
+      new PutParameterCommand({Name: '/arw/e2e/idle-status', Value: JSON.stringify(decision), Type: 'String', Overwrite: true}),
+    )
     const {envelope} = await cli('jupyter', 'status', 'e2e')
     expect(envelope.result).toMatchObject({
       environment: {name: 'e2e', stackStatus: 'CREATE_COMPLETE'},
