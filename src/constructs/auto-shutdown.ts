@@ -71,7 +71,17 @@ export class AutoShutdown extends Construct {
       // EC2's own average over all vCPUs: never above the busiest core, there if the CloudWatch agent is not.
       ec2: new cloudwatch.Metric({namespace: 'AWS/EC2', metricName: 'CPUUtilization', dimensionsMap, statistic: 'Maximum', period}),
     }
-    const terms = [`cores / ${scale(props.cpuThresholdPercent)}`, `ec2 / ${scale(props.cpuThresholdPercent)}`]
+    // The idle agent's own verdict (1 = busy, e.g. a silent kernel or an open terminal, which
+    // CPU cannot show): while the agent lives and says busy, the alarm never fires; when the
+    // agent is dead the series is missing and MAX takes the other terms.
+    usingMetrics.agent = new cloudwatch.Metric({
+      namespace: METRIC_NAMESPACE,
+      metricName: 'IdleAgentBusy',
+      dimensionsMap,
+      statistic: 'Maximum',
+      period,
+    })
+    const terms = [`cores / ${scale(props.cpuThresholdPercent)}`, `ec2 / ${scale(props.cpuThresholdPercent)}`, 'agent']
     if (props.gpu) {
       usingMetrics.gpu = new cloudwatch.Metric({
         namespace: METRIC_NAMESPACE,
@@ -83,7 +93,7 @@ export class AutoShutdown extends Construct {
       terms.push(`gpu / ${scale(props.gpuThresholdPercent ?? 10)}`)
     }
     this.alarm = new cloudwatch.Alarm(this, 'Resource', {
-      alarmDescription: `Stop the hub after ${props.idleMinutes + ALARM_MARGIN_MINUTES} quiet minutes (busiest core${props.gpu ? ', GPU' : ''}) if the instance agent did not`,
+      alarmDescription: `Stop the hub after ${props.idleMinutes + ALARM_MARGIN_MINUTES} quiet minutes (busiest core${props.gpu ? ', GPU' : ''}, the agent's verdict) if the instance agent did not`,
       // Each signal over its threshold: the largest below 1 means every one is quiet.
       metric: new cloudwatch.MathExpression({
         expression: `MAX([${terms.join(', ')}])`,

@@ -180,11 +180,13 @@ describe('ResearchEnvironmentStack security properties (genomics)', () => {
       Expression?: string
       MetricStat?: {Metric: {MetricName: string; Namespace: string}; Stat: string; Period: number}
     }[]
-    expect(queries.find((q) => q.Expression)?.Expression).toBe('MAX([cores / 5, ec2 / 5])')
+    expect(queries.find((q) => q.Expression)?.Expression).toBe('MAX([cores / 5, ec2 / 5, agent])')
     const cores = queries.find((q) => q.Id === 'cores')!.MetricStat!
     // The CloudWatch agent's per-core series rolled up by instance: Maximum is the busiest core, not the average.
     expect(cores).toMatchObject({Metric: {Namespace: 'AwsResearchWizard', MetricName: 'cpu_usage_active'}, Stat: 'Maximum', Period: 300})
     expect(queries.some((q) => q.MetricStat?.Metric.MetricName === 'nvidia_smi_utilization_gpu')).toBe(false)
+    // While the agent lives and counts the hub busy (a silent kernel, a terminal), the alarm stays quiet.
+    expect(queries.find((q) => q.Id === 'agent')!.MetricStat).toMatchObject({Metric: {MetricName: 'IdleAgentBusy'}, Stat: 'Maximum'})
     // The agent's decision, for `jupyter status`: a parameter the hub role may write and nothing else.
     template.hasResourceProperties('AWS::SSM::Parameter', {Name: '/arw/lab1/idle-status'})
   })
@@ -193,7 +195,7 @@ describe('ResearchEnvironmentStack security properties (genomics)', () => {
     const gpu = templateOf(await specFor('machine-learning'))
     const alarm = Object.values(gpu.findResources('AWS::CloudWatch::Alarm'))[0]!.Properties
     const queries = alarm.Metrics as {Id: string; Expression?: string; MetricStat?: {Metric: {MetricName: string}}}[]
-    expect(queries.find((q) => q.Expression)?.Expression).toMatch(/^MAX\(\[cores \/ [\d.]+, ec2 \/ [\d.]+, gpu \/ [\d.]+\]\)$/)
+    expect(queries.find((q) => q.Expression)?.Expression).toMatch(/^MAX\(\[cores \/ [\d.]+, ec2 \/ [\d.]+, agent, gpu \/ [\d.]+\]\)$/)
     expect(queries.find((q) => q.Id === 'gpu')?.MetricStat?.Metric.MetricName).toBe('nvidia_smi_utilization_gpu')
   })
 

@@ -372,8 +372,29 @@ def idle_status_parameter(config):
     return f"/arw/{config['environment']}/idle-status" if config.get("environment") else None
 
 
-def publish(config, settings, decision, now):
-    """The decision, for `jupyter status` (SSM parameter the stack creates with the alarm)."""
+def instance_id(args):
+    """This instance's id (for the alarm's metric), from the metadata service once per boot."""
+    if args.instance_id:
+        return args.instance_id
+    cache = os.path.join(args.state_dir, "instance-id")
+    try:
+        with open(cache, encoding="utf-8") as handle:
+            return handle.read().strip()
+    except OSError:
+        pass
+    sys.path.insert(0, os.path.dirname(HERE))
+    from common import arw  # noqa: PLC0415
+
+    value = arw.imds_get("/latest/meta-data/instance-id")
+    with open(cache, "w", encoding="utf-8") as handle:
+        handle.write(value)
+    return value
+
+
+def publish(config, settings, decision, now, instance=lambda: None):
+    """The decision, for `jupyter status` (SSM parameter the stack creates with the alarm), and
+    whether the agent counts the hub busy, for the backstop alarm: while the agent says busy
+    (a silent kernel, a terminal) the alarm must not stop the instance on a quiet CPU."""
     name = idle_status_parameter(config)
     # The stack creates the parameter (and the right to write it) only with auto-shutdown on.
     if not name or not config.get("region") or not settings.get("idleMinutes"):
@@ -394,6 +415,17 @@ def publish(config, settings, decision, now):
         # Short timeouts and few retries: the agent runs every minute and must never hang.
         client = boto3.client("ssm", region_name=config["region"], config=Config(connect_timeout=3, read_timeout=5, retries={"max_attempts": 2, "mode": "standard"}))
         client.put_parameter(Name=name, Value=json.dumps(body), Type="String", Overwrite=True)
+        try:
+            instance = instance()
+        except Exception as error:  # noqa: BLE001 - no metadata service: the parameter alone
+            print(f"idle-agent: no instance id for the alarm's metric: {error}", file=sys.stderr)
+            instance = None
+        if instance:
+            metrics = boto3.client("cloudwatch", region_name=config["region"], config=Config(connect_timeout=3, read_timeout=5, retries={"max_attempts": 2, "mode": "standard"}))
+            metrics.put_metric_data(
+                Namespace="AwsResearchWizard",
+                MetricData=[{"MetricName": "IdleAgentBusy", "Dimensions": [{"Name": "InstanceId", "Value": instance}], "Value": 0 if decision["idle"] else 1, "Unit": "Count"}],
+            )
     except Exception as error:  # noqa: BLE001 - publishing must never stop the agent deciding
         print(f"idle-agent: could not publish the decision: {error}", file=sys.stderr)
 
@@ -429,7 +461,7 @@ def run_once(args, model):
         announce(os.path.join(args.state_dir, "announcement.txt"), decision)
         if decision["action"] == "warn" and saved.get("model", {}).get("warnedAt") is None:
             tell_terminals(args.pts_root, warning_text(decision))
-        publish(config, settings, decision, observation["now"])
+        publish(config, settings, decision, observation["now"], lambda: instance_id(args))
     print(json.dumps(decision, sort_keys=True), flush=True)
     if decision["action"] == "stop" and not args.dry_run:
         subprocess.run(["systemctl", "poweroff"], check=False)
@@ -458,6 +490,7 @@ def main(argv=None):
     parser.add_argument("--idle-minutes", type=int, default=None)
     parser.add_argument("--now", type=float, default=None, help="epoch seconds to use instead of the clock")
     parser.add_argument("--interval", type=int, default=60, help=argparse.SUPPRESS)
+    parser.add_argument("--instance-id", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.nvidia_smi_given = args.nvidia_smi is not None
     if args.nvidia_smi is None:

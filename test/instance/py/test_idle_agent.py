@@ -305,7 +305,7 @@ class CommandLine(unittest.TestCase):
         write(self.work, "environment.json", json.dumps({**config, "environment": "lab1", "region": "us-east-1"}))
         self.machine([(0, 0)] * 2)
         argv = [python, AGENT, "--once", "--config", self.config, "--token-file", self.token, "--hub-url", self.hub_url, "--proc-root", self.proc,
-                "--nvidia-smi", self.smi, "--state-dir", self.state, "--pts-root", tempfile.mkdtemp(), "--now", str(1800000000 + 25 * 60)]
+                "--nvidia-smi", self.smi, "--state-dir", self.state, "--pts-root", tempfile.mkdtemp(), "--now", str(1800000000 + 25 * 60), "--instance-id", "i-0abc"]
         result = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False, env=env)
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertEqual(result.stderr, "")
@@ -316,6 +316,11 @@ class CommandLine(unittest.TestCase):
         self.assertEqual(published["idleMinutes"], 25)
         self.assertEqual(published["stopsInMinutes"], 10)
         self.assertEqual(published["time"], "2027-01-15T08:25:00Z")
+        # The alarm's view of the agent: 0 = the agent counts the hub idle.
+        metric = [python, "-c", "import boto3, json; print(json.dumps(boto3.client('cloudwatch', region_name='us-east-1').list_metrics(Namespace='AwsResearchWizard', MetricName='IdleAgentBusy')['Metrics']))"]
+        listed = subprocess.run(metric, capture_output=True, text=True, timeout=60, check=False, env=env)
+        self.assertEqual(listed.returncode, 0, listed.stderr)
+        self.assertEqual(json.loads(listed.stdout)[0]["Dimensions"], [{"Name": "InstanceId", "Value": "i-0abc"}])
 
 
 class Terminals(unittest.TestCase):
