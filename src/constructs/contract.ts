@@ -56,3 +56,12 @@ export const DATA_TAG_VALUES = {
   notebooks: 'notebooks',
   users: 'users',
 } as const
+
+/**
+ * SSM parameter the hub's idle agent writes its latest decision to every minute (JSON: time,
+ * idle, idleMinutes, busy, action, stopsInMinutes); `status` shows it. Created with the
+ * auto-shutdown alarm, so only environments that stop when idle have one.
+ */
+export function idleStatusParameterName(environmentName: string): string {
+  return `/arw/${environmentName}/idle-status`
+}

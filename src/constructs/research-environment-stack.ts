@@ -173,11 +173,17 @@ export class ResearchEnvironmentStack extends Stack {
     }
 
     if (spec.autoShutdown.idleMinutes > 0) {
-      new AutoShutdown(this, 'AutoShutdown', {
+      const autoShutdown = new AutoShutdown(this, 'AutoShutdown', {
         instance: this.hub.instance,
+        environmentName: spec.name,
         idleMinutes: spec.autoShutdown.idleMinutes,
         cpuThresholdPercent: spec.autoShutdown.cpuThresholdPercent,
+        gpuThresholdPercent: spec.autoShutdown.gpuThresholdPercent,
+        gpu: spec.instance.gpu,
+        role: this.hub.role,
       })
+      // The instance writes the parameter the stack creates: it must exist first (as boot status).
+      this.hub.instance.node.addDependency(autoShutdown.idleStatus)
     }
     if (spec.cost.monthlyBudgetUsd !== undefined) {
       new CostGuard(this, 'CostGuard', {

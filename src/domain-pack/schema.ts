@@ -292,7 +292,27 @@ const autoShutdown = {
       minItems: 1,
       default: ['kernels', 'cpu'],
     },
-    cpu_threshold_percent: {type: 'number', minimum: 0, maximum: 100, default: 5},
+    cpu_threshold_percent: {
+      type: 'number',
+      minimum: 0,
+      maximum: 100,
+      default: 5,
+      description: 'The busiest core counts as busy at or above this percentage (not the average over all cores).',
+    },
+    gpu_threshold_percent: {
+      type: 'number',
+      minimum: 0,
+      maximum: 100,
+      default: 10,
+      description: 'A GPU counts as busy at or above this utilisation percentage.',
+    },
+    warn_minutes: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 120,
+      default: 10,
+      description: 'Minutes before an idle stop when everyone with a running server is warned; activity meanwhile cancels the stop.',
+    },
   },
 } as const
 

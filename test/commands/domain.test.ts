@@ -36,7 +36,13 @@ describe('domain list', () => {
 describe('domain show', () => {
   it('returns the defaulted pack', async () => {
     const {envelope} = await runJson<DomainShowResult>(['domain', 'show', 'climate-science'])
-    expect(envelope.result?.pack.auto_shutdown).toEqual({idle_minutes: 45, signals: ['kernels', 'cpu'], cpu_threshold_percent: 5})
+    expect(envelope.result?.pack.auto_shutdown).toEqual({
+      idle_minutes: 45,
+      signals: ['kernels', 'cpu'],
+      cpu_threshold_percent: 5,
+      gpu_threshold_percent: 10,
+      warn_minutes: 10,
+    })
   })
 
   it('prints the pack as YAML for people', async () => {

@@ -128,7 +128,8 @@ describe('hub readiness variants', () => {
     )
     const [, hub] = hubOf(template)
     const types = (hub.DependsOn ?? []).map((id) => template.toJSON().Resources[id].Type).sort()
-    expect(types).toEqual(['AWS::IAM::Policy', 'AWS::IAM::Role', 'AWS::SSM::Parameter'])
+    // The parameters it writes (boot status, idle decision) exist before it boots.
+    expect(types).toEqual(['AWS::IAM::Policy', 'AWS::IAM::Role', 'AWS::SSM::Parameter', 'AWS::SSM::Parameter'])
     expect(hub.CreationPolicy).toMatchObject({ResourceSignal: {Count: 1}})
   })
 

@@ -162,13 +162,41 @@ describe('ResearchEnvironmentStack security properties (genomics)', () => {
     template.hasResourceProperties('AWS::Cognito::UserPoolUser', {Username: 'ada@example.org'})
   })
 
-  it('stops the instance through a CloudWatch alarm as the auto-shutdown backstop', () => {
+  it('stops the instance through a CloudWatch alarm over the busiest core, only after the agent had its chance', () => {
+    const alarm = Object.values(template.findResources('AWS::CloudWatch::Alarm'))[0]!.Properties
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      MetricName: 'CPUUtilization',
-      ComparisonOperator: 'LessThanThreshold',
-      EvaluationPeriods: 18,
       AlarmActions: [{'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp(':automate:us-east-1:ec2:stop$')])]}],
     })
+    expect(alarm).toMatchObject({
+      ComparisonOperator: 'LessThanThreshold',
+      Threshold: 1,
+      // 5-minute periods over idle (60) + 30 minutes: longer than the agent's one-minute cycle and idle window.
+      EvaluationPeriods: 18,
+      DatapointsToAlarm: 18,
+      TreatMissingData: 'notBreaching',
+    })
+    const queries = alarm.Metrics as {
+      Id: string
+      Expression?: string
+      MetricStat?: {Metric: {MetricName: string; Namespace: string}; Stat: string; Period: number}
+    }[]
+    expect(queries.find((q) => q.Expression)?.Expression).toBe('MAX([cores / 5, ec2 / 5, agent])')
+    const cores = queries.find((q) => q.Id === 'cores')!.MetricStat!
+    // The CloudWatch agent's per-core series rolled up by instance: Maximum is the busiest core, not the average.
+    expect(cores).toMatchObject({Metric: {Namespace: 'AwsResearchWizard', MetricName: 'cpu_usage_active'}, Stat: 'Maximum', Period: 300})
+    expect(queries.some((q) => q.MetricStat?.Metric.MetricName === 'nvidia_smi_utilization_gpu')).toBe(false)
+    // While the agent lives and counts the hub busy (a silent kernel, a terminal), the alarm stays quiet.
+    expect(queries.find((q) => q.Id === 'agent')!.MetricStat).toMatchObject({Metric: {MetricName: 'IdleAgentBusy'}, Stat: 'Maximum'})
+    // The agent's decision, for `jupyter status`: a parameter the hub role may write and nothing else.
+    template.hasResourceProperties('AWS::SSM::Parameter', {Name: '/arw/lab1/idle-status'})
+  })
+
+  it('on GPU types the alarm also waits for the GPU to be quiet', async () => {
+    const gpu = templateOf(await specFor('machine-learning'))
+    const alarm = Object.values(gpu.findResources('AWS::CloudWatch::Alarm'))[0]!.Properties
+    const queries = alarm.Metrics as {Id: string; Expression?: string; MetricStat?: {Metric: {MetricName: string}}}[]
+    expect(queries.find((q) => q.Expression)?.Expression).toMatch(/^MAX\(\[cores \/ [\d.]+, ec2 \/ [\d.]+, agent, gpu \/ [\d.]+\]\)$/)
+    expect(queries.find((q) => q.Id === 'gpu')?.MetricStat?.Metric.MetricName).toBe('nvidia_smi_utilization_gpu')
   })
 
   it('budgets by the environment cost-allocation tag with e-mail alerts', () => {
@@ -264,9 +292,9 @@ describe('ResearchEnvironmentStack variants', () => {
     const template = templateOf(await specFor('genomics', {access: 'private'}))
     for (const type of ['AWS::CloudFront::Distribution', 'AWS::CloudFront::VpcOrigin', 'AWS::Cognito::UserPool'])
       template.resourceCountIs(type, 0)
-    // No sign-in settings parameter: the only one is the boot status, which carries no secret.
+    // No sign-in settings parameter: only the boot status and the idle decision, which carry no secret.
     const parameters = Object.values(template.findResources('AWS::SSM::Parameter')).map((p) => p.Properties.Name)
-    expect(parameters).toEqual(['/arw/lab1/boot-status'])
+    expect(parameters.sort()).toEqual(['/arw/lab1/boot-status', '/arw/lab1/idle-status'])
     const groups = template.findResources('AWS::EC2::SecurityGroup')
     for (const group of Object.values(groups)) {
       if (String(group.Properties?.GroupDescription).startsWith('JupyterHub'))

@@ -34,7 +34,13 @@ describe('compact form', () => {
       {source: 's3://1000genomes', mount_path: '/data/1000genomes', access: 'read-only', requester_pays: false},
       {source: 's3://gnomad-public', mount_path: '/data/gnomad', access: 'read-only', requester_pays: false},
     ])
-    expect(pack?.auto_shutdown).toEqual({idle_minutes: 60, signals: ['kernels', 'cpu'], cpu_threshold_percent: 5})
+    expect(pack?.auto_shutdown).toEqual({
+      idle_minutes: 60,
+      signals: ['kernels', 'cpu'],
+      cpu_threshold_percent: 5,
+      gpu_threshold_percent: 10,
+      warn_minutes: 10,
+    })
     expect(pack?.cost.tracking).toBe(true)
     expect(pack?.instance.default_type).toBe('m6i.xlarge')
     expect(findings.map((f) => f.code)).toContain('default-instance')

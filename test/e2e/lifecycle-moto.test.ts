@@ -6,6 +6,7 @@ import {DescribeStacksCommand} from '@aws-sdk/client-cloudformation'
 import {PutLogEventsCommand, CreateLogStreamCommand} from '@aws-sdk/client-cloudwatch-logs'
 import {DescribeInstancesCommand, DescribeVolumesCommand} from '@aws-sdk/client-ec2'
 import {HeadBucketCommand} from '@aws-sdk/client-s3'
+import {PutParameterCommand} from '@aws-sdk/client-ssm'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {AwsClients} from '../../src/aws/clients.js'
 import {cliEnvironment, motoPlacementFlags, type MotoServer, type RecordingProxy, startMoto, startRecordingProxy} from '../helpers/moto.js'
@@ -110,11 +111,19 @@ describe.sequential('lifecycle against moto', () => {
   })
 
   it('reports its status', async () => {
+    // The hub's idle agent writes its decision to the parameter the stack created.
+    const ssm = await clients.ssm()
+    const decision = {time: new Date().toISOString(), idle: true, idleMinutes: 52, busy: [], action: 'warn', stopsInMinutes: 8}
+    await ssm.send(
+      new PutParameterCommand({Name: '/arw/e2e/idle-status', Value: JSON.stringify(decision), Type: 'String', Overwrite: true}),
+    )
     const {envelope} = await cli('jupyter', 'status', 'e2e')
     expect(envelope.result).toMatchObject({
       environment: {name: 'e2e', stackStatus: 'CREATE_COMPLETE'},
       instance: {instanceId, state: 'running'},
       access: {mode: 'private', connect: expect.stringContaining(`--target ${instanceId}`)},
+      idleMinutes: 52,
+      idle: {source: 'agent', idleMinutes: 52, busy: [], stopsInMinutes: 8},
     })
   })
 

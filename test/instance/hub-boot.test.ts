@@ -260,6 +260,23 @@ describe.runIf(runBoot).sequential('the hub boots under cloud-init and systemd',
     expect(usage.users.ada.server_hours, JSON.stringify(usage)).toBeGreaterThan(0)
     expect(usage.users.ada.home_bytes).toBeGreaterThan(0)
   }, 240_000)
+  it('runs the idle agent every minute from /run, and it sees the hub, its kernels and the busiest core', async () => {
+    expect((await guest.exec(['systemctl', 'is-active', 'arw-idle-agent.timer'])).stdout.trim()).toBe('active')
+    // The timer runs it every minute: its state is in /run, which the next boot clears.
+    const ran = await sh('for i in $(seq 90); do test -s /run/aws-research-wizard/idle/idle-state.json && exit 0; sleep 1; done; exit 1')
+    const journal = await guest.exec(['journalctl', '-u', 'arw-idle-agent', '-u', 'arw-idle-agent.timer', '--no-pager', '-n', '40'])
+    expect(ran.code, journal.stdout).toBe(0)
+    const agent = 'python3 /opt/aws-research-wizard/agent/idle_agent.py --once --dry-run --state-dir /tmp/idle-check'
+    expect((await sh(agent)).code).toBe(0)
+    const run = await sh(agent)
+    expect(run.code, run.stderr).toBe(0)
+    const decision = JSON.parse(run.stdout)
+    expect(decision.signals.hub).toEqual({value: true, busy: false})
+    // ada's kernels ran cells in the test above: used in the last two minutes, so busy.
+    expect(decision.signals.kernels.value).toBeGreaterThan(0)
+    expect(typeof decision.signals.cpu.value).toBe('number')
+    expect(decision.action).toBe('none')
+  }, 120_000)
 
   it('keeps /home, its files and their owners across a reboot, and signals ready again', async () => {
     expect((await sh('echo "results v1" > /home/ada/work.txt', 'ada')).code).toBe(0)

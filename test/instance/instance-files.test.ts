@@ -1,5 +1,5 @@
 import {execFile} from 'node:child_process'
-import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
+import {mkdirSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
@@ -155,6 +155,8 @@ describe('instance files', () => {
       ])
       const agent = JSON.parse(stdout)
       expect(Boolean(agent.metrics.metrics_collected.nvidia_gpu)).toBe(gpu)
+      // Per core, so the alarm and `status` can take the busiest core (Maximum of the roll-up).
+      expect(agent.metrics.metrics_collected.cpu).toMatchObject({measurement: ['cpu_usage_active'], totalcpu: false})
       // jupyter status queries disk and GPU series by instance (and path) only.
       expect(agent.metrics.aggregation_dimensions).toEqual([['InstanceId'], ['InstanceId', 'path']])
       expect(agent.logs.logs_collected.files.collect_list[0].log_group_name).toBe('/arw/lab1/hub')
@@ -162,62 +164,87 @@ describe('instance files', () => {
   })
 })
 
-describe('idle agent decisions', () => {
-  const config = writeConfig({autoShutdown: {idleMinutes: 30, signals: ['kernels', 'cpu', 'gpu'], cpuThresholdPercent: 5}, gpu: true})
+describe('idle agent', () => {
+  it('passes its unit tests under the system python3 (shared scenarios, /proc, nvidia-smi and hub fakes, --once --dry-run)', async () => {
+    const result = await run('/usr/bin/python3', [join(TEMPLATE_DIR, '..', '..', 'test', 'instance', 'py', 'test_idle_agent.py'), '-v'], {
+      env: {...process.env, ARW_TEMPLATES: TEMPLATE_DIR, PYTHONDONTWRITEBYTECODE: '1'},
+    }).catch((error) => error as {stdout: string; stderr: string; code: number})
+    const output = `${result.stdout}${result.stderr}`
+    expect(output, output).toMatch(/^OK$/m)
+    expect(Number(/^Ran (\d+) tests/m.exec(output)?.[1])).toBeGreaterThanOrEqual(16)
+  }, 120_000)
+})
 
-  async function decide(state: string, now: string, observe: Record<string, unknown>) {
-    const statePath = join(mkdtempSync(join(tmpdir(), 'idle-')), 'idle.json')
-    if (state) writeFileSync(statePath, state)
-    const {stdout} = await run('/usr/bin/python3', [
-      join(TEMPLATE_DIR, 'agent', 'idle_agent.py'),
-      '--config',
-      config,
-      '--state',
-      statePath,
-      '--now',
-      now,
-      '--observe',
-      JSON.stringify(observe),
-      '--dry-run',
-    ])
-    return JSON.parse(stdout) as {action: string | null; idleSince: string | null; busy: string[]}
+describe('generated hub configuration: culling follows the idleness model', () => {
+  // Loads jupyterhub_config.py as JupyterHub does (traitlets Config), with a stand-in
+  // jupyterhub_idle_culler module so the culler service is configured as on an instance.
+  async function load(autoShutdown: Record<string, unknown>) {
+    const dir = mkdtempSync(join(tmpdir(), 'hubconf-'))
+    writeFileSync(
+      join(dir, 'environment.json'),
+      JSON.stringify({environment: 'lab1', authenticator: 'dummy', access: 'private', autoShutdown}),
+    )
+    writeFileSync(join(dir, 'idle-agent.token'), 'token-for-the-agent')
+    const fake = join(dir, 'site', 'jupyterhub_idle_culler')
+    mkdirSync(fake, {recursive: true})
+    writeFileSync(join(fake, '__init__.py'), '')
+    writeFileSync(join(dir, 'announcement.txt'), 'This hub stops in 7 minutes unless there is activity.')
+    const script = [
+      'import json, sys',
+      'from traitlets.config import Config',
+      'c = Config()',
+      'path = sys.argv[1]',
+      'exec(compile(open(path).read(), path, "exec"), {"get_config": lambda: c, "__file__": path})',
+      'tv = c.JupyterHub.template_vars',
+      'print(json.dumps({"args": list(c.Spawner.args) if "args" in c.Spawner else [], "services": c.JupyterHub.services, "roles": c.JupyterHub.load_roles, "vars": dict(tv)}))',
+    ].join('\n')
+    const {stdout} = await run('/usr/bin/python3', ['-c', script, join(TEMPLATE_DIR, 'configure', 'jupyterhub_config.py')], {
+      env: {
+        ...process.env,
+        ARW_CONFIG: join(dir, 'environment.json'),
+        ARW_LIB: TEMPLATE_DIR,
+        ARW_STATE_DIR: dir,
+        ARW_ACCOUNTS_DIR: join(dir, 'accounts'),
+        ARW_IDLE_ANNOUNCEMENT: join(dir, 'announcement.txt'),
+        PYTHONPATH: join(dir, 'site'),
+        PYTHONDONTWRITEBYTECODE: '1',
+      },
+    })
+    return JSON.parse(stdout) as {
+      args: string[]
+      services: {name: string; command?: string[]; api_token?: string}[]
+      roles: {name: string; scopes: string[]}[]
+      vars: Record<string, string>
+    }
   }
 
-  it('starts counting when every signal is quiet and stops after the idle window', async () => {
-    const first = await decide('', '2026-11-23T10:00:00+00:00', {cpuPercent: 1, gpuPercent: 0, lastActivity: '2026-11-23T09:00:00+00:00'})
-    expect(first).toEqual({action: null, idleSince: '2026-11-23T10:00:00+00:00', busy: []})
-    const later = await decide(JSON.stringify(first), '2026-11-23T10:31:00+00:00', {
-      cpuPercent: 1,
-      gpuPercent: 0,
-      lastActivity: '2026-11-23T09:00:00+00:00',
-    })
-    expect(later.action).toBe('stop')
+  it('culls kernels only when idle, never busy ones, after the idle minutes; the culler waits as long', async () => {
+    const hub = await load({idleMinutes: 45})
+    expect(hub.args).toEqual(
+      expect.arrayContaining([
+        '--MappingKernelManager.cull_idle_timeout=2700',
+        '--MappingKernelManager.cull_busy=False',
+        '--MappingKernelManager.cull_connected=True',
+        '--TerminalManager.cull_inactive_timeout=2700',
+      ]),
+    )
+    const culler = hub.services.find((s) => s.name === 'idle-culler')!
+    expect(culler.command).toContain('--timeout=2700')
+    expect(culler.command!.join(' ')).not.toMatch(/--cull-users|--max-age/)
+    // The agent reads kernels and terminals of every server and reports busy ones as activity.
+    expect(hub.roles.find((r) => r.name === 'idle-agent')!.scopes).toEqual(
+      expect.arrayContaining(['list:users', 'read:servers', 'access:servers', 'users:activity']),
+    )
+    expect(hub.services.find((s) => s.name === 'idle-agent')!.api_token).toBe('token-for-the-agent')
   })
 
-  it.each([
-    ['busy CPU', {cpuPercent: 40, gpuPercent: 0}, ['cpu']],
-    ['busy GPU', {cpuPercent: 1, gpuPercent: 85}, ['gpu']],
-    ['recent kernel activity', {cpuPercent: 1, gpuPercent: 0, lastActivity: '2026-11-23T10:30:30+00:00'}, ['kernels']],
-  ])('%s keeps the hub running and resets the clock', async (_name, observe, busy) => {
-    const result = await decide(JSON.stringify({idleSince: '2026-11-23T09:00:00+00:00'}), '2026-11-23T10:31:00+00:00', observe)
-    expect(result).toEqual({action: null, idleSince: null, busy})
+  it("shows the agent's warning as the hub's announcement banner", async () => {
+    expect((await load({idleMinutes: 45})).vars).toEqual({announcement: 'This hub stops in 7 minutes unless there is activity.'})
   })
 
-  it('never stops when auto-shutdown is 0', async () => {
-    const off = writeConfig({autoShutdown: {idleMinutes: 0}})
-    const statePath = join(mkdtempSync(join(tmpdir(), 'idle-')), 'idle.json')
-    const {stdout} = await run('/usr/bin/python3', [
-      join(TEMPLATE_DIR, 'agent', 'idle_agent.py'),
-      '--config',
-      off,
-      '--state',
-      statePath,
-      '--now',
-      '2026-11-23T10:00:00+00:00',
-      '--observe',
-      '{"cpuPercent": 0}',
-      '--dry-run',
-    ])
-    expect(JSON.parse(stdout).action).toBeNull()
+  it('with auto-shutdown off nothing is culled', async () => {
+    const hub = await load({idleMinutes: 0})
+    expect(hub.args.join(' ')).not.toContain('cull')
+    expect(hub.services.map((s) => s.name)).not.toContain('idle-culler')
   })
 })

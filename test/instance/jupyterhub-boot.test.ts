@@ -30,6 +30,7 @@ const SUITE = `generated JupyterHub configuration on a real JupyterHub${availabl
 describe.skipIf(!available && !process.env.CI)(SUITE, () => {
   const token = randomUUID().replaceAll('-', '')
   const usageToken = randomUUID().replaceAll('-', '')
+  const agentToken = randomUUID().replaceAll('-', '')
   const work = mkdtempSync(join(tmpdir(), 'hub-'))
   let hub: ChildProcess
   let baseUrl = ''
@@ -64,6 +65,8 @@ describe.skipIf(!available && !process.env.CI)(SUITE, () => {
       interface: 'notebook',
     }
     writeFileSync(join(work, 'environment.json'), JSON.stringify(config))
+    writeFileSync(join(work, 'idle-agent.token'), agentToken)
+    writeFileSync(join(work, 'announcement.txt'), 'This hub has been idle for 50 minutes and stops in 10 minutes unless there is activity.')
     // Kernelspecs exactly as arw_setup.py names them, installed into a prefix the servers see.
     const share = join(work, 'prefix')
     const python = spec.kernels.find((k) => k.language === 'python')!
@@ -105,7 +108,8 @@ describe.skipIf(!available && !process.env.CI)(SUITE, () => {
         'c.JupyterHub.spawner_class = "jupyterhub.spawner.SimpleLocalProcessSpawner"',
         `c.SimpleLocalProcessSpawner.home_dir_template = ${JSON.stringify(join(work, 'home', '{username}'))}`,
         'c.Spawner.cmd = ["jupyterhub-singleuser"]',
-        'c.Spawner.args = ["--allow-root"]',
+        // Appended: the generated kernel- and terminal-culling flags stay in effect.
+        'c.Spawner.args = list(c.Spawner.args) + ["--allow-root"]',
         'c.Spawner.start_timeout = 60',
         `c.Spawner.environment = dict(c.Spawner.environment, JUPYTER_PATH=${JSON.stringify(join(share, 'share', 'jupyter'))})`,
         `c.JupyterHub.services = c.JupyterHub.services + [{"name": "test", "api_token": "${token}"}]`,
@@ -119,6 +123,7 @@ describe.skipIf(!available && !process.env.CI)(SUITE, () => {
         ARW_CONFIG: join(work, 'environment.json'),
         ARW_LIB: TEMPLATE_DIR,
         ARW_STATE_DIR: work,
+        ARW_IDLE_ANNOUNCEMENT: join(work, 'announcement.txt'),
         ARW_ACCOUNTS_DIR: join(work, 'accounts'),
         NODE_PATH: '/usr/share/nodejs',
         PATH: `/usr/bin:${process.env.PATH}`,
@@ -228,4 +233,37 @@ describe.skipIf(!available && !process.env.CI)(SUITE, () => {
     },
     120_000,
   )
+  it("shows the idle agent's warning as a banner on the hub's pages", async () => {
+    const page = await fetch(`${baseUrl}/hub/login`, {signal: AbortSignal.timeout(10_000)})
+    expect(page.status).toBe(200)
+    expect(await page.text()).toContain('stops in 10 minutes unless there is activity')
+  })
+
+  it('the idle agent, with its own token and scopes, sees a running kernel through the hub', async () => {
+    // grace's server and kernels come from the test above.
+    const kernels = await api('/user/grace/api/kernels')
+    expect(kernels.body.length).toBeGreaterThan(0)
+    const state = mkdtempSync(join(tmpdir(), 'idle-'))
+    const proc = mkdtempSync(join(tmpdir(), 'proc-'))
+    const output = execFileSync(SYSTEM_PYTHON, [
+      join(TEMPLATE_DIR, 'agent', 'idle_agent.py'),
+      '--once',
+      '--dry-run',
+      '--config',
+      join(work, 'environment.json'),
+      '--token-file',
+      join(work, 'idle-agent.token'),
+      '--hub-url',
+      baseUrl,
+      '--proc-root',
+      proc,
+      '--state-dir',
+      state,
+    ]).toString()
+    const decision = JSON.parse(output)
+    expect(decision.signals.hub).toEqual({value: true, busy: false})
+    // Kernels used in the last two minutes count: someone is working between two samples.
+    expect(decision.signals.kernels.value).toBeGreaterThan(0)
+    expect(decision.busy).toContain('kernels')
+  }, 60_000)
 })

@@ -28,6 +28,7 @@ export const INSTANCE_FILES = [
   'aws_research_wizard/cost_tracker.py',
   'configure/jupyterhub_config.d/usage-recorder.py',
   'agent/notebook_sync.py',
+  'agent/idle_model.json',
   'systemd/arw-install.service',
   'systemd/arw-configure.service',
   'systemd/jupyterhub.service',

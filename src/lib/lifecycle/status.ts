@@ -1,7 +1,9 @@
 import type {AwsClients} from '../../aws/clients.js'
 import {hourlyPrice, lookupInstanceType} from '../../catalogue/instance-types.js'
 import {bootStatusParameterName} from '../../constructs/contract.js'
+import {readDeployedTemplate} from '../environments/deploy-record.js'
 import {describeInstances, type EnvironmentRecord, getEnvironment, type InstanceState} from '../environments/discover.js'
+import {type IdleReport, idleFromMetrics, type IdleThresholds, readAgentDecision, type MetricPoint} from '../idle/status.js'
 import {type BootPhase, type BootStatus, failedKernels, formatBootStatus, parseBootStatus, sanitizeText} from '../readiness/boot-status.js'
 
 /** The hub's boot progress as `status` shows it; `unknown` when the parameter cannot be read. */
@@ -44,8 +46,10 @@ export interface EnvironmentStatus {
   readonly cpu: UtilisationSeries
   readonly gpu?: UtilisationSeries
   readonly storage: StorageUsage
-  /** Minutes since CPU was last above the idle threshold (last hour; undefined = unknown). */
+  /** Minutes every idleness signal has been quiet (the agent's count, else from CloudWatch; undefined = unknown). */
   readonly idleMinutes?: number
+  /** The idleness model's view: where it comes from, what keeps the hub busy, when it stops. */
+  readonly idle?: IdleReport
   readonly autoShutdownMinutes?: number
   readonly uptimeHours?: number
   /** Estimate from the price snapshot until the cost report reads Cost Explorer. */
@@ -58,7 +62,6 @@ export interface EnvironmentStatus {
 export interface StatusOptions {
   readonly now?: Date
   readonly healthTimeoutMs?: number
-  readonly cpuIdleThresholdPercent?: number
   readonly fetchImpl?: typeof fetch
 }
 
@@ -85,7 +88,12 @@ async function utilisation(
   clients: AwsClients,
   instanceId: string,
   now: Date,
-): Promise<{cpu: UtilisationSeries; gpu: UtilisationSeries; storage: StorageUsage; cpuSeries: {time: Date; value: number}[]}> {
+): Promise<{
+  cpu: UtilisationSeries
+  gpu: UtilisationSeries
+  storage: StorageUsage
+  series: Record<'cpu' | 'gpu' | 'gpumem', MetricPoint[]>
+}> {
   const {GetMetricDataCommand} = await import('@aws-sdk/client-cloudwatch')
   const client = await clients.cloudWatch()
   const start = new Date(now.getTime() - 3600_000)
@@ -95,9 +103,31 @@ async function utilisation(
       EndTime: now,
       MetricDataQueries: [
         {
+          // The CloudWatch agent's per-core series rolled up by instance: Maximum is the busiest core.
           Id: 'cpu',
           MetricStat: {
+            Metric: {Namespace: 'AwsResearchWizard', MetricName: 'cpu_usage_active', Dimensions: [{Name: 'InstanceId', Value: instanceId}]},
+            Period: 60,
+            Stat: 'Maximum',
+          },
+        },
+        {
+          // EC2's average over all vCPUs: only when the CloudWatch agent sent nothing (never above the busiest core).
+          Id: 'ec2cpu',
+          MetricStat: {
             Metric: {Namespace: 'AWS/EC2', MetricName: 'CPUUtilization', Dimensions: [{Name: 'InstanceId', Value: instanceId}]},
+            Period: 60,
+            Stat: 'Maximum',
+          },
+        },
+        {
+          Id: 'gpumem',
+          MetricStat: {
+            Metric: {
+              Namespace: 'AwsResearchWizard',
+              MetricName: 'nvidia_smi_memory_used',
+              Dimensions: [{Name: 'InstanceId', Value: instanceId}],
+            },
             Period: 60,
             Stat: 'Maximum',
           },
@@ -147,13 +177,19 @@ async function utilisation(
           maximum: round(Math.max(...points.map((p) => p.value))),
           latest: round(points.at(-1)!.value),
         }
-  const cpuSeries = series('cpu')
+  const busiest = series('cpu')
+  const cpuSeries = busiest.length > 0 ? busiest : series('ec2cpu')
   const latest = (id: string) => summarize(series(id)).latest
   const storage: StorageUsage = {
     ...(latest('home') === undefined ? {} : {homeUsedPercent: latest('home')}),
     ...(latest('root') === undefined ? {} : {rootUsedPercent: latest('root')}),
   }
-  return {cpu: summarize(cpuSeries), gpu: summarize(series('gpu')), storage, cpuSeries}
+  return {
+    cpu: summarize(cpuSeries),
+    gpu: summarize(series('gpu')),
+    storage,
+    series: {cpu: cpuSeries, gpu: series('gpu'), gpumem: series('gpumem')},
+  }
 }
 
 const round = (v: number) => Math.round(v * 10) / 10
@@ -199,13 +235,18 @@ export async function environmentStatus(clients: AwsClients, name: string, optio
     instanceId && instance?.state === 'running' ? utilisation(clients, instanceId, now) : Promise.resolve(undefined),
     readBootReport(clients, environment.name),
   ])
-  const threshold = options.cpuIdleThresholdPercent ?? 5
-  let idleMinutes: number | undefined
-  if (metrics && metrics.cpuSeries.length > 0) {
-    const lastBusy = [...metrics.cpuSeries].reverse().find((p) => p.value >= threshold)
-    const since = lastBusy?.time ?? metrics.cpuSeries[0]!.time
-    idleMinutes = Math.max(0, Math.round((now.getTime() - since.getTime()) / 60_000))
-  }
+  const autoShutdownMinutes = environment.outputs.autoShutdownMinutes ? Number(environment.outputs.autoShutdownMinutes) : undefined
+  const idle =
+    instance?.state === 'running'
+      ? ((await readAgentDecision(clients, environment.name, now)) ??
+        (metrics
+          ? idleFromMetrics(metrics.series, await packThresholds(clients, environment.stackName, autoShutdownMinutes), {
+              now,
+              launchTime: instance.launchTime ? new Date(instance.launchTime) : undefined,
+            })
+          : undefined))
+      : undefined
+  const idleMinutes = idle?.idleMinutes
   const type = instance?.instanceType ?? environment.outputs.instanceType
   const info = type ? lookupInstanceType(type) : undefined
   const hourlyUsd = info ? Math.round(hourlyPrice(info, environment.region) * 100) / 100 : undefined
@@ -222,7 +263,8 @@ export async function environmentStatus(clients: AwsClients, name: string, optio
     ...(info && info.gpus > 0 ? {gpu: metrics?.gpu ?? {points: 0}} : {}),
     storage: metrics?.storage ?? {},
     ...(idleMinutes === undefined ? {} : {idleMinutes}),
-    ...(environment.outputs.autoShutdownMinutes ? {autoShutdownMinutes: Number(environment.outputs.autoShutdownMinutes)} : {}),
+    ...(idle ? {idle} : {}),
+    ...(autoShutdownMinutes ? {autoShutdownMinutes} : {}),
     ...(uptimeHours === undefined ? {} : {uptimeHours}),
     ...(hourlyUsd !== undefined && uptimeHours !== undefined
       ? {estimatedCostSinceLaunchUsd: Math.round(hourlyUsd * uptimeHours * 100) / 100}
@@ -234,6 +276,26 @@ export async function environmentStatus(clients: AwsClients, name: string, optio
       ...(mode === 'private' && instanceId ? {connect: portForwardCommand(instanceId, environment.region)} : {}),
     },
     boot,
+  }
+}
+
+/**
+ * The pack's idleness thresholds from the deploy record (one GetTemplate call). A stack without
+ * a record, or any error, falls back to the model's defaults: `status` never fails on it.
+ */
+async function packThresholds(clients: AwsClients, stackName: string, idleMinutes: number | undefined): Promise<IdleThresholds> {
+  try {
+    const {record} = await readDeployedTemplate(clients, stackName)
+    const auto = (record.pack as {auto_shutdown?: Record<string, unknown>}).auto_shutdown ?? {}
+    return {
+      idleMinutes,
+      cpuThresholdPercent: typeof auto.cpu_threshold_percent === 'number' ? auto.cpu_threshold_percent : undefined,
+      gpuThresholdPercent: typeof auto.gpu_threshold_percent === 'number' ? auto.gpu_threshold_percent : undefined,
+      warnMinutes: typeof auto.warn_minutes === 'number' ? auto.warn_minutes : undefined,
+      signals: Array.isArray(auto.signals) ? (auto.signals as string[]) : undefined,
+    }
+  } catch {
+    return {idleMinutes}
   }
 }
 

@@ -285,6 +285,8 @@ export function resolveSpec(
       idleMinutes: autoShutdownMinutes,
       signals: (pack.auto_shutdown.signals ?? ['kernels', 'cpu']).filter((s) => s !== 'gpu' || info.gpus > 0),
       cpuThresholdPercent: pack.auto_shutdown.cpu_threshold_percent ?? 5,
+      gpuThresholdPercent: pack.auto_shutdown.gpu_threshold_percent ?? 10,
+      warnMinutes: pack.auto_shutdown.warn_minutes ?? 10,
     },
     cost: {tracking: pack.cost.tracking ?? true, ...(monthlyBudgetUsd === undefined ? {} : {monthlyBudgetUsd}), alertEmails},
     tags: {...(pack.tags ?? {})},

@@ -113,6 +113,9 @@ export interface EnvironmentSpec {
     readonly idleMinutes: number
     readonly signals: readonly ('kernels' | 'cpu' | 'gpu')[]
     readonly cpuThresholdPercent: number
+    readonly gpuThresholdPercent: number
+    /** Minutes of warning before an idle stop (the instance agent and `status` read it). */
+    readonly warnMinutes: number
   }
   readonly cost: {readonly tracking: boolean; readonly monthlyBudgetUsd?: number; readonly alertEmails: readonly string[]}
   readonly tags: Readonly<Record<string, string>>

@@ -1,4 +1,4 @@
-"""CloudWatch agent configuration: memory, disk and GPU metrics, and the boot and hub logs."""
+"""CloudWatch agent configuration: per-core CPU, memory, disk and GPU metrics, and the boot and hub logs."""
 
 
 def cloudwatch_config(config):
@@ -9,6 +9,10 @@ def cloudwatch_config(config):
         # them without knowing device names or GPU indexes.
         "aggregation_dimensions": [["InstanceId"], ["InstanceId", "path"]],
         "metrics_collected": {
+            # Per core (totalcpu false), rolled up by instance: the series' Maximum is the busiest
+            # core, which the auto-shutdown alarm and `jupyter status` compare with the pack's
+            # threshold (one pegged core on a 32-vCPU host averages 3%).
+            "cpu": {"measurement": ["cpu_usage_active"], "totalcpu": False, "resources": ["*"], "metrics_collection_interval": 60},
             "mem": {"measurement": ["mem_used_percent"]},
             "disk": {"measurement": ["used_percent"], "resources": ["/", "/home"]},
         },

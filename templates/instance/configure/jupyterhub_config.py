@@ -100,16 +100,76 @@ if authenticator in ("cognito", "pam"):
 
 services = []
 roles = []
-idle_minutes = int(env.get("autoShutdown", {}).get("idleMinutes", 60))
-if idle_minutes > 0 and importlib.util.find_spec("jupyterhub_idle_culler") is not None:
-    services.append({"name": "idle-culler", "command": [sys.executable, "-m", "jupyterhub_idle_culler", f"--timeout={idle_minutes * 60}", "--cull-every=60"]})
-    roles.append({"name": "idle-culler", "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"], "services": ["idle-culler"]})
+# Idleness follows one model (agent/idle_model.json): the instance's idle agent decides when
+# the machine stops; the culler and the servers' own kernel culling must never stop work the
+# agent counts as busy. So: kernels are culled only when idle (never while executing), the
+# hub's culler stops a server only after the same idle minutes, and the agent reports busy
+# kernels and GPU use to the hub as activity (a silent training run sends no messages, which
+# is all jupyter_server records as kernel activity).
+auto_shutdown = env.get("autoShutdown", {})
+idle_minutes = int(auto_shutdown.get("idleMinutes", 60))
+if idle_minutes > 0:
+    c.Spawner.args = [
+        f"--MappingKernelManager.cull_idle_timeout={idle_minutes * 60}",
+        "--MappingKernelManager.cull_interval=60",
+        "--MappingKernelManager.cull_busy=False",
+        # A browser tab left open does not keep a kernel (and the GPU memory it holds) alive.
+        "--MappingKernelManager.cull_connected=True",
+        f"--TerminalManager.cull_inactive_timeout={idle_minutes * 60}",
+        "--TerminalManager.cull_interval=60",
+    ]
+    if importlib.util.find_spec("jupyterhub_idle_culler") is not None:
+        # No --cull-users (accounts stay), no --max-age (a long run is not a reason to stop it).
+        services.append({"name": "idle-culler", "command": [sys.executable, "-m", "jupyterhub_idle_culler", f"--timeout={idle_minutes * 60}", "--cull-every=60"]})
+        roles.append({"name": "idle-culler", "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"], "services": ["idle-culler"]})
 
 token_file = os.path.join(ETC, "idle-agent.token")
 if os.path.exists(token_file):
     with open(token_file, encoding="utf-8") as handle:
         services.append({"name": "idle-agent", "api_token": handle.read().strip()})
-    roles.append({"name": "idle-agent", "scopes": ["list:users", "read:users:activity", "read:servers"], "services": ["idle-agent"]})
+    # access:servers: read each server's kernels and terminals; users:activity: report busy
+    # kernels and GPU use so the culler sees them.
+    roles.append({"name": "idle-agent", "scopes": ["list:users", "read:users:activity", "read:servers", "access:servers", "users:activity"], "services": ["idle-agent"]})
+
+IDLE_ANNOUNCEMENT = os.environ.get("ARW_IDLE_ANNOUNCEMENT", "/run/aws-research-wizard/idle/announcement.txt")
+
+
+class IdleAnnouncement(dict):
+    """template_vars whose `announcement` is the idle agent's warning, read at each page view
+    (the file exists only while a stop is pending), so the banner needs no hub restart.
+    Jinja escapes it. A dict whose keys are computed: JupyterHub merges template_vars with
+    dict.update, which takes the keys()/__getitem__ path for a dict subclass like this one."""
+
+    def _text(self):
+        try:
+            with open(IDLE_ANNOUNCEMENT, encoding="utf-8") as handle:
+                return handle.read(2000).strip()
+        except OSError:
+            return ""
+
+    def keys(self):
+        return ["announcement"] if self._text() else []
+
+    def __iter__(self):
+        return iter(self.keys())
+
+    def __len__(self):
+        return len(self.keys())
+
+    def __getitem__(self, key):
+        if key != "announcement":
+            raise KeyError(key)
+        return self._text()  # "" if the warning was withdrawn in between: no banner
+
+    def items(self):
+        return [(key, self[key]) for key in self.keys()]
+
+    def __reduce_ex__(self, protocol):
+        # traitlets deep-copies config values: keep the live object, not a snapshot.
+        return (IdleAnnouncement, ())
+
+
+c.JupyterHub.template_vars = IdleAnnouncement()
 
 c.JupyterHub.services = services
 c.JupyterHub.load_roles = roles
