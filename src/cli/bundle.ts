@@ -17,6 +17,9 @@ import JupyterStart from '../commands/jupyter/start.js'
 import JupyterStatus from '../commands/jupyter/status.js'
 import JupyterStop from '../commands/jupyter/stop.js'
 import JupyterSynth from '../commands/jupyter/synth.js'
+import JupyterUsersAdd from '../commands/jupyter/users/add.js'
+import JupyterUsersList from '../commands/jupyter/users/list.js'
+import JupyterUsersRemove from '../commands/jupyter/users/remove.js'
 import Version from '../commands/version.js'
 
 export {execute} from '@oclif/core'
@@ -38,5 +41,8 @@ export const COMMANDS = {
   'jupyter:status': JupyterStatus,
   'jupyter:stop': JupyterStop,
   'jupyter:synth': JupyterSynth,
+  'jupyter:users:add': JupyterUsersAdd,
+  'jupyter:users:list': JupyterUsersList,
+  'jupyter:users:remove': JupyterUsersRemove,
   version: Version,
 }

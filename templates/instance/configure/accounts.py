@@ -117,6 +117,8 @@ def assign(signin, admin=False):
             registry["users"][key] = entry
         if admin and not entry.get("admin"):
             entry["admin"] = True
+        # Signing in (or being added) again after `users remove`: same name and UID as before.
+        entry.pop("removed", None)
         write_json(_registry_path(), registry, mode=0o600)
     return entry
 

@@ -117,11 +117,8 @@ def add(request, host, environment):
             continue
         seen.add(key)
         admin = bool(item.get("admin"))
-        known = key in accounts.load_registry()["users"]
+        previous = accounts.load_registry()["users"].get(key)
         entry = accounts.assign(email, admin=admin)
-        was_removed = bool(entry.get("removed"))
-        if was_removed:
-            entry = accounts.update_entry(email, removed=None)
         name = host.ensure_account(entry)
         parameter = password_parameter(environment, name)
         result = {"email": email, "name": name, "uid": entry["uid"], "admin": bool(entry.get("admin"))}
@@ -131,7 +128,7 @@ def add(request, host, environment):
             password = secrets.token_urlsafe(18)
             host.set_password(name, password)
             host.store_password(parameter, password)
-            result.update(status="restored" if was_removed or known else "created", passwordParameter=parameter)
+            result.update(status="created" if previous is None else "restored", passwordParameter=parameter)
         results.append(result)
     return results
 
