@@ -11,6 +11,7 @@ import JupyterDeploy from '../commands/jupyter/deploy.js'
 import JupyterDestroy from '../commands/jupyter/destroy.js'
 import JupyterDiff from '../commands/jupyter/diff.js'
 import JupyterList from '../commands/jupyter/list.js'
+import JupyterQuickStart from '../commands/jupyter/quick-start.js'
 import JupyterLogs from '../commands/jupyter/logs.js'
 import JupyterScale from '../commands/jupyter/scale.js'
 import JupyterStart from '../commands/jupyter/start.js'
@@ -35,6 +36,7 @@ export const COMMANDS = {
   'jupyter:destroy': JupyterDestroy,
   'jupyter:diff': JupyterDiff,
   'jupyter:list': JupyterList,
+  'jupyter:quick-start': JupyterQuickStart,
   'jupyter:logs': JupyterLogs,
   'jupyter:scale': JupyterScale,
   'jupyter:start': JupyterStart,

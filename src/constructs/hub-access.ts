@@ -151,7 +151,7 @@ export class HubAccess extends Construct {
         groupName: adminGroup.ref,
         username: props.adminEmail,
       })
-      membership.addDependency(admin)
+      membership.node.addDependency(admin)
     }
 
     // Published after the distribution exists; the instance polls for it at boot.

@@ -17,6 +17,8 @@ export interface EnvironmentFlagValues {
   'availability-zone'?: string
   'vpc-cidr'?: string
   'allow-channel'?: string[]
+  /** quick-start's --notebook-examples (absent from deploy's flags: undefined, the spec default). */
+  'notebook-examples'?: boolean
 }
 
 function loginName(): string {
@@ -46,5 +48,6 @@ export function overridesFromFlags(flags: EnvironmentFlagValues, region: string)
     availabilityZone: flags['availability-zone'],
     vpcCidr: flags['vpc-cidr'],
     allowChannels: flags['allow-channel']?.length ? flags['allow-channel'] : undefined,
+    notebookExamples: flags['notebook-examples'],
   }
 }

@@ -252,6 +252,7 @@ export function resolveSpec(domain: string, pack: DomainPack, overrides: SpecOve
     },
     ...(overrides.adminEmail ? {adminEmail: overrides.adminEmail} : {}),
     access: overrides.access ?? 'public',
+    notebookExamples: overrides.notebookExamples ?? false,
     kernels: pack.kernels,
     dataMounts: pack.data_mounts ?? [],
     dataDirectories: pack.data_directories ?? [],

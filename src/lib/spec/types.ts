@@ -26,6 +26,11 @@ export interface SpecOverrides {
    * local accounts (for institutions that forbid internet-facing services).
    */
   readonly access?: 'public' | 'private'
+  /**
+   * Put the pack's example notebooks read-only in /shared/examples and copy them into each
+   * new user's home (--notebook-examples; on by default for quick-start).
+   */
+  readonly notebookExamples?: boolean
 }
 
 export type NetworkSpec =
@@ -72,6 +77,8 @@ export interface EnvironmentSpec {
   }
   readonly adminEmail?: string
   readonly access: 'public' | 'private'
+  /** Example notebooks in /shared/examples and new homes (SpecOverrides.notebookExamples). */
+  readonly notebookExamples: boolean
   readonly kernels: readonly Kernel[]
   readonly dataMounts: readonly DataMount[]
   /** Empty shared directories for data people bring themselves. */
