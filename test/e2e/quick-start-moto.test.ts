@@ -93,5 +93,4 @@ describe.sequential('jupyter quick-start against moto', () => {
     expect(run.stdout).toContain('🌐 Access: aws ssm start-session')
     expect(run.stdout).toContain('👥 User management: aws-research-wizard jupyter users add qs1 <email>')
   }, 180_000)
-  })
 })
