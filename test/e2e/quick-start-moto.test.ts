@@ -76,7 +76,9 @@ describe.sequential('jupyter quick-start against moto', () => {
   }, 180_000)
 
   it('once the hub reports ready, kernels and examples, every line is ✅ (human output)', async () => {
-    await (await clients.ssm()).send(
+    await (
+      await clients.ssm()
+    ).send(
       new PutParameterCommand({
         Name: '/arw/qs1/boot-status',
         Type: 'String',

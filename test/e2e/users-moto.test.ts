@@ -54,7 +54,9 @@ describe.sequential('jupyter users against moto (Cognito)', () => {
       Resources: {Marker: {Type: 'AWS::SSM::Parameter', Properties: {Name: '/arw/team1/marker', Type: 'String', Value: 'x'}}},
       Outputs: {[OUTPUTS.userPoolId]: {Value: userPoolId}, [OUTPUTS.accessMode]: {Value: 'public'}},
     }
-    await (await clients.cloudFormation()).send(
+    await (
+      await clients.cloudFormation()
+    ).send(
       new CreateStackCommand({
         StackName: 'arw-team1',
         TemplateBody: JSON.stringify(template),
@@ -90,9 +92,7 @@ describe.sequential('jupyter users against moto (Cognito)', () => {
   it('adding someone already there is "exists", not an error', async () => {
     const first = await json('jupyter', 'users', 'add', 'team1', 'grace@example.org')
     expect(first.code, first.stderr).toBe(0)
-    expect(first.envelope.result.changes).toEqual([
-      expect.objectContaining({email: 'grace@example.org', status: 'created', admin: false}),
-    ])
+    expect(first.envelope.result.changes).toEqual([expect.objectContaining({email: 'grace@example.org', status: 'created', admin: false})])
     const again = await json('jupyter', 'users', 'add', 'team1', 'grace@example.org')
     expect(again.code).toBe(0)
     expect(again.envelope.result.changes[0].status).toBe('exists')

@@ -41,9 +41,9 @@ describe('quick-start answers', () => {
   })
 
   it('checks typed answers with the flag checks', async () => {
-    await expect(resolveAnswers({domain: 'genomics', 'team-size': 5, name: 'lab1', budget: 1}, scripted(['not-an-email']), async () => [])).rejects.toThrow(
-      /refused: Expected an e-mail address/,
-    )
+    await expect(
+      resolveAnswers({domain: 'genomics', 'team-size': 5, name: 'lab1', budget: 1}, scripted(['not-an-email']), async () => []),
+    ).rejects.toThrow(/refused: Expected an e-mail address/)
     await expect(resolveAnswers({domain: 'genomics'}, scripted(['five']), async () => [])).rejects.toThrow(/refused/)
   })
 
@@ -101,6 +101,7 @@ describe('quick-start checklist', () => {
   it('reads the examples count only when it is a sane number', () => {
     expect(examplesFromBootStatus('{"examples": 4}')).toBe(4)
     expect(examplesFromBootStatus('{"examples": {"installed": 2}}')).toBe(2)
-    for (const raw of ['{"examples": "4"}', '{"examples": -1}', '{}', 'not json', undefined]) expect(examplesFromBootStatus(raw)).toBeUndefined()
+    for (const raw of ['{"examples": "4"}', '{"examples": -1}', '{}', 'not json', undefined])
+      expect(examplesFromBootStatus(raw)).toBeUndefined()
   })
 })

@@ -38,11 +38,18 @@ beforeEach(() => [cfn, ssm, cognito].forEach((m) => m.reset()))
 afterAll(() => [cfn, ssm, cognito].forEach((m) => m.restore()))
 
 describe('users on a private hub (SSM Run Command)', () => {
-  it('sends AWS-RunShellScript to the stack\'s instance, the request out of band, and reads each password back once', async () => {
+  it("sends AWS-RunShellScript to the stack's instance, the request out of band, and reads each password back once", async () => {
     privateStack()
     hubAnswers({
       results: [
-        {email: 'ada@example.org', name: 'ada', uid: 2000, admin: true, status: 'created', passwordParameter: '/arw/lab1/users/ada/password'},
+        {
+          email: 'ada@example.org',
+          name: 'ada',
+          uid: 2000,
+          admin: true,
+          status: 'created',
+          passwordParameter: '/arw/lab1/users/ada/password',
+        },
       ],
     })
     ssm.on(GetParameterCommand, {Name: '/arw/lab1/users/ada/password', WithDecryption: true}).resolves({Parameter: {Value: 's3cret-Pw'}})
@@ -86,7 +93,11 @@ describe('users on a private hub (SSM Run Command)', () => {
 
   it('a hub that never answers times out with a coded error', async () => {
     privateStack()
-    ssm.on(SendCommandCommand).resolves({Command: {CommandId: 'cmd-1'}}).on(GetCommandInvocationCommand).resolves({Status: 'InProgress'})
+    ssm
+      .on(SendCommandCommand)
+      .resolves({Command: {CommandId: 'cmd-1'}})
+      .on(GetCommandInvocationCommand)
+      .resolves({Status: 'InProgress'})
     await expect(listUsers(clients(), 'lab1', {timeoutSeconds: 0, ...noWait})).rejects.toMatchObject({code: 'hub-unreachable'})
   })
 
@@ -100,7 +111,9 @@ describe('users on a private hub (SSM Run Command)', () => {
 
   it('lists what the hub reports, and removes keeping homes unless asked', async () => {
     privateStack()
-    hubAnswers({users: [{email: 'ada@example.org', name: 'ada', admin: true, status: 'active', lastSignIn: 'Nov 23 10:00', homeBytes: 4096}]})
+    hubAnswers({
+      users: [{email: 'ada@example.org', name: 'ada', admin: true, status: 'active', lastSignIn: 'Nov 23 10:00', homeBytes: 4096}],
+    })
     expect((await listUsers(clients(), 'lab1', noWait)).users).toEqual([
       {email: 'ada@example.org', name: 'ada', admin: true, status: 'active', lastSignIn: 'Nov 23 10:00', homeBytes: 4096},
     ])

@@ -24,9 +24,20 @@ export default class JupyterQuickStart extends JupyterDeploy {
     ...JupyterDeploy.flags,
     domain: Flags.string({char: 'd', description: 'Domain pack (asked when missing): a name from `domain list` or a pack file.'}),
     name: {...environmentFlags.name, required: false},
-    'team-size': {...environmentFlags.users, description: 'People using the hub at the same time (asked when missing); sizes the instance.', exclusive: ['users']},
-    access: Flags.string({description: 'public (HTTPS + sign-in) or private (SSM port forwarding); asked when missing.', options: ['public', 'private']}),
-    'notebook-examples': Flags.boolean({description: "Install the pack's example notebooks in /shared/examples and new homes.", default: true, allowNo: true}),
+    'team-size': {
+      ...environmentFlags.users,
+      description: 'People using the hub at the same time (asked when missing); sizes the instance.',
+      exclusive: ['users'],
+    },
+    access: Flags.string({
+      description: 'public (HTTPS + sign-in) or private (SSM port forwarding); asked when missing.',
+      options: ['public', 'private'],
+    }),
+    'notebook-examples': Flags.boolean({
+      description: "Install the pack's example notebooks in /shared/examples and new homes.",
+      default: true,
+      allowNo: true,
+    }),
   }
 
   public override async run(): Promise<QuickStartResult> {
@@ -40,41 +51,31 @@ export default class JupyterQuickStart extends JupyterDeploy {
       this.step('Pricing the domain packs', () => packChoices({packDirs: flags['pack-dir'], region, users})),
     )
     // The answers become deploy's own flags: from here on this is `jupyter deploy`.
-    Object.assign(flags, {domain: answers.domain, name: answers.name, users: answers.teamSize, budget: answers.budget, 'admin-email': answers.adminEmail, access: answers.access})
+    Object.assign(flags, {
+      domain: answers.domain,
+      name: answers.name,
+      users: answers.teamSize,
+      budget: answers.budget,
+      'admin-email': answers.adminEmail,
+      access: answers.access,
+    })
     const deployed = await super.run()
     if (deployed.dryRun || !deployed.deployment) return {...deployed, answers}
-    const checklist = await this.checklist(deployed, answers)
-    if (!this.jsonEnabled()) this.log(`\n${(await import('../../lib/quick-start/checklist.js')).renderChecklist(checklist)}`)
-    return {...deployed, answers, checklist}
-  }
-
-  private async checklist(deployed: DeployResult, answers: QuickStartAnswers): Promise<QuickStartChecklist> {
-    const [{buildChecklist}, {readHubReport}, {portForwardCommand}, {prepareEnvironment}, {overridesFromFlags}] = await Promise.all([
+    const [{closingChecklist}, {renderChecklist}, {overridesFromFlags}] = await Promise.all([
+      import('../../lib/quick-start/closing.js'),
       import('../../lib/quick-start/checklist.js'),
-      import('../../lib/quick-start/read-hub-report.js'),
-      import('../../lib/lifecycle/status.js'),
-      import('../../lib/deploy/prepare.js'),
       import('../../lib/deploy/overrides.js'),
     ])
-    // The spec deploy used, resolved again from the same flags (pure: the same result).
-    const overrides = {...overridesFromFlags(this.flags, await this.region()), access: answers.access}
-    const {spec} = await prepareEnvironment(answers.domain, overrides, {packDirs: this.flags['pack-dir']})
-    const outputs = deployed.deployment!.outputs
-    const access =
-      answers.access === 'public'
-        ? (outputs.HubUrl ?? '(see the HubUrl output)')
-        : `${portForwardCommand(outputs.InstanceId ?? '<instance-id>', spec.region)}, then http://localhost:8000`
-    // Deploy followed the hub only if it (re)started it; otherwise ask the hub's own report.
-    const report = await readHubReport(await this.awsClients(), spec.name)
-    const hub = deployed.hub ?? report.status
-    return buildChecklist({
-      spec,
-      outputs,
-      ...(hub ? {hub} : {}),
-      ...(report.examples === undefined ? {} : {examplesReported: report.examples}),
-      access,
+    const checklist = await closingChecklist(await this.awsClients(), {
+      domain: answers.domain,
+      overrides: {...overridesFromFlags(flags, region), access: answers.access},
+      packDirs: flags['pack-dir'],
+      deployment: deployed.deployment,
+      ...(deployed.hub ? {hub: deployed.hub} : {}),
       bin: this.config.bin,
     })
+    if (!this.jsonEnabled()) this.log(`\n${renderChecklist(checklist)}`)
+    return {...deployed, answers, checklist}
   }
 
   /** The questions, on stderr like every prompt of the CLI (stdout stays for results). */

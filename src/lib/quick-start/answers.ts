@@ -24,7 +24,7 @@ export interface QuickStartFlagValues {
 
 /** The questions a person is asked; the prompts live in the command (no terminal code here). */
 export interface Prompter {
-  select(message: string, choices: readonly {name: string; value: string; description?: string}[]): Promise<string>
+  select(message: string, choices: readonly {name: string; value: string; short?: string; description?: string}[]): Promise<string>
   text(message: string, options: {default?: string; validate: (value: string) => string | true}): Promise<string>
 }
 
@@ -60,9 +60,7 @@ export function missingAnswersError(missing: readonly string[]): WizardError {
   return new WizardError({
     code: 'missing-answers',
     message: `quick-start has no terminal to ask for ${missing.join(', ')}.`,
-    actions: [
-      `Pass ${missing.map((flag) => `${flag} ...`).join(' ')} (see --help), or run it in a terminal to be asked.`,
-    ],
+    actions: [`Pass ${missing.map((flag) => `${flag} ...`).join(' ')} (see --help), or run it in a terminal to be asked.`],
     exitCode: ExitCode.usage,
     data: {missing},
   })
@@ -92,32 +90,40 @@ export async function resolveAnswers(
   if (!prompter) throw missingAnswersError(missing)
   if (answers.domain === undefined) {
     const packs = await choices(answers.teamSize)
+    const width = Math.max(0, ...packs.map((p) => p.name.length))
     answers.domain = await prompter.select(
-      'Which research domain?',
+      `Which research domain? (estimates for ${answers.teamSize ?? "each pack's default"} users, typical use with auto-shutdown)`,
       packs.map((p) => ({
-        name: `${p.name.padEnd(18)} ${p.monthlyUsd === undefined ? '' : `~${usd(p.monthlyUsd)}/month`.padEnd(16)} ${p.title}`,
+        name: `${p.name.padEnd(width)}  ${(p.monthlyUsd === undefined ? '' : `~${usd(p.monthlyUsd)}/month`).padEnd(14)}  ${p.title}`,
         value: p.name,
+        short: p.name,
         description: p.summary,
       })),
     )
   }
   if (answers.teamSize === undefined) {
-    answers.teamSize = Number(await prompter.text('How many people will use it at the same time?', {default: '5', validate: validator(integer(checkUsers))}))
+    answers.teamSize = Number(
+      await prompter.text('How many people will use it at the same time?', {default: '5', validate: validator(integer(checkUsers))}),
+    )
   }
   if (answers.name === undefined) {
     const suggestion = `${answers.domain.replace(/[^a-z0-9-]/g, '').slice(0, 20) || 'research'}-lab`
-    answers.name = (await prompter.text('Name of the environment (stack arw-<name>)?', {default: suggestion, validate: validator(checkEnvironmentName)})).trim()
+    answers.name = (
+      await prompter.text('Name of the environment (stack arw-<name>)?', {default: suggestion, validate: validator(checkEnvironmentName)})
+    ).trim()
   }
   if (answers.budget === undefined) {
-    answers.budget = Number(await prompter.text('Monthly budget in USD (alerts by e-mail)?', {default: '500', validate: validator(integer(checkBudget))}))
+    answers.budget = Number(
+      await prompter.text('Monthly budget in USD (alerts by e-mail)?', {default: '500', validate: validator(integer(checkBudget))}),
+    )
   }
   if (answers.adminEmail === undefined) {
     answers.adminEmail = (await prompter.text('Administrator e-mail?', {validate: validator(checkEmail)})).trim()
   }
   if (answers.access === undefined) {
     answers.access = (await prompter.select('How will people reach the hub?', [
-      {name: 'public  - HTTPS address, sign-in with e-mail and password', value: 'public'},
-      {name: 'private - no public endpoint; Session Manager port forwarding', value: 'private'},
+      {name: 'public  - HTTPS address, sign-in with e-mail and password', value: 'public', short: 'public'},
+      {name: 'private - no public endpoint; Session Manager port forwarding', value: 'private', short: 'private'},
     ])) as 'public' | 'private'
   }
   return answers as QuickStartAnswers

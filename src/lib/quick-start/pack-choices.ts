@@ -14,7 +14,11 @@ export interface PackChoice {
 }
 
 function firstSentence(text: string | undefined, max = 100): string {
-  const sentence = (text ?? '').replace(/\s+/g, ' ').trim().split(/(?<=[.!?])\s/)[0] ?? ''
+  const sentence =
+    (text ?? '')
+      .replace(/\s+/g, ' ')
+      .trim()
+      .split(/(?<=[.!?])\s/)[0] ?? ''
   return sentence.length > max ? `${sentence.slice(0, max - 1)}…` : sentence
 }
 

@@ -18,11 +18,11 @@ async function ensureAdminGroup(client: CognitoIdentityProviderClient, userPoolI
     await client.send(new GetGroupCommand({UserPoolId: userPoolId, GroupName: HUB_ADMIN_GROUP}))
   } catch (error) {
     if (errorName(error) !== 'ResourceNotFoundException') throw error
-    await client.send(
-      new CreateGroupCommand({UserPoolId: userPoolId, GroupName: HUB_ADMIN_GROUP, Description: 'JupyterHub administrators'}),
-    ).catch((createError: unknown) => {
-      if (errorName(createError) !== 'GroupExistsException') throw createError
-    })
+    await client
+      .send(new CreateGroupCommand({UserPoolId: userPoolId, GroupName: HUB_ADMIN_GROUP, Description: 'JupyterHub administrators'}))
+      .catch((createError: unknown) => {
+        if (errorName(createError) !== 'GroupExistsException') throw createError
+      })
   }
 }
 
@@ -63,7 +63,8 @@ export async function addCognitoUsers(
       status = 'exists'
     }
     try {
-      if (options.admin) await client.send(new AdminAddUserToGroupCommand({UserPoolId: userPoolId, Username: email, GroupName: HUB_ADMIN_GROUP}))
+      if (options.admin)
+        await client.send(new AdminAddUserToGroupCommand({UserPoolId: userPoolId, Username: email, GroupName: HUB_ADMIN_GROUP}))
     } catch (error) {
       changes.push({email, status: 'failed', message: `added, but not made an administrator: ${errorText(error)}`})
       continue

@@ -4,7 +4,13 @@ import {getEnvironment} from '../environments/discover.js'
 
 /** Where an environment keeps its people: its user pool (public) or its hub instance (private). */
 export type UserDirectory =
-  | {readonly environment: string; readonly region: string; readonly access: 'public'; readonly userPoolId: string; readonly instanceId?: string}
+  | {
+      readonly environment: string
+      readonly region: string
+      readonly access: 'public'
+      readonly userPoolId: string
+      readonly instanceId?: string
+    }
   | {readonly environment: string; readonly region: string; readonly access: 'private'; readonly instanceId: string}
 
 /**

@@ -7,7 +7,9 @@ export function failedUsersError(result: UsersChangeResult, verb: string): Wizar
   return new WizardError({
     code: 'users-failed',
     message: `${result.failed} of ${result.changes.length} could not be ${verb} (see the lines marked ✗ above or error.data.changes).`,
-    actions: ['Fix the addresses marked invalid, drop duplicates, check names with: aws-research-wizard jupyter users list ' + result.environment],
+    actions: [
+      'Fix the addresses marked invalid, drop duplicates, check names with: aws-research-wizard jupyter users list ' + result.environment,
+    ],
     exitCode: ExitCode.failure,
     data: result,
   })

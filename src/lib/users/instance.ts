@@ -131,14 +131,34 @@ export interface LocalTarget {
 }
 
 /** Local accounts on a private hub: created by configure/users.py, passwords in SecureStrings. */
-export async function addLocalUsers(ssm: SSMClient, target: LocalTarget, emails: readonly string[], options: RunOptions & {admin: boolean}) {
-  const output = await runOnHub(ssm, target, usersShellCommand('add', {users: emails.map((email) => ({email, admin: options.admin}))}), options)
+export async function addLocalUsers(
+  ssm: SSMClient,
+  target: LocalTarget,
+  emails: readonly string[],
+  options: RunOptions & {admin: boolean},
+) {
+  const output = await runOnHub(
+    ssm,
+    target,
+    usersShellCommand('add', {users: emails.map((email) => ({email, admin: options.admin}))}),
+    options,
+  )
   return changesFrom(output, target.region)
 }
 
 /** Removes the accounts (and with deleteHome their home directories); names and UIDs stay reserved. */
-export async function removeLocalUsers(ssm: SSMClient, target: LocalTarget, emails: readonly string[], options: RunOptions & {deleteHome: boolean}) {
-  const output = await runOnHub(ssm, target, usersShellCommand('remove', {users: emails.map((email) => ({email})), deleteHome: options.deleteHome}), options)
+export async function removeLocalUsers(
+  ssm: SSMClient,
+  target: LocalTarget,
+  emails: readonly string[],
+  options: RunOptions & {deleteHome: boolean},
+) {
+  const output = await runOnHub(
+    ssm,
+    target,
+    usersShellCommand('remove', {users: emails.map((email) => ({email})), deleteHome: options.deleteHome}),
+    options,
+  )
   return changesFrom(output, target.region)
 }
 

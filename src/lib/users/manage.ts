@@ -16,7 +16,12 @@ function inOrder(requested: readonly string[], changes: readonly UserChange[]): 
   return [...ordered, ...remaining]
 }
 
-function summarize(environment: string, access: 'public' | 'private', requested: readonly string[], changes: UserChange[]): UsersChangeResult {
+function summarize(
+  environment: string,
+  access: 'public' | 'private',
+  requested: readonly string[],
+  changes: UserChange[],
+): UsersChangeResult {
   const ordered = inOrder(requested, changes)
   return {environment, access, changes: ordered, failed: ordered.filter((c) => !SUCCESSFUL.has(c.status)).length}
 }
@@ -80,16 +85,23 @@ async function deletePublicHomes(
 ): Promise<UserChange[]> {
   const failure = (detail: string) =>
     changes.map((c): UserChange =>
-      removed.includes(c.email) ? {...c, status: 'failed', homeKept: true, message: `removed from the user pool, but the home directory was not deleted: ${detail}`} : c,
+      removed.includes(c.email)
+        ? {...c, status: 'failed', homeKept: true, message: `removed from the user pool, but the home directory was not deleted: ${detail}`}
+        : c,
     )
   if (!directory.instanceId) return failure('the stack names no hub instance')
   try {
-    const onHub = await removeLocalUsers(await clients.ssm(), {...directory, instanceId: directory.instanceId}, removed, {...options, deleteHome: true})
+    const onHub = await removeLocalUsers(await clients.ssm(), {...directory, instanceId: directory.instanceId}, removed, {
+      ...options,
+      deleteHome: true,
+    })
     return changes.map((c) => {
       const hub = onHub.find((h) => h.email.toLowerCase() === c.email.toLowerCase())
       if (!hub) return c
       // not-found on the hub: the person never signed in, so there is no home directory.
-      return hub.status === 'removed' || hub.status === 'not-found' ? {...c, homeKept: hub.homeKept ?? false} : {...c, status: 'failed', homeKept: true, message: hub.message}
+      return hub.status === 'removed' || hub.status === 'not-found'
+        ? {...c, homeKept: hub.homeKept ?? false}
+        : {...c, status: 'failed', homeKept: true, message: hub.message}
     })
   } catch (error) {
     return failure((error as Error).message)

@@ -1,13 +1,5 @@
 /** What happened to one person named on the command line. */
-export type UserChangeStatus =
-  | 'created'
-  | 'restored'
-  | 'exists'
-  | 'removed'
-  | 'invalid'
-  | 'duplicate'
-  | 'not-found'
-  | 'failed'
+export type UserChangeStatus = 'created' | 'restored' | 'exists' | 'removed' | 'invalid' | 'duplicate' | 'not-found' | 'failed'
 
 /** Statuses that are a success; any other fails the command (exit 1) after every person was tried. */
 export const SUCCESSFUL: ReadonlySet<UserChangeStatus> = new Set(['created', 'restored', 'exists', 'removed'])

@@ -6,7 +6,10 @@ export default class JupyterUsersList extends BaseCommand<typeof JupyterUsersLis
   static override summary = "List a hub's users: name, e-mail, admin, status, last sign-in and home size where known."
   static override description =
     'Public hubs read the Cognito user pool (status FORCE_CHANGE_PASSWORD: invited, not signed in yet; Cognito records no last sign-in). Private hubs ask the hub itself through Systems Manager (it must be running).'
-  static override examples = ['<%= config.bin %> <%= command.id %> lab1', '<%= config.bin %> <%= command.id %> lab1 --json | jq -r ".result.users[].email"']
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> lab1',
+    '<%= config.bin %> <%= command.id %> lab1 --json | jq -r ".result.users[].email"',
+  ]
   static override args = {environment: environmentNameArg({description: 'Environment name', required: true})}
 
   public async run(): Promise<UsersListResult> {
