@@ -20,7 +20,7 @@ const named = (name: string) => Object.assign(new Error(name), {name})
 
 const PRIVATE_OUTPUTS = {InstanceId: 'i-0123456789abcdef0', AccessMode: 'private', Region: 'us-east-1'}
 const privateStack = () => cfn.on(DescribeStacksCommand).resolves({Stacks: [stackFor('lab1', {outputs: PRIVATE_OUTPUTS})]})
-const hubAnswers = (output: unknown, status = 'Success') =>
+const hubAnswers = (output: unknown, status: 'Success' | 'Failed' = 'Success') =>
   ssm
     .on(SendCommandCommand)
     .resolves({Command: {CommandId: 'cmd-1'}})
