@@ -81,8 +81,8 @@ if authenticator == "cognito":
     c.CognitoAuthenticator.create_system_users = True
     c.CognitoAuthenticator.admin_users = admins
     # Group membership is in the ID token (cognito:groups), not in /oauth2/userInfo. With
-    # admin_groups set, each sign-in grants or revokes admin by membership; the stack puts
-    # the first administrator in the group.
+    # admin_groups set, each sign-in grants or revokes admin by membership (`jupyter users
+    # add --admin`); admin_users above stay administrators either way.
     c.CognitoAuthenticator.userdata_from_id_token = True
     c.CognitoAuthenticator.claim_groups_key = "cognito:groups"
     c.CognitoAuthenticator.admin_groups = {ADMIN_GROUP}
