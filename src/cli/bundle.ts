@@ -14,12 +14,16 @@ import JupyterDiff from '../commands/jupyter/diff.js'
 import JupyterImportEnvironment from '../commands/jupyter/import-environment.js'
 import JupyterImportNotebooks from '../commands/jupyter/import-notebooks.js'
 import JupyterList from '../commands/jupyter/list.js'
+import JupyterQuickStart from '../commands/jupyter/quick-start.js'
 import JupyterLogs from '../commands/jupyter/logs.js'
 import JupyterScale from '../commands/jupyter/scale.js'
 import JupyterStart from '../commands/jupyter/start.js'
 import JupyterStatus from '../commands/jupyter/status.js'
 import JupyterStop from '../commands/jupyter/stop.js'
 import JupyterSynth from '../commands/jupyter/synth.js'
+import JupyterUsersAdd from '../commands/jupyter/users/add.js'
+import JupyterUsersList from '../commands/jupyter/users/list.js'
+import JupyterUsersRemove from '../commands/jupyter/users/remove.js'
 import Version from '../commands/version.js'
 
 export {execute} from '@oclif/core'
@@ -38,11 +42,15 @@ export const COMMANDS = {
   'jupyter:import-environment': JupyterImportEnvironment,
   'jupyter:import-notebooks': JupyterImportNotebooks,
   'jupyter:list': JupyterList,
+  'jupyter:quick-start': JupyterQuickStart,
   'jupyter:logs': JupyterLogs,
   'jupyter:scale': JupyterScale,
   'jupyter:start': JupyterStart,
   'jupyter:status': JupyterStatus,
   'jupyter:stop': JupyterStop,
   'jupyter:synth': JupyterSynth,
+  'jupyter:users:add': JupyterUsersAdd,
+  'jupyter:users:list': JupyterUsersList,
+  'jupyter:users:remove': JupyterUsersRemove,
   version: Version,
 }

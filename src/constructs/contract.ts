@@ -65,3 +65,11 @@ export const DATA_TAG_VALUES = {
 export function idleStatusParameterName(environmentName: string): string {
   return `/arw/${environmentName}/idle-status`
 }
+
+/** The Cognito group whose members are hub administrators (jupyterhub_config.py reads it as ADMIN_GROUP). */
+export const HUB_ADMIN_GROUP = 'hub-admins'
+
+/** SecureString holding the password of a private hub's local account, written by the instance. */
+export function userPasswordParameterName(environmentName: string, accountName: string): string {
+  return `/arw/${environmentName}/users/${accountName}/password`
+}

@@ -6,6 +6,7 @@ import type * as ec2 from 'aws-cdk-lib/aws-ec2'
 import * as iam from 'aws-cdk-lib/aws-iam'
 import * as ssm from 'aws-cdk-lib/aws-ssm'
 import {Construct} from 'constructs'
+import {HUB_ADMIN_GROUP} from './contract.js'
 import {HUB_PORT} from './hub-instance.js'
 
 export interface HubAccessProps {
@@ -128,8 +129,15 @@ export class HubAccess extends Construct {
       supportedIdentityProviders: [cognito.UserPoolClientIdentityProvider.COGNITO],
     })
 
+    // Members are hub administrators: the hub reads the group from the ID token
+    // (jupyterhub_config.py admin_groups); `jupyter users add --admin` adds to it.
+    const adminGroup = new cognito.CfnUserPoolGroup(this, 'AdminGroup', {
+      userPoolId: this.userPool.userPoolId,
+      groupName: HUB_ADMIN_GROUP,
+      description: 'JupyterHub administrators',
+    })
     if (props.adminEmail) {
-      new cognito.CfnUserPoolUser(this, 'Admin', {
+      const admin = new cognito.CfnUserPoolUser(this, 'Admin', {
         userPoolId: this.userPool.userPoolId,
         username: props.adminEmail,
         desiredDeliveryMediums: ['EMAIL'],
@@ -138,6 +146,12 @@ export class HubAccess extends Construct {
           {name: 'email_verified', value: 'true'},
         ],
       })
+      const membership = new cognito.CfnUserPoolUserToGroupAttachment(this, 'AdminMembership', {
+        userPoolId: this.userPool.userPoolId,
+        groupName: adminGroup.ref,
+        username: props.adminEmail,
+      })
+      membership.node.addDependency(admin)
     }
 
     // Published after the distribution exists; the instance polls for it at boot.

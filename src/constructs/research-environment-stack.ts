@@ -1,4 +1,4 @@
-import {Aspects, type CfnElement, CfnOutput, Duration, Lazy, RemovalPolicy, Stack, type StackProps, Tags} from 'aws-cdk-lib'
+import {Aspects, type CfnElement, CfnOutput, Duration, Lazy, RemovalPolicy, Stack, type StackProps, Tags, Validations} from 'aws-cdk-lib'
 import * as iam from 'aws-cdk-lib/aws-iam'
 import * as logs from 'aws-cdk-lib/aws-logs'
 import type {Construct} from 'constructs'
@@ -170,6 +170,17 @@ export class ResearchEnvironmentStack extends Stack {
           ],
         }),
       )
+      // `jupyter users add/remove` (configure/users.py) keeps each local account's password here.
+      this.hub.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['ssm:PutParameter', 'ssm:DeleteParameter'],
+          resources: [this.formatArn({service: 'ssm', resource: 'parameter', resourceName: `arw/${spec.name}/users/*`})],
+        }),
+      )
+      Validations.of(this.hub.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:${spec.region}:<AWS::AccountId>:parameter/arw/${spec.name}/users/*]`,
+        reason: "One password parameter per hub user, named by account; limited to this environment's users/ path.",
+      })
     }
 
     if (spec.autoShutdown.idleMinutes > 0) {

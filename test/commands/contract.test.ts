@@ -27,11 +27,15 @@ describe('CLI contract', async () => {
       'jupyter:list',
       'jupyter:logs',
       'jupyter:plan',
+      'jupyter:quick-start',
       'jupyter:scale',
       'jupyter:start',
       'jupyter:status',
       'jupyter:stop',
       'jupyter:synth',
+      'jupyter:users:add',
+      'jupyter:users:list',
+      'jupyter:users:remove',
       'version',
     ])
   })

@@ -18,6 +18,7 @@ import {
 } from '../helpers/boot/hub-fixture.js'
 import {executeCell} from '../helpers/kernel.js'
 import {FIXTURES} from '../helpers/run.js'
+import {usersShellCommand} from '../../src/lib/users/instance.js'
 
 /**
  * The hub as EC2 boots it: the CLI deploys a real synthesized stack into moto (the
@@ -325,6 +326,42 @@ describe.runIf(runBoot).sequential('the hub boots under cloud-init and systemd',
       Status: 'SUCCESS',
     })
   }, 1_200_000)
+
+  it('`jupyter users` on a private hub: the shell Run Command sends creates, removes and restores a local account', async () => {
+    // The exact commands the CLI hands to AWS-RunShellScript, run as root as the SSM agent
+    // does (here with the test's AWS endpoint, which the agent would not need).
+    const onHub = async (action: 'add' | 'remove', request: unknown) => {
+      const result = await guest.exec([
+        'env',
+        `AWS_ENDPOINT_URL=${guest.awsInGuest}`,
+        'sh',
+        '-c',
+        usersShellCommand(action, request).join('\n'),
+      ])
+      return {code: result.code, output: JSON.parse(result.stdout.trim().split('\n').pop()!) as {results: Record<string, unknown>[]}}
+    }
+    const hostile = "o'brien$(id)@example.org"
+    const added = await onHub('add', {
+      users: [
+        {email: hostile, admin: false},
+        {email: 'ada@example.org', admin: false},
+      ],
+    })
+    expect(added.output.results.map((r) => r.status)).toEqual(['created', 'exists'])
+    const name = String(added.output.results[0]!.name)
+    expect((await guest.exec(['id', '-u', name])).stdout.trim()).toBe('2002')
+    expect((await guest.exec(['passwd', '--status', name])).stdout.split(' ')[1]).toBe('P')
+    const {Parameter} = await ssm().send(new GetParameterCommand({Name: `/arw/boot1/users/${name}/password`, WithDecryption: true}))
+    expect(Parameter!.Value!.length).toBeGreaterThanOrEqual(20)
+    expect((await onHub('remove', {users: [{email: hostile}], deleteHome: false})).output.results[0]).toMatchObject({
+      status: 'removed',
+      homeKept: true,
+    })
+    expect((await guest.exec(['id', '-u', name])).code).not.toBe(0)
+    expect((await guest.exec(['stat', '-c', '%u', `/home/${name}`])).stdout.trim()).toBe('2002')
+    const again = await onHub('add', {users: [{email: hostile, admin: false}]})
+    expect(again.output.results[0]).toMatchObject({status: 'restored', name, uid: 2002})
+  }, 120_000)
 
   it('reports the failed step and signals FAILURE when the home volume cannot be had', async () => {
     await guest.stop()

@@ -18,6 +18,7 @@ export const INSTANCE_FILES = [
   'install/julia_kernel.jl',
   'configure/configure.py',
   'configure/accounts.py',
+  'configure/users.py',
   'configure/mount_s3.py',
   'configure/cloudwatch.py',
   'configure/jupyterhub_config.py',

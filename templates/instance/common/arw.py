@@ -122,6 +122,8 @@ class Progress:
         self.config = config
         self.phase = phase
         self.kernels = {}
+        # Example notebooks placed in /shared/examples this boot (None until that step ran).
+        self.examples = None
         self._instance = None
 
     @property
@@ -152,6 +154,8 @@ class Progress:
             "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "kernels": self.kernels or _read_json(os.path.join(STATE_DIR, "kernels.json"), {}),
         }
+        if self.examples is not None:
+            status["examples"] = self.examples
         write_json(os.path.join(STATE_DIR, "boot-status.json"), status)
         name = self.config.get("bootStatusParameter")
         if not name:

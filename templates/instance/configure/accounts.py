@@ -118,6 +118,8 @@ def assign(signin, admin=False):
             registry["users"][key] = entry
         if admin and not entry.get("admin"):
             entry["admin"] = True
+        # Signing in (or being added) again after `users remove`: same name and UID as before.
+        entry.pop("removed", None)
         write_json(_registry_path(), registry, mode=0o600)
     return entry
 
@@ -174,9 +176,31 @@ def ensure_account(entry):
 
 
 def restore_all():
-    """Every boot: recreate the accounts of everyone in the registry."""
+    """Every boot: recreate the accounts of everyone in the registry (not those removed)."""
     registry = load_registry()
-    return [ensure_account(entry) for entry in sorted(registry["users"].values(), key=lambda e: e["uid"])]
+    return [ensure_account(entry) for entry in sorted(registry["users"].values(), key=lambda e: e["uid"]) if not entry.get("removed")]
+
+
+def update_entry(signin, **changes):
+    """Changes flags of a recorded entry (admin, removed); names and UIDs never change."""
+    key = signin_key(signin)
+    with _locked():
+        registry = load_registry()
+        entry = registry["users"].get(key)
+        if entry is None:
+            raise KeyError(f"{key} is not a registered hub user")
+        for field, value in changes.items():
+            if value is None:
+                entry.pop(field, None)
+            else:
+                entry[field] = value
+        write_json(_registry_path(), registry, mode=0o600)
+    return entry
+
+
+def registry_admins():
+    """Account names the registry marks as administrators (added with `users add --admin`)."""
+    return {entry["name"] for entry in load_registry()["users"].values() if entry.get("admin") and not entry.get("removed")}
 
 
 def main(argv):

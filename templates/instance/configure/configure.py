@@ -299,7 +299,10 @@ def configure(config, progress):
     progress.step("firewall", "closing instance metadata to hub users", close_metadata)
     # Shared storage first: the examples live on it, and accounts created below copy them.
     progress.step("shared", "mounting shared storage", lambda: mount_shared(config))
-    progress.step("shared", "placing the example notebooks", lambda: examples.install(config))
+    placed = progress.step("shared", "placing the example notebooks", lambda: examples.install(config))
+    # The count goes into every later boot-status report: quick-start's checklist claims
+    # "Example notebooks installed" only from this, never from the plan.
+    progress.examples = len(placed) if isinstance(placed, list) else 0
     progress.step("accounts", "restoring hub accounts", accounts.restore_all)
     progress.step("accounts", "creating administrator accounts", lambda: admin_accounts(config))
     progress.step("scratch", "preparing scratch space", lambda: prepare_scratch(config))

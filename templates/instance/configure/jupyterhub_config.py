@@ -44,7 +44,11 @@ c.Spawner.environment = {
 }
 # Sign-in names (e-mail addresses) map to Linux accounts through the registry on the
 # home volume: unique, stable across instance replacement, never merged.
-admins = {accounts.name_for(email) for email in env.get("adminUsers", [])}
+# Administrators: the deploy's --admin-email, and whoever `jupyter users add --admin` marked
+# in the registry (private hubs); public hubs also take the user pool's admin group below.
+admins = {accounts.name_for(email) for email in env.get("adminUsers", [])} | accounts.registry_admins()
+# The Cognito group whose members are hub administrators (src/lib/users/cognito.ts ADMIN_GROUP).
+ADMIN_GROUP = "hub-admins"
 
 authenticator = env.get("authenticator", "cognito")
 if authenticator == "cognito":
@@ -76,6 +80,12 @@ if authenticator == "cognito":
     c.CognitoAuthenticator.allow_all = True
     c.CognitoAuthenticator.create_system_users = True
     c.CognitoAuthenticator.admin_users = admins
+    # Group membership is in the ID token (cognito:groups), not in /oauth2/userInfo. With
+    # admin_groups set, each sign-in grants or revokes admin by membership (`jupyter users
+    # add --admin`); admin_users above stay administrators either way.
+    c.CognitoAuthenticator.userdata_from_id_token = True
+    c.CognitoAuthenticator.claim_groups_key = "cognito:groups"
+    c.CognitoAuthenticator.admin_groups = {ADMIN_GROUP}
 elif authenticator == "pam":
     # Private hubs: reached only through SSM port forwarding; local accounts sign in.
     c.JupyterHub.authenticator_class = "pam"
