@@ -38,10 +38,10 @@ export function reportPeriod(since: string | undefined, until: string | undefine
   const last = until === undefined ? today(now) : parseDay('--until', until, now)
   const end = new Date(last.getTime() + DAY_MS)
   const problem =
-    start.getTime() >= end.getTime()
-      ? `--since ${isoDay(start)} is after --until ${isoDay(last)}`
-      : start.getTime() > today(now).getTime()
-        ? `--since ${isoDay(start)} is in the future`
+    start.getTime() > today(now).getTime()
+      ? `--since ${isoDay(start)} is in the future`
+      : start.getTime() >= end.getTime()
+        ? `--since ${isoDay(start)} is after --until ${isoDay(last)}`
         : (end.getTime() - start.getTime()) / DAY_MS > MAX_DAYS
           ? `the period from ${isoDay(start)} to ${isoDay(last)} is longer than the 14 months Cost Explorer keeps`
           : undefined
