@@ -7,6 +7,7 @@ import DomainList from '../commands/domain/list.js'
 import DomainSchema from '../commands/domain/schema.js'
 import DomainShow from '../commands/domain/show.js'
 import DomainValidate from '../commands/domain/validate.js'
+import JupyterBudget from '../commands/jupyter/budget.js'
 import JupyterCostReport from '../commands/jupyter/cost-report.js'
 import JupyterDeploy from '../commands/jupyter/deploy.js'
 import JupyterDestroy from '../commands/jupyter/destroy.js'
@@ -29,6 +30,7 @@ export const COMMANDS = {
   'domain:schema': DomainSchema,
   'domain:show': DomainShow,
   'domain:validate': DomainValidate,
+  'jupyter:budget': JupyterBudget,
   'jupyter:cost-report': JupyterCostReport,
   'jupyter:deploy': JupyterDeploy,
   'jupyter:destroy': JupyterDestroy,

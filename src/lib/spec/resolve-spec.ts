@@ -8,6 +8,7 @@ import {
   checkAmiId,
   checkAutoShutdown,
   checkAvailabilityZone,
+  checkAlertPercent,
   checkBudget,
   checkChannelUrl,
   checkEmail,
@@ -169,7 +170,37 @@ export function resolveSpec(domain: string, pack: DomainPack, overrides: SpecOve
   const network = resolveNetwork(overrides, findings)
   const autoShutdownMinutes = overrides.autoShutdownMinutes ?? pack.auto_shutdown.idle_minutes ?? 60
   const monthlyBudgetUsd = overrides.monthlyBudgetUsd ?? pack.cost.monthly_budget_usd
-  const alertEmails = [...new Set([...(pack.cost.alert_emails ?? []), ...(overrides.adminEmail ? [overrides.adminEmail] : [])])]
+  const alertEmails = [
+    ...new Set([
+      ...(pack.cost.alert_emails ?? []),
+      ...(overrides.adminEmail ? [overrides.adminEmail] : []),
+      ...(overrides.budgetEmails ?? []),
+    ]),
+  ]
+  const alertPercents = [...new Set(overrides.budgetAlertPercents ?? DEFAULT_ALERT_PERCENTS)].sort((a, b) => a - b)
+  // AWS Budgets allows five notifications a budget; one is the forecast alert at 100%.
+  if (alertPercents.length > MAX_ALERT_THRESHOLDS)
+    findings.push(
+      flagFinding(
+        'too-many-alerts',
+        '--alert-at',
+        `--alert-at has ${alertPercents.length} thresholds; AWS Budgets allows ${MAX_ALERT_THRESHOLDS} besides the forecast alert.`,
+        `Pass at most ${MAX_ALERT_THRESHOLDS} percentages, e.g. --alert-at 50,80,100.`,
+      ),
+    )
+  if (overrides.budgetStopAtLimit && monthlyBudgetUsd !== undefined && alertEmails.length === 0)
+    findings.push(
+      flagFinding(
+        'stop-without-email',
+        '--stop-at-100',
+        'AWS Budgets actions need someone to notify, and this budget has no alert e-mail.',
+        'Pass --email with --stop-at-100.',
+      ),
+    )
+  if (overrides.budgetStopAtLimit && monthlyBudgetUsd === undefined)
+    findings.push(
+      flagFinding('stop-without-budget', '--stop-at-100', 'A stop at 100% needs a budget.', 'Pass --monthly with --stop-at-100.'),
+    )
   if (monthlyBudgetUsd !== undefined && alertEmails.length === 0) {
     findings.push(
       flagFinding(
@@ -266,7 +297,13 @@ export function resolveSpec(domain: string, pack: DomainPack, overrides: SpecOve
       signals: (pack.auto_shutdown.signals ?? ['kernels', 'cpu']).filter((s) => s !== 'gpu' || info.gpus > 0),
       cpuThresholdPercent: pack.auto_shutdown.cpu_threshold_percent ?? 5,
     },
-    cost: {tracking: pack.cost.tracking ?? true, ...(monthlyBudgetUsd === undefined ? {} : {monthlyBudgetUsd}), alertEmails},
+    cost: {
+      tracking: pack.cost.tracking ?? true,
+      ...(monthlyBudgetUsd === undefined ? {} : {monthlyBudgetUsd}),
+      alertEmails,
+      alertPercents,
+      stopAtLimit: Boolean(overrides.budgetStopAtLimit),
+    },
     tags: {...(pack.tags ?? {})},
     pack,
     overrides: Object.fromEntries(Object.entries(overrides).filter(([, value]) => value !== undefined)) as unknown as SpecOverrides,
@@ -317,6 +354,7 @@ function checkOverrideValues(domain: string, overrides: SpecOverrides): FlagFind
     ['--vpc-cidr', 'invalid-cidr', checkVpcCidr, overrides.vpcCidr],
     // The domain (pack name or file name) becomes the aws-research-wizard:domain tag value.
     ['--domain', 'invalid-domain-name', checkOwner, domain],
+    ...(overrides.budgetEmails ?? []).map((email): [string, string, FlagCheck, string] => ['--email', 'invalid-email', checkEmail, email]),
     ...(overrides.allowChannels ?? []).map((url): [string, string, FlagCheck, string] => [
       '--allow-channel',
       'invalid-channel',
@@ -328,6 +366,11 @@ function checkOverrideValues(domain: string, overrides: SpecOverrides): FlagFind
     ['--users', checkUsers, overrides.users],
     ['--auto-shutdown', checkAutoShutdown, overrides.autoShutdownMinutes],
     ['--budget', checkBudget, overrides.monthlyBudgetUsd],
+    ...(overrides.budgetAlertPercents ?? []).map((percent): [string, (value: number) => string | undefined, number] => [
+      '--alert-at',
+      checkAlertPercent,
+      percent,
+    ]),
   ]
   const findings: FlagFinding[] = []
   for (const [flag, code, check, value] of strings) {
@@ -340,6 +383,10 @@ function checkOverrideValues(domain: string, overrides: SpecOverrides): FlagFind
   }
   return findings
 }
+
+/** Budget alerts when none are asked for: the ones every environment had before `jupyter budget`. */
+const DEFAULT_ALERT_PERCENTS = [80, 100]
+const MAX_ALERT_THRESHOLDS = 4
 
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value)) {
