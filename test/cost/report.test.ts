@@ -1,4 +1,4 @@
-import {BudgetsClient, DescribeBudgetCommand} from '@aws-sdk/client-budgets'
+import {BudgetsClient, DescribeBudgetsCommand} from '@aws-sdk/client-budgets'
 import {CloudFormationClient, DescribeStacksCommand} from '@aws-sdk/client-cloudformation'
 import {
   CostExplorerClient,
@@ -34,7 +34,6 @@ afterAll(() => mocks.forEach((m) => m.restore()))
 
 const now = new Date('2026-11-23T18:00:00Z')
 const period = {start: '2026-11-20', end: '2026-11-24'}
-const notFound = () => Object.assign(new Error('budget not found'), {name: 'NotFoundException'})
 
 beforeEach(() => {
   mocks.forEach((m) => m.reset())
@@ -65,7 +64,7 @@ beforeEach(() => {
     if (filter('productFamily') === 'NAT Gateway') return {PriceList: [priceListItem('0.045', 'Hrs')]}
     return {PriceList: []}
   })
-  budgets.on(DescribeBudgetCommand).rejects(notFound())
+  budgets.on(DescribeBudgetsCommand).resolves({Budgets: []})
 })
 
 const clients = () => new AwsClients({region: 'us-east-1'})
@@ -89,27 +88,25 @@ describe('cost-report against Cost Explorer, Budgets and the Price List (mocked)
       ResultsByTime: [{TimePeriod: {Start: '2026-11-01', End: '2026-11-24'}, Total: {UnblendedCost: {Amount: '400.00', Unit: 'USD'}}}],
     })
     ce.on(GetCostForecastCommand).resolves({Total: {Amount: '250.504', Unit: 'USD'}})
-    budgets
-      .on(DescribeBudgetCommand, {BudgetName: 'arw-lab1'})
-      .resolves({
-        Budget: {
-          BudgetName: 'arw-lab1',
-          BudgetType: 'COST',
-          TimeUnit: 'MONTHLY',
-          BudgetLimit: {Amount: '500', Unit: 'USD'},
-          CalculatedSpend: {ActualSpend: {Amount: '380', Unit: 'USD'}, ForecastedSpend: {Amount: '640.00', Unit: 'USD'}},
-        },
-      })
-      .on(DescribeBudgetCommand, {BudgetName: 'arw-lab2'})
-      .resolves({
-        Budget: {
+    budgets.on(DescribeBudgetsCommand).resolves({
+      Budgets: [
+        {
           BudgetName: 'arw-lab2',
           BudgetType: 'COST',
           TimeUnit: 'MONTHLY',
           BudgetLimit: {Amount: '100', Unit: 'USD'},
           CalculatedSpend: {ActualSpend: {Amount: '20', Unit: 'USD'}, ForecastedSpend: {Amount: '30', Unit: 'USD'}},
         },
-      })
+        {BudgetName: 'someone-elses', BudgetType: 'COST', TimeUnit: 'MONTHLY', BudgetLimit: {Amount: '1', Unit: 'USD'}},
+        {
+          BudgetName: 'arw-lab1',
+          BudgetType: 'COST',
+          TimeUnit: 'MONTHLY',
+          BudgetLimit: {Amount: '500', Unit: 'USD'},
+          CalculatedSpend: {ActualSpend: {Amount: '380', Unit: 'USD'}, ForecastedSpend: {Amount: '640.00', Unit: 'USD'}},
+        },
+      ],
+    })
 
     const result = await report()
 
@@ -154,7 +151,8 @@ describe('cost-report against Cost Explorer, Budgets and the Price List (mocked)
       ['arw-lab1', 500, 640, true],
       ['arw-lab2', 100, 30, false],
     ])
-    expect(result.calls).toMatchObject({GetCostAndUsage: 3, GetCostForecast: 1, DescribeBudget: 2})
+    expect(result.calls).toMatchObject({GetCostAndUsage: 3, GetCostForecast: 1, DescribeBudgets: 1})
+    expect(budgets.commandCalls(DescribeBudgetsCommand)[0]!.args[0].input).toMatchObject({AccountId: '123456789012'})
     expect(result.warnings).toEqual([])
 
     const text = renderCostReport(result)

@@ -15,38 +15,41 @@ export interface BudgetState {
 
 export const budgetNameFor = (environment: string) => `arw-${environment}`
 
-/** The budget of each environment; environments without one are left out. */
+/**
+ * The budget of each environment, from DescribeBudgets (100 a page): one call for an
+ * account's budgets however many environments are reported. Environments without a
+ * budget are left out.
+ */
 export async function fetchBudgets(
   client: BudgetsClient,
   accountId: string,
   environments: readonly string[],
 ): Promise<{budgets: BudgetState[]; calls: number}> {
-  const {DescribeBudgetCommand} = await import('@aws-sdk/client-budgets')
+  const {DescribeBudgetsCommand} = await import('@aws-sdk/client-budgets')
+  const wanted = new Map(environments.map((environment) => [budgetNameFor(environment), environment]))
+  const budgets: BudgetState[] = []
   let calls = 0
-  const found = await Promise.all(
-    environments.map(async (environment): Promise<BudgetState | undefined> => {
-      const name = budgetNameFor(environment)
-      calls++
-      try {
-        const {Budget} = await client.send(new DescribeBudgetCommand({AccountId: accountId, BudgetName: name}))
-        if (!Budget) return undefined
-        const limitCents = toCents(Budget.BudgetLimit?.Amount)
-        const actualCents = toCents(Budget.CalculatedSpend?.ActualSpend?.Amount)
-        const forecast = Budget.CalculatedSpend?.ForecastedSpend?.Amount
-        const forecastedCents = forecast === undefined ? undefined : toCents(forecast)
-        return {
-          environment,
-          name,
-          limitCents,
-          actualCents,
-          ...(forecastedCents === undefined ? {} : {forecastedCents}),
-          overBudget: limitCents > 0 && (forecastedCents ?? actualCents) > limitCents,
-        }
-      } catch (error) {
-        if ((error as {name?: string}).name === 'NotFoundException') return undefined
-        throw error
-      }
-    }),
-  )
-  return {budgets: found.filter((b): b is BudgetState => b !== undefined), calls}
+  let token: string | undefined
+  do {
+    const page = await client.send(new DescribeBudgetsCommand({AccountId: accountId, MaxResults: 100, ...(token ? {NextToken: token} : {})}))
+    calls++
+    for (const budget of page.Budgets ?? []) {
+      const environment = budget.BudgetName ? wanted.get(budget.BudgetName) : undefined
+      if (!environment) continue
+      const limitCents = toCents(budget.BudgetLimit?.Amount)
+      const actualCents = toCents(budget.CalculatedSpend?.ActualSpend?.Amount)
+      const forecast = budget.CalculatedSpend?.ForecastedSpend?.Amount
+      const forecastedCents = forecast === undefined ? undefined : toCents(forecast)
+      budgets.push({
+        environment,
+        name: budget.BudgetName!,
+        limitCents,
+        actualCents,
+        ...(forecastedCents === undefined ? {} : {forecastedCents}),
+        overBudget: limitCents > 0 && (forecastedCents ?? actualCents) > limitCents,
+      })
+    }
+    token = page.NextToken || undefined
+  } while (token && calls < 100)
+  return {budgets: budgets.sort((a, b) => a.name.localeCompare(b.name)), calls}
 }

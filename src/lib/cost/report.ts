@@ -250,7 +250,7 @@ async function readBudgets(
     count('GetCallerIdentity')
     const {Account} = await (await clients.sts()).send(new GetCallerIdentityCommand({}))
     const {budgets, calls} = await fetchBudgets(await clients.budgets(), Account ?? '', names)
-    count('DescribeBudget', calls)
+    count('DescribeBudgets', calls)
     return budgets
   } catch (error) {
     warnings.push(`Could not read the budgets: ${reason(error)}`)
