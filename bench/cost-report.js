@@ -64,7 +64,8 @@ function answer() {
   mocks.budgets.on(DescribeBudgetsCommand).callsFake((input) => {
     const start = input.NextToken ? Number(input.NextToken) : 0
     const budgets = names.slice(start, start + 100).map((name) => ({
-      BudgetName: `arw-${name}`,
+      BudgetName: `arw-${name}-0a1b2c3d`,
+      CostFilters: {TagKeyValue: [`user:aws-research-wizard:environment$${name}`]},
       BudgetLimit: {Amount: '500', Unit: 'USD'},
       CalculatedSpend: {ActualSpend: {Amount: '100', Unit: 'USD'}},
     }))

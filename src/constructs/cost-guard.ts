@@ -1,3 +1,4 @@
+import {createHash} from 'node:crypto'
 import {Aws, Validations} from 'aws-cdk-lib'
 import {CfnBudget, CfnBudgetsAction} from 'aws-cdk-lib/aws-budgets'
 import * as iam from 'aws-cdk-lib/aws-iam'
@@ -22,7 +23,10 @@ export interface CostGuardProps {
   readonly stopInstance?: {readonly instanceId: string; readonly region: string}
 }
 
-/** A monthly AWS Budget filtered to this environment's cost-allocation tag, with e-mail alerts. */
+/**
+ * A monthly AWS Budget filtered to this environment's cost-allocation tag, with e-mail
+ * alerts. `jupyter cost-report` finds it by that filter (its name is arw-<env>-<digest>).
+ */
 export class CostGuard extends Construct {
   readonly budget: CfnBudget
   readonly stopAction?: CfnBudgetsAction
@@ -37,7 +41,12 @@ export class CostGuard extends Construct {
     const percents = [...new Set(props.alertPercents ?? [80, 100])].sort((a, b) => a - b)
     // AWS Budgets keeps at most five notifications a budget, the forecast alert being one.
     if (percents.length > 4) throw new Error(`CostGuard: at most 4 alert percentages, got ${percents.length}`)
-    const budgetName = `arw-${props.environmentName}`
+    const notifications = subscribers.length > 0 ? [...percents.map((p) => notify('ACTUAL', p)), notify('FORECASTED', 100)] : undefined
+    // CloudFormation replaces a budget whose notifications change, and cannot replace a
+    // resource of a fixed name: the name carries a digest of the notifications, so new
+    // alerts or addresses make a budget of a new name (created, then the old one deleted).
+    const digest = createHash('sha256').update(JSON.stringify(notifications ?? [])).digest('hex').slice(0, 8)
+    const budgetName = `arw-${props.environmentName}-${digest}`
     this.budget = new CfnBudget(this, 'Resource', {
       budget: {
         budgetName,
@@ -46,18 +55,16 @@ export class CostGuard extends Construct {
         budgetLimit: {amount: props.monthlyBudgetUsd, unit: 'USD'},
         costFilters: {TagKeyValue: [`user:${props.tagKey}$${props.environmentName}`]},
       },
-      notificationsWithSubscribers:
-        subscribers.length > 0 ? [...percents.map((p) => notify('ACTUAL', p)), notify('FORECASTED', 100)] : undefined,
+      notificationsWithSubscribers: notifications,
     })
     if (props.stopInstance) {
       if (subscribers.length === 0) throw new Error('CostGuard: stopInstance needs at least one alert e-mail')
-      this.stopAction = this.addStopAction(budgetName, props.stopInstance, props.alertEmails)
+      this.stopAction = this.addStopAction(props.stopInstance, props.alertEmails)
     }
   }
 
   /** The budget action: at 100% of actual spend, Budgets stops the hub (data stays; `jupyter start` resumes). */
   private addStopAction(
-    budgetName: string,
     target: {readonly instanceId: string; readonly region: string},
     emails: readonly string[],
   ): CfnBudgetsAction {
@@ -82,7 +89,8 @@ export class CostGuard extends Construct {
       reason: 'The AWS-owned stop automation is addressed by version; only that document, in this region.',
     })
     const action = new CfnBudgetsAction(this, 'StopAtLimit', {
-      budgetName,
+      // The budget's Ref is its name: the action follows the budget when it is replaced.
+      budgetName: this.budget.ref,
       actionType: 'RUN_SSM_DOCUMENTS',
       actionThreshold: {type: 'PERCENTAGE', value: 100},
       notificationType: 'ACTUAL',
@@ -91,8 +99,6 @@ export class CostGuard extends Construct {
       definition: {ssmActionDefinition: {subtype: 'STOP_EC2_INSTANCES', region: target.region, instanceIds: [target.instanceId]}},
       subscribers: emails.map((address) => ({type: 'EMAIL', address})),
     })
-    // The action names the budget by its name, not a reference: say the order explicitly.
-    action.node.addDependency(this.budget)
     return action
   }
 }

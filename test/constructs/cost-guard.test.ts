@@ -44,7 +44,7 @@ describe('CostGuard: the budget jupyter budget changes', () => {
     const spec = await specFor('genomics', {monthlyBudgetUsd: 500, ...budgetOverrides({stopAtLimit: true})})
     const template = templateOf(spec)
     template.hasResourceProperties('AWS::Budgets::BudgetsAction', {
-      BudgetName: 'arw-lab1',
+      BudgetName: {Ref: Match.stringLikeRegexp('^CostGuard')},
       ActionType: 'RUN_SSM_DOCUMENTS',
       ActionThreshold: {Type: 'PERCENTAGE', Value: 100},
       NotificationType: 'ACTUAL',

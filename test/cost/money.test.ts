@@ -48,6 +48,7 @@ describe('report period', () => {
   it('reads days back and dates; --until is inclusive', () => {
     expect(reportPeriod('30d', undefined, now)).toEqual({start: '2026-10-24', end: '2026-11-24'})
     expect(reportPeriod('2026-11-01', '2026-11-10', now)).toEqual({start: '2026-11-01', end: '2026-11-11'})
+    expect(reportPeriod('2026-11-01', '2027-01-31', now)).toEqual({start: '2026-11-01', end: '2026-11-24'})
   })
   it.each([
     ['2026-02-30', undefined, /not a date/],

@@ -91,7 +91,8 @@ describe('cost-report against Cost Explorer, Budgets and the Price List (mocked)
     budgets.on(DescribeBudgetsCommand).resolves({
       Budgets: [
         {
-          BudgetName: 'arw-lab2',
+          BudgetName: 'arw-lab2-0a1b2c3d',
+          CostFilters: {TagKeyValue: ['user:aws-research-wizard:environment$lab2']},
           BudgetType: 'COST',
           TimeUnit: 'MONTHLY',
           BudgetLimit: {Amount: '100', Unit: 'USD'},
@@ -99,7 +100,15 @@ describe('cost-report against Cost Explorer, Budgets and the Price List (mocked)
         },
         {BudgetName: 'someone-elses', BudgetType: 'COST', TimeUnit: 'MONTHLY', BudgetLimit: {Amount: '1', Unit: 'USD'}},
         {
-          BudgetName: 'arw-lab1',
+          BudgetName: 'arw-lab1-both',
+          CostFilters: {TagKeyValue: ['user:aws-research-wizard:environment$lab1', 'user:aws-research-wizard:environment$lab2']},
+          BudgetType: 'COST',
+          TimeUnit: 'MONTHLY',
+          BudgetLimit: {Amount: '1', Unit: 'USD'},
+        },
+        {
+          BudgetName: 'arw-lab1-9f8e7d6c',
+          CostFilters: {TagKeyValue: ['user:aws-research-wizard:environment$lab1']},
           BudgetType: 'COST',
           TimeUnit: 'MONTHLY',
           BudgetLimit: {Amount: '500', Unit: 'USD'},
@@ -148,8 +157,8 @@ describe('cost-report against Cost Explorer, Budgets and the Price List (mocked)
       Metric: 'UNBLENDED_COST',
     })
     expect(result.budgets.map((b) => [b.name, b.limitUsd, b.forecastedUsd, b.overBudget])).toEqual([
-      ['arw-lab1', 500, 640, true],
-      ['arw-lab2', 100, 30, false],
+      ['arw-lab1-9f8e7d6c', 500, 640, true],
+      ['arw-lab2-0a1b2c3d', 100, 30, false],
     ])
     expect(result.calls).toMatchObject({GetCostAndUsage: 3, GetCostForecast: 1, DescribeBudgets: 1})
     expect(budgets.commandCalls(DescribeBudgetsCommand)[0]!.args[0].input).toMatchObject({AccountId: '123456789012'})

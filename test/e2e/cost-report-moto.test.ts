@@ -55,7 +55,13 @@ describe.sequential('cost-report against moto', () => {
     await budgets.send(
       new CreateBudgetCommand({
         AccountId: '123456789012',
-        Budget: {BudgetName: 'arw-lab1', BudgetType: 'COST', TimeUnit: 'MONTHLY', BudgetLimit: {Amount: '500', Unit: 'USD'}},
+        Budget: {
+          BudgetName: 'arw-lab1-0a1b2c3d',
+          BudgetType: 'COST',
+          TimeUnit: 'MONTHLY',
+          BudgetLimit: {Amount: '500', Unit: 'USD'},
+          CostFilters: {TagKeyValue: ['user:aws-research-wizard:environment$lab1']},
+        },
       }),
     )
     const json = await cli('jupyter', 'cost-report', 'lab1', 'lab2', '--since', '5d', '--json')
@@ -67,7 +73,7 @@ describe.sequential('cost-report against moto', () => {
     ])
     expect(report.actual.totalUsd).toBe(34.44)
     expect(report.calls.GetCostAndUsage).toBeGreaterThanOrEqual(2)
-    expect(report.budgets).toMatchObject([{name: 'arw-lab1', limitUsd: 500}])
+    expect(report.budgets).toMatchObject([{name: 'arw-lab1-0a1b2c3d', environment: 'lab1', limitUsd: 500}])
     // moto has no GetCostForecast / ListCostAllocationTags: said, not fatal.
     expect(warnings.join('\n')).toMatch(/No month-end forecast/)
 
@@ -76,7 +82,7 @@ describe.sequential('cost-report against moto', () => {
     expect(table.stdout).toMatch(/lab1\s+\$31\.11\s+90%\s+[▁-█]{6}/)
     expect(table.stdout).toMatch(/TOTAL\s+\$34\.44/)
     expect(table.stdout).toMatch(/Daily .* \(highest \$13\.34 on /)
-    expect(table.stdout).toMatch(/arw-lab1\s+\$500\.00/)
+    expect(table.stdout).toMatch(/arw-lab1-0a1b2c3d\s+\$500\.00/)
 
     const csv = await cli('jupyter', 'cost-report', 'lab1', 'lab2', '--since', '5d', '--format', 'csv')
     expect(csv.code, csv.stderr).toBe(0)

@@ -1,7 +1,8 @@
 import type {BudgetsClient} from '@aws-sdk/client-budgets'
+import {TAG_KEYS} from '../../constructs/contract.js'
 import {toCents} from './money.js'
 
-/** The budget the stack made for an environment (CostGuard names it arw-<name>). */
+/** The budget the stack made for an environment (CostGuard: arw-<name>-<digest>, filtered by the environment tag). */
 export interface BudgetState {
   readonly environment: string
   readonly name: string
@@ -13,7 +14,8 @@ export interface BudgetState {
   readonly overBudget: boolean
 }
 
-export const budgetNameFor = (environment: string) => `arw-${environment}`
+/** The cost filter CostGuard gives an environment's budget: how the budget is found, whatever its name. */
+export const budgetFilterFor = (environment: string) => `user:${TAG_KEYS.environment}$${environment}`
 
 /**
  * The budget of each environment, from DescribeBudgets (100 a page): one call for an
@@ -26,7 +28,7 @@ export async function fetchBudgets(
   environments: readonly string[],
 ): Promise<{budgets: BudgetState[]; calls: number}> {
   const {DescribeBudgetsCommand} = await import('@aws-sdk/client-budgets')
-  const wanted = new Map(environments.map((environment) => [budgetNameFor(environment), environment]))
+  const wanted = new Map(environments.map((environment) => [budgetFilterFor(environment), environment]))
   const budgets: BudgetState[] = []
   let calls = 0
   let token: string | undefined
@@ -34,8 +36,10 @@ export async function fetchBudgets(
     const page = await client.send(new DescribeBudgetsCommand({AccountId: accountId, MaxResults: 100, ...(token ? {NextToken: token} : {})}))
     calls++
     for (const budget of page.Budgets ?? []) {
-      const environment = budget.BudgetName ? wanted.get(budget.BudgetName) : undefined
-      if (!environment) continue
+      // Ours: a budget filtered to exactly one environment's tag value, the filter CostGuard sets.
+      const filter = budget.CostFilters?.TagKeyValue
+      const environment = filter?.length === 1 ? wanted.get(filter[0]!) : undefined
+      if (!environment || !budget.BudgetName?.startsWith('arw-')) continue
       const limitCents = toCents(budget.BudgetLimit?.Amount)
       const actualCents = toCents(budget.CalculatedSpend?.ActualSpend?.Amount)
       const forecast = budget.CalculatedSpend?.ForecastedSpend?.Amount

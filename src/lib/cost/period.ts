@@ -36,7 +36,8 @@ function parseDay(flag: string, value: string, now: Date): Date {
 export function reportPeriod(since: string | undefined, until: string | undefined, now = new Date()): ReportPeriod {
   const start = parseDay('--since', since ?? '30d', now)
   const last = until === undefined ? today(now) : parseDay('--until', until, now)
-  const end = new Date(last.getTime() + DAY_MS)
+  // Cost Explorer has nothing after today: a later --until reads to today.
+  const end = new Date(Math.min(last.getTime(), today(now).getTime()) + DAY_MS)
   const problem =
     start.getTime() > today(now).getTime()
       ? `--since ${isoDay(start)} is in the future`
