@@ -4,7 +4,12 @@
 // live estimate are exercised; --group-by user reads one usage object per environment-day.
 import {BudgetsClient, DescribeBudgetsCommand} from '@aws-sdk/client-budgets'
 import {CloudFormationClient, DescribeStacksCommand} from '@aws-sdk/client-cloudformation'
-import {CostExplorerClient, GetCostAndUsageCommand, GetCostForecastCommand, ListCostAllocationTagsCommand} from '@aws-sdk/client-cost-explorer'
+import {
+  CostExplorerClient,
+  GetCostAndUsageCommand,
+  GetCostForecastCommand,
+  ListCostAllocationTagsCommand,
+} from '@aws-sdk/client-cost-explorer'
 import {DescribeInstancesCommand, EC2Client} from '@aws-sdk/client-ec2'
 import {GetProductsCommand, PricingClient} from '@aws-sdk/client-pricing'
 import {GetObjectCommand, S3Client} from '@aws-sdk/client-s3'
@@ -103,7 +108,10 @@ function answer() {
   })
   mocks.s3.on(GetObjectCommand).callsFake((input) => {
     const date = input.Key.slice('usage/'.length, -'.json'.length)
-    const body = JSON.stringify({date, users: {ada: {server_hours: 5, gpu_hours: 0, home_bytes: 2e9}, bo: {server_hours: 3, gpu_hours: 0, home_bytes: 1e9}}})
+    const body = JSON.stringify({
+      date,
+      users: {ada: {server_hours: 5, gpu_hours: 0, home_bytes: 2e9}, bo: {server_hours: 3, gpu_hours: 0, home_bytes: 1e9}},
+    })
     return {Body: {transformToString: async () => body}}
   })
   mocks.sts.on(GetCallerIdentityCommand).resolves({Account: '123456789012'})
@@ -128,7 +136,14 @@ async function time(groupBy) {
     if (i > 0) walls.push(Number(process.hrtime.bigint() - started) / 1e6)
   }
   const calls = Object.fromEntries(Object.entries(mocks).map(([name, m]) => [name, m.calls().length]))
-  return {groupBy, medianMs: Math.round(median(walls)), calls, apiCalls: report.calls, rows: report.actual.rows.length, totalUsd: report.actual.totalUsd}
+  return {
+    groupBy,
+    medianMs: Math.round(median(walls)),
+    calls,
+    apiCalls: report.calls,
+    rows: report.actual.rows.length,
+    totalUsd: report.actual.totalUsd,
+  }
 }
 
 const results = []

@@ -103,7 +103,13 @@ log('4/4 AWS calls for list and status')
 const calls = JSON.parse(execFileSync('node', [join(root, 'bench', 'aws-calls.js')], {cwd: root, encoding: 'utf8'}))
 
 log('4b cost-report over 100 environments x 90 days')
-const cost = JSON.parse(execFileSync('node', [join(root, 'bench', 'cost-report.js')], {cwd: root, encoding: 'utf8', env: {...process.env, BENCH_RUNS: String(runs)}}))
+const cost = JSON.parse(
+  execFileSync('node', [join(root, 'bench', 'cost-report.js')], {
+    cwd: root,
+    encoding: 'utf8',
+    env: {...process.env, BENCH_RUNS: String(runs)},
+  }),
+)
 
 const ratio = (a, b) => (a / b).toFixed(2)
 const cpu = cpus()[0]?.model ?? 'unknown CPU'
@@ -168,7 +174,9 @@ const lines = [
   '|---|---:|---:|---:|---:|---|---:|',
   ...cost.results.map((r) => {
     const {GetCostAndUsage = 0, DescribeBudgets = 0, GetObject = 0, ...other} = r.apiCalls
-    return `| ${r.groupBy} | ${r.medianMs} | ${GetCostAndUsage} | ${DescribeBudgets} | ${GetObject} | ${Object.entries(other).map(([k, v]) => `${k} ${v}`).join(', ')} | ${r.rows} |`
+    return `| ${r.groupBy} | ${r.medianMs} | ${GetCostAndUsage} | ${DescribeBudgets} | ${GetObject} | ${Object.entries(other)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')} | ${r.rows} |`
   }),
   '',
   'The calls do not grow with the number of environments except the per-person split, which reads one published usage object per environment and day (9,000 here, 8 at a time).',

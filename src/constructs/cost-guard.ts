@@ -45,7 +45,10 @@ export class CostGuard extends Construct {
     // CloudFormation replaces a budget whose notifications change, and cannot replace a
     // resource of a fixed name: the name carries a digest of the notifications, so new
     // alerts or addresses make a budget of a new name (created, then the old one deleted).
-    const digest = createHash('sha256').update(JSON.stringify(notifications ?? [])).digest('hex').slice(0, 8)
+    const digest = createHash('sha256')
+      .update(JSON.stringify(notifications ?? []))
+      .digest('hex')
+      .slice(0, 8)
     const budgetName = `arw-${props.environmentName}-${digest}`
     this.budget = new CfnBudget(this, 'Resource', {
       budget: {
@@ -64,13 +67,10 @@ export class CostGuard extends Construct {
   }
 
   /** The budget action: at 100% of actual spend, Budgets stops the hub (data stays; `jupyter start` resumes). */
-  private addStopAction(
-    target: {readonly instanceId: string; readonly region: string},
-    emails: readonly string[],
-  ): CfnBudgetsAction {
+  private addStopAction(target: {readonly instanceId: string; readonly region: string}, emails: readonly string[]): CfnBudgetsAction {
     const role = new iam.Role(this, 'StopRole', {
       assumedBy: new iam.ServicePrincipal('budgets.amazonaws.com'),
-      description: 'Lets AWS Budgets stop this environment\'s hub when the budget is spent.',
+      description: "Lets AWS Budgets stop this environment's hub when the budget is spent.",
     })
     role.addToPolicy(
       new iam.PolicyStatement({

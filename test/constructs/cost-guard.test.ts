@@ -22,7 +22,9 @@ describe('CostGuard: the budget jupyter budget changes', () => {
       '$500 a month; alerts at 50%, 80%, 100% (and at a forecast of 100%) to ada@example.org, pi@example.org; never stops the hub',
     )
     const template = templateOf(spec)
-    const budget = Object.values(template.findResources('AWS::Budgets::Budget'))[0] as {Properties: {NotificationsWithSubscribers: unknown[]}}
+    const budget = Object.values(template.findResources('AWS::Budgets::Budget'))[0] as {
+      Properties: {NotificationsWithSubscribers: unknown[]}
+    }
     expect(budget.Properties.NotificationsWithSubscribers).toEqual(
       [
         ['ACTUAL', 50],
@@ -49,14 +51,19 @@ describe('CostGuard: the budget jupyter budget changes', () => {
       ActionThreshold: {Type: 'PERCENTAGE', Value: 100},
       NotificationType: 'ACTUAL',
       ApprovalModel: 'AUTOMATIC',
-      Definition: {SsmActionDefinition: {Subtype: 'STOP_EC2_INSTANCES', Region: 'us-east-1', InstanceIds: [{Ref: Match.stringLikeRegexp('^Hub')}]}},
+      Definition: {
+        SsmActionDefinition: {Subtype: 'STOP_EC2_INSTANCES', Region: 'us-east-1', InstanceIds: [{Ref: Match.stringLikeRegexp('^Hub')}]},
+      },
       Subscribers: [{Type: 'EMAIL', Address: 'ada@example.org'}],
     })
     template.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: {Statement: [Match.objectLike({Principal: {Service: 'budgets.amazonaws.com'}})]},
     })
-    const policies = template.findResources('AWS::IAM::Policy', {Properties: {Roles: [{Ref: Match.stringLikeRegexp('^CostGuardStopRole')}]}})
-    const statements = (Object.values(policies)[0] as {Properties: {PolicyDocument: {Statement: {Action: unknown}[]}}}).Properties.PolicyDocument.Statement
+    const policies = template.findResources('AWS::IAM::Policy', {
+      Properties: {Roles: [{Ref: Match.stringLikeRegexp('^CostGuardStopRole')}]},
+    })
+    const statements = (Object.values(policies)[0] as {Properties: {PolicyDocument: {Statement: {Action: unknown}[]}}}).Properties
+      .PolicyDocument.Statement
     expect(statements.map((s) => s.Action)).toEqual([['ec2:DescribeInstanceStatus', 'ec2:StopInstances'], 'ssm:StartAutomationExecution'])
   })
 
@@ -65,7 +72,9 @@ describe('CostGuard: the budget jupyter budget changes', () => {
     // Without the pack's own budget, so that a stop without --monthly has no budget to act on.
     const pack = {...base.pack, cost: {...base.pack.cost, monthly_budget_usd: undefined}}
     const findings = (overrides: object) =>
-      resolveSpec('genomics', pack, {...base.overrides, ...overrides}).findings.filter((f) => f.level === 'error').map((f) => f.code)
+      resolveSpec('genomics', pack, {...base.overrides, ...overrides})
+        .findings.filter((f) => f.level === 'error')
+        .map((f) => f.code)
     expect(findings(budgetOverrides({alertPercents: [10, 20, 30, 40, 50]}))).toContain('too-many-alerts')
     expect(findings(budgetOverrides({alertPercents: [0]}))).toContain('out-of-range')
     expect(findings(budgetOverrides({emails: ['not an address']}))).toContain('invalid-email')
@@ -76,9 +85,11 @@ describe('CostGuard: the budget jupyter budget changes', () => {
 
   it('a budget update that would change anything else is refused, naming what', () => {
     const change = (logicalId: string, type: string) => ({logicalId, type, impact: 'update' as const, dataBearing: false, properties: []})
-    expect(() => assertBudgetOnly([change('CostGuard1A2B3C4D', 'AWS::Budgets::Budget'), change('CostGuardStopRole5E6F', 'AWS::IAM::Role')])).not.toThrow()
-    expect(() => assertBudgetOnly([change('CostGuard1A2B3C4D', 'AWS::Budgets::Budget'), change('HubInstance1234', 'AWS::EC2::Instance')])).toThrow(
-      /would also change other resources:\n {2}HubInstance1234 \(AWS::EC2::Instance, update\)/,
-    )
+    expect(() =>
+      assertBudgetOnly([change('CostGuard1A2B3C4D', 'AWS::Budgets::Budget'), change('CostGuardStopRole5E6F', 'AWS::IAM::Role')]),
+    ).not.toThrow()
+    expect(() =>
+      assertBudgetOnly([change('CostGuard1A2B3C4D', 'AWS::Budgets::Budget'), change('HubInstance1234', 'AWS::EC2::Instance')]),
+    ).toThrow(/would also change other resources:\n {2}HubInstance1234 \(AWS::EC2::Instance, update\)/)
   })
 })

@@ -7,7 +7,9 @@ import {sparkline} from '../../src/output/cost-report.js'
 
 describe('money in cents', () => {
   it('rounds Cost Explorer decimals half up on the digits, not through binary floating point', () => {
-    expect(['2.345', '1.234', '0.0101516483', '-0.005', '12', '.5', '', 'abc', '1e2'].map(toCents)).toEqual([235, 123, 1, -1, 1200, 50, 0, 0, 10000])
+    expect(['2.345', '1.234', '0.0101516483', '-0.005', '12', '.5', '', 'abc', '1e2'].map(toCents)).toEqual([
+      235, 123, 1, -1, 1200, 50, 0, 0, 10000,
+    ])
   })
 
   it('splits any amount into whole cents that add up exactly', () => {
@@ -28,17 +30,20 @@ describe('money in cents', () => {
 
   it('keeps totals equal to the sum of the rows shown, whatever the cells', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.constantFrom('a', 'b', 'c'), fc.integer({min: 0, max: 3}), fc.integer({min: -500, max: 100_000}))), (cells) => {
-        const columns = ['2026-11-01', '2026-11-02', '2026-11-03', '2026-11-04']
-        const table = tabulate(
-          cells.map(([key, col, cents]) => ({period: columns[col]!, periodEnd: '', keys: [key], cents, estimated: false})),
-          columns,
-          'daily',
-        )
-        expect(table.totalCents).toBe(table.rows.reduce((s, r) => s + r.totalCents, 0))
-        expect(table.totalCents).toBe(table.columnTotalsCents.reduce((s, c) => s + c, 0))
-        expect(table.totalCents).toBe(cells.reduce((s, [, , c]) => s + c, 0))
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.constantFrom('a', 'b', 'c'), fc.integer({min: 0, max: 3}), fc.integer({min: -500, max: 100_000}))),
+        (cells) => {
+          const columns = ['2026-11-01', '2026-11-02', '2026-11-03', '2026-11-04']
+          const table = tabulate(
+            cells.map(([key, col, cents]) => ({period: columns[col]!, periodEnd: '', keys: [key], cents, estimated: false})),
+            columns,
+            'daily',
+          )
+          expect(table.totalCents).toBe(table.rows.reduce((s, r) => s + r.totalCents, 0))
+          expect(table.totalCents).toBe(table.columnTotalsCents.reduce((s, c) => s + c, 0))
+          expect(table.totalCents).toBe(cells.reduce((s, [, , c]) => s + c, 0))
+        },
+      ),
     )
   })
 })

@@ -26,7 +26,8 @@ function answerPrices() {
     expect(filter('regionCode')).toBe('eu-west-1')
     if (filter('instanceType') === 'm6i.xlarge') return {PriceList: [priceListItem('0.2140000000', 'Hrs')]}
     if (filter('volumeApiName') === 'gp3') return {PriceList: [priceListItem('0.0880000000', 'GB-Mo')]}
-    if (input.ServiceCode === 'AmazonEFS') return {PriceList: [priceListItem('0.3300000000', 'GB-Mo'), priceListItem('0.0250000000', 'Hrs')]}
+    if (input.ServiceCode === 'AmazonEFS')
+      return {PriceList: [priceListItem('0.3300000000', 'GB-Mo'), priceListItem('0.0250000000', 'Hrs')]}
     if (filter('productFamily') === 'NAT Gateway') return {PriceList: [priceListItem('0.0480000000', 'Hrs')]}
     return {PriceList: []}
   })
@@ -78,7 +79,10 @@ describe('prices from the AWS Price List', () => {
   })
 
   it('without clients never calls AWS: cache or snapshot only (deploy --dry-run)', async () => {
-    writeFileSync(join(cacheDirectory, 'us-east-1.json'), JSON.stringify({instanceHourly: {'m6i.xlarge': {usd: 0.2, fetchedAt: '2026-11-22T00:00:00Z'}}, units: {}}))
+    writeFileSync(
+      join(cacheDirectory, 'us-east-1.json'),
+      JSON.stringify({instanceHourly: {'m6i.xlarge': {usd: 0.2, fetchedAt: '2026-11-22T00:00:00Z'}}, units: {}}),
+    )
     const table = await resolvePrices({region: 'us-east-1', instanceTypes: ['m6i.xlarge', 'r6i.2xlarge'], now, cacheDirectory})
     expect(pricing.commandCalls(GetProductsCommand)).toHaveLength(0)
     expect(table.instanceHourly['m6i.xlarge']).toBe(0.2)
@@ -98,7 +102,12 @@ describe('prices from the AWS Price List', () => {
   })
 
   it('reads only well-formed on-demand prices in the unit asked for', () => {
-    expect(onDemandPrice([priceListItem('0.10', 'Hrs'), priceListItem('0.05', 'GB-Mo'), 'not json', priceListItem('-1', 'Hrs'), priceListItem('NaN', 'Hrs')], 'Hrs')).toBe(0.1)
+    expect(
+      onDemandPrice(
+        [priceListItem('0.10', 'Hrs'), priceListItem('0.05', 'GB-Mo'), 'not json', priceListItem('-1', 'Hrs'), priceListItem('NaN', 'Hrs')],
+        'Hrs',
+      ),
+    ).toBe(0.1)
     expect(onDemandPrice([priceListItem('5000', 'Hrs')], 'Hrs')).toBeUndefined()
   })
 })

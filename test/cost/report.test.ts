@@ -69,11 +69,22 @@ beforeEach(() => {
 
 const clients = () => new AwsClients({region: 'us-east-1'})
 const report = (overrides: Partial<Parameters<typeof buildCostReport>[0]> = {}) =>
-  buildCostReport({clients: clients(), environments: [], period, granularity: 'daily', groupBy: 'environment', metric: 'UnblendedCost', now, ...overrides})
+  buildCostReport({
+    clients: clients(),
+    environments: [],
+    period,
+    granularity: 'daily',
+    groupBy: 'environment',
+    metric: 'UnblendedCost',
+    now,
+    ...overrides,
+  })
 
 describe('cost-report against Cost Explorer, Budgets and the Price List (mocked)', () => {
   it('reads every page, sums in cents to hand-computed totals, estimates the hours not yet billed and flags a forecast over budget', async () => {
-    ce.on(ListCostAllocationTagsCommand).resolves({CostAllocationTags: [{TagKey: 'aws-research-wizard:environment', Type: 'UserDefined', Status: 'Active'}]})
+    ce.on(ListCostAllocationTagsCommand).resolves({
+      CostAllocationTags: [{TagKey: 'aws-research-wizard:environment', Type: 'UserDefined', Status: 'Active'}],
+    })
     ce.on(GetCostAndUsageCommand, {Granularity: 'DAILY'}).resolves({
       ResultsByTime: [day('2026-11-20', '2026-11-21', [group('lab1', '10.005'), group('lab2', '3.333')])],
       NextPageToken: 'page-2',
@@ -139,7 +150,9 @@ describe('cost-report against Cost Explorer, Budgets and the Price List (mocked)
     })
     // lab1 runs since Cost Explorer's last figure for it (end of 2026-11-22): 18 h x $0.504 = $9.072 -> $9.07.
     expect(result.liveEstimate).toMatchObject({
-      lines: [{environment: 'lab1', instanceType: 'r6i.2xlarge', since: '2026-11-23T00:00:00.000Z', hours: 18, hourlyUsd: 0.504, cents: 907}],
+      lines: [
+        {environment: 'lab1', instanceType: 'r6i.2xlarge', since: '2026-11-23T00:00:00.000Z', hours: 18, hourlyUsd: 0.504, cents: 907},
+      ],
       totalCents: 907,
       priceSource: 'AWS Price List, read 2026-11-23',
     })
@@ -181,9 +194,13 @@ describe('cost-report against Cost Explorer, Budgets and the Price List (mocked)
   })
 
   it('says the tag is not activated when nothing comes back, and offers --activate-tags', async () => {
-    ce.on(ListCostAllocationTagsCommand).resolves({CostAllocationTags: [{TagKey: 'aws-research-wizard:environment', Type: 'UserDefined', Status: 'Inactive'}]})
+    ce.on(ListCostAllocationTagsCommand).resolves({
+      CostAllocationTags: [{TagKey: 'aws-research-wizard:environment', Type: 'UserDefined', Status: 'Inactive'}],
+    })
     ce.on(GetCostAndUsageCommand).resolves({ResultsByTime: [day('2026-11-20', '2026-11-21', [])]})
-    ce.on(GetCostForecastCommand).rejects(Object.assign(new Error('Insufficient amount of historical data'), {name: 'DataUnavailableException'}))
+    ce.on(GetCostForecastCommand).rejects(
+      Object.assign(new Error('Insufficient amount of historical data'), {name: 'DataUnavailableException'}),
+    )
     const result = await report({environments: ['lab2']})
     expect(result.actual.rows).toEqual([])
     expect(result.actual.totalCents).toBe(0)
@@ -211,20 +228,29 @@ describe('cost-report against Cost Explorer, Budgets and the Price List (mocked)
       {TagKey: 'aws-research-wizard:owner', Status: 'Active'},
     ])
     expect(ce.commandCalls(ListCostAllocationTagsCommand)).toHaveLength(0)
-    expect(result.tag).toEqual({key: 'aws-research-wizard:environment', status: 'Active', activatedNow: expect.arrayContaining(['aws-research-wizard:environment'])})
+    expect(result.tag).toEqual({
+      key: 'aws-research-wizard:environment',
+      status: 'Active',
+      activatedNow: expect.arrayContaining(['aws-research-wizard:environment']),
+    })
     expect(result.warnings.join('\n')).not.toMatch(/activate/)
     expect(renderCostReport(result)).toContain('costs are tagged from now on, not before')
   })
 
   it('splits instance cost by server-hours and the rest by home size, to the cent, and says how', async () => {
-    ce.on(ListCostAllocationTagsCommand).resolves({CostAllocationTags: [{TagKey: 'aws-research-wizard:environment', Status: 'Active'}]})
+    ce.on(ListCostAllocationTagsCommand).resolves({
+      CostAllocationTags: [{TagKey: 'aws-research-wizard:environment', Type: 'UserDefined', Status: 'Active'}],
+    })
     const cell = (service: string, amount: string) => ({
       Keys: ['aws-research-wizard:environment$lab1', service],
       Metrics: {UnblendedCost: {Amount: amount, Unit: 'USD'}},
     })
     ce.on(GetCostAndUsageCommand).resolves({
       ResultsByTime: [
-        {TimePeriod: {Start: '2026-11-20', End: '2026-11-21'}, Groups: [cell('Amazon Elastic Compute Cloud - Compute', '10.00'), cell('EC2 - Other', '1.01')]},
+        {
+          TimePeriod: {Start: '2026-11-20', End: '2026-11-21'},
+          Groups: [cell('Amazon Elastic Compute Cloud - Compute', '10.00'), cell('EC2 - Other', '1.01')],
+        },
         {TimePeriod: {Start: '2026-11-21', End: '2026-11-22'}, Groups: [cell('Amazon Elastic Compute Cloud - Compute', '5.00')]},
       ],
     })

@@ -37,7 +37,12 @@ describe.sequential('cost-report against moto', () => {
     Keys: [`aws-research-wizard:environment$${environment}`],
     Metrics: {UnblendedCost: {Amount: amount, Unit: 'USD'}},
   })
-  const result = (start: number, groups: unknown[]) => ({TimePeriod: {Start: day(start), End: day(start - 1)}, Total: {}, Groups: groups, Estimated: true})
+  const result = (start: number, groups: unknown[]) => ({
+    TimePeriod: {Start: day(start), End: day(start - 1)},
+    Total: {},
+    Groups: groups,
+    Estimated: true,
+  })
 
   beforeAll(async () => {
     moto = await startMoto()
@@ -51,7 +56,11 @@ describe.sequential('cost-report against moto', () => {
       {ResultsByTime: [result(3, [group('lab1', '10.005'), group('lab2', '3.333')])], NextPageToken: 'page-2'},
       {ResultsByTime: [result(2, [group('lab1', '12.10'), group('lab2', '0.004')]), result(1, [group('lab1', '8.996')])]},
     ])
-    const budgets = new BudgetsClient({region: 'us-east-1', endpoint: moto.url, credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'}})
+    const budgets = new BudgetsClient({
+      region: 'us-east-1',
+      endpoint: moto.url,
+      credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'},
+    })
     await budgets.send(
       new CreateBudgetCommand({
         AccountId: '123456789012',

@@ -11,7 +11,11 @@ import {specFor} from '../helpers/specs.js'
 import {stackFor} from './fixtures.js'
 
 vi.mock('../../src/lib/deploy/engine.js', () => ({
-  deployEnvironment: vi.fn(async (spec: {stackName: string}) => ({stackName: spec.stackName, outputs: {InstanceId: 'i-0alpha0000000000'}, events: []})),
+  deployEnvironment: vi.fn(async (spec: {stackName: string}) => ({
+    stackName: spec.stackName,
+    outputs: {InstanceId: 'i-0alpha0000000000'},
+    events: [],
+  })),
 }))
 const {deployEnvironment} = await import('../../src/lib/deploy/engine.js')
 const {executeApply, prepareApply, respecFromDeployed} = await import('../../src/lib/lifecycle/apply.js')
@@ -21,7 +25,9 @@ const clients = () => new AwsClients({region: 'us-east-1'})
 const outdir = () => mkdtempSync(join(tmpdir(), 'budget-'))
 
 /** An environment deployed with a $300 budget; `edit` changes the deployed template (drift, older versions). */
-async function deployed(edit: (template: {Resources: Record<string, {Type: string; Properties?: Record<string, unknown>}>}) => void = () => {}) {
+async function deployed(
+  edit: (template: {Resources: Record<string, {Type: string; Properties?: Record<string, unknown>}>}) => void = () => {},
+) {
   const spec = await specFor('genomics', {monthlyBudgetUsd: 300})
   const template = (await synthesize([spec], {outdir: outdir(), validateTemplates: false, nag: false})).stacks[0]!.template as never
   edit(template)
@@ -59,12 +65,23 @@ describe('jupyter budget: through the stack, nothing else', () => {
     expect(after).toMatch(/^arw-lab1-[0-9a-f]{8}$/)
     expect(after).not.toBe(before)
     expect(prepared.preview.changes.every((c) => c.logicalId.startsWith('CostGuard'))).toBe(true)
-    const record = JSON.parse(String((prepared.synthesis.stacks[0]!.template as {Metadata: Record<string, unknown>}).Metadata.AwsResearchWizard))
-    expect(record.overrides).toMatchObject({monthlyBudgetUsd: 500, budgetAlertPercents: [50, 80, 100], budgetEmails: ['pi@example.org'], budgetStopAtLimit: true})
+    const record = JSON.parse(
+      String((prepared.synthesis.stacks[0]!.template as unknown as {Metadata: Record<string, unknown>}).Metadata.AwsResearchWizard),
+    )
+    expect(record.overrides).toMatchObject({
+      monthlyBudgetUsd: 500,
+      budgetAlertPercents: [50, 80, 100],
+      budgetEmails: ['pi@example.org'],
+      budgetStopAtLimit: true,
+    })
     const result = await executeApply(prepared, {clients: clients(), outdir: prepared.synthesis.outdir})
     expect(result.applied).toBe(true)
     expect(vi.mocked(deployEnvironment).mock.calls[0]![1]).toMatchObject({update: true})
-    expect(vi.mocked(deployEnvironment).mock.calls[0]![0].cost).toMatchObject({monthlyBudgetUsd: 500, alertPercents: [50, 80, 100], stopAtLimit: true})
+    expect(vi.mocked(deployEnvironment).mock.calls[0]![0].cost).toMatchObject({
+      monthlyBudgetUsd: 500,
+      alertPercents: [50, 80, 100],
+      stopAtLimit: true,
+    })
   })
 
   it('refuses when the update would also change other resources, before anything is deployed', async () => {
@@ -75,7 +92,9 @@ describe('jupyter budget: through the stack, nothing else', () => {
     })
     const {spec, deployed: current} = await respecFromDeployed(clients(), 'lab1', budgetOverrides({monthlyUsd: 500}))
     const prepared = await prepareApply(spec, {clients: clients(), outdir: outdir(), deployed: current, validateTemplates: false})
-    expect(() => assertBudgetOnly(prepared.preview.changes)).toThrow(/would also change other resources:\n {2}Hub\w+ \(AWS::EC2::Instance, may-replace\)/)
+    expect(() => assertBudgetOnly(prepared.preview.changes)).toThrow(
+      /would also change other resources:\n {2}Hub\w+ \(AWS::EC2::Instance, may-replace\)/,
+    )
     expect(deployEnvironment).not.toHaveBeenCalled()
   })
 })

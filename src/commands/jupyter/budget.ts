@@ -45,13 +45,27 @@ export default class JupyterBudget extends BaseCommand<typeof JupyterBudget> {
     const {spec, deployed, image} = await this.step(`Reading ${this.args.name}`, () => respecFromDeployed(clients, this.args.name, change))
     const result = await this.applyWithConfirmation(
       spec,
-      {clients: clients.forRegion(spec.region), outdir: environmentWorkDirectory(spec.region, spec.name), deployed, ...(image ? {image} : {}), hub: {wait: false}},
-      (preview) => `Budget of ${spec.name}: ${describeBudget(spec)}\nChanges to ${spec.stackName}:\n${renderChanges(preview.summary, preview.changes, {hub: preview.hub})}`,
+      {
+        clients: clients.forRegion(spec.region),
+        outdir: environmentWorkDirectory(spec.region, spec.name),
+        deployed,
+        ...(image ? {image} : {}),
+        hub: {wait: false},
+      },
+      (preview) =>
+        `Budget of ${spec.name}: ${describeBudget(spec)}\nChanges to ${spec.stackName}:\n${renderChanges(preview.summary, preview.changes, {hub: preview.hub})}`,
       this.flags,
       (preview) => assertBudgetOnly(preview.changes),
     )
     if (!this.jsonEnabled()) this.log(`${result.applied ? 'Budget set' : 'Nothing to change'}: ${spec.name} has ${describeBudget(spec)}.`)
     const {cost} = spec
-    return {...result, budget: describeBudget(spec), ...(cost.monthlyBudgetUsd === undefined ? {} : {monthlyUsd: cost.monthlyBudgetUsd}), alertPercents: [...cost.alertPercents], emails: [...cost.alertEmails], stopAtLimit: cost.stopAtLimit}
+    return {
+      ...result,
+      budget: describeBudget(spec),
+      ...(cost.monthlyBudgetUsd === undefined ? {} : {monthlyUsd: cost.monthlyBudgetUsd}),
+      alertPercents: [...cost.alertPercents],
+      emails: [...cost.alertEmails],
+      stopAtLimit: cost.stopAtLimit,
+    }
   }
 }

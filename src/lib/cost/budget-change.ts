@@ -60,6 +60,9 @@ export function assertBudgetOnly(changes: readonly ResourceChange[]): void {
 export function describeBudget(spec: EnvironmentSpec): string {
   const cost = spec.cost
   if (cost.monthlyBudgetUsd === undefined) return 'no budget'
-  const alerts = cost.alertEmails.length > 0 ? `alerts at ${cost.alertPercents.map((p) => `${p}%`).join(', ')} (and at a forecast of 100%) to ${cost.alertEmails.join(', ')}` : 'no alerts (no e-mail)'
+  const alerts =
+    cost.alertEmails.length > 0
+      ? `alerts at ${cost.alertPercents.map((p) => `${p}%`).join(', ')} (and at a forecast of 100%) to ${cost.alertEmails.join(', ')}`
+      : 'no alerts (no e-mail)'
   return `$${cost.monthlyBudgetUsd} a month; ${alerts}; ${cost.stopAtLimit ? 'stops the hub when actual spend reaches 100%' : 'never stops the hub'}`
 }

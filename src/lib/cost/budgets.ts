@@ -33,7 +33,9 @@ export async function fetchBudgets(
   let calls = 0
   let token: string | undefined
   do {
-    const page = await client.send(new DescribeBudgetsCommand({AccountId: accountId, MaxResults: 100, ...(token ? {NextToken: token} : {})}))
+    const page = await client.send(
+      new DescribeBudgetsCommand({AccountId: accountId, MaxResults: 100, ...(token ? {NextToken: token} : {})}),
+    )
     calls++
     for (const budget of page.Budgets ?? []) {
       // Ours: a budget filtered to exactly one environment's tag value, the filter CostGuard sets.

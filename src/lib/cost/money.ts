@@ -44,7 +44,9 @@ export function splitCents(cents: number, weights: ReadonlyMap<string, number>):
     parts.set(key, Math.floor(value))
     given += Math.floor(value)
   }
-  const byRemainder = [...exact].sort((a, b) => b.value - Math.floor(b.value) - (a.value - Math.floor(a.value)) || a.key.localeCompare(b.key))
+  const byRemainder = [...exact].sort(
+    (a, b) => b.value - Math.floor(b.value) - (a.value - Math.floor(a.value)) || a.key.localeCompare(b.key),
+  )
   for (let i = 0; i < magnitude - given; i++) {
     const {key} = byRemainder[i % byRemainder.length]!
     parts.set(key, parts.get(key)! + 1)

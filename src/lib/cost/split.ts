@@ -8,8 +8,8 @@ export const UNATTRIBUTED = '(unattributed)'
 
 /** How the per-person split is made, for the report to say. */
 export const USER_SPLIT_METHOD =
-  'Instance hours (EC2 compute) are split by each user\'s server-hours that day (by GPU-hours on days the hub recorded GPU use); ' +
-  'everything else (volumes, file system, bucket, network, monitoring) by each user\'s home-directory size. ' +
+  "Instance hours (EC2 compute) are split by each user's server-hours that day (by GPU-hours on days the hub recorded GPU use); " +
+  "everything else (volumes, file system, bucket, network, monitoring) by each user's home-directory size. " +
   `Days without published usage (usage/<day>.json in the notebook bucket) stay ${UNATTRIBUTED}.`
 
 function weights(usage: DailyUsage, compute: boolean): Map<string, number> {
@@ -23,10 +23,7 @@ function weights(usage: DailyUsage, compute: boolean): Map<string, number> {
  * Turns cells grouped by [environment, service] into cells per user: each cell's cents are
  * split whole (largest remainder), so the per-user amounts add up to Cost Explorer's exactly.
  */
-export function splitByUser(
-  cells: readonly CostCell[],
-  usage: ReadonlyMap<string, ReadonlyMap<string, DailyUsage>>,
-): CostCell[] {
+export function splitByUser(cells: readonly CostCell[], usage: ReadonlyMap<string, ReadonlyMap<string, DailyUsage>>): CostCell[] {
   const out: CostCell[] = []
   for (const cell of cells) {
     const [environment = '', service = ''] = cell.keys

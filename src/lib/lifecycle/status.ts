@@ -243,7 +243,12 @@ export async function environmentStatus(clients: AwsClients, name: string, optio
 }
 
 /** The price part of status: what the environment costs now, from the same prices as list and cost-report. */
-async function costNow(clients: AwsClients, region: string, instance: InstanceState | undefined, type: string | undefined): Promise<CurrentCost> {
+async function costNow(
+  clients: AwsClients,
+  region: string,
+  instance: InstanceState | undefined,
+  type: string | undefined,
+): Promise<CurrentCost> {
   const stopped = instance && (instance.state === 'stopped' || instance.state === 'stopping')
   const [prices, storage] = await Promise.all([
     listingPrices(clients, region, type ? [type] : []),

@@ -24,7 +24,10 @@ export async function attachedStorageGiB(clients: AwsClients, instanceIds: reado
   const {paginateDescribeVolumes} = await import('@aws-sdk/client-ec2')
   const client = await clients.ec2()
   for (let i = 0; i < ids.length; i += 199) {
-    for await (const page of paginateDescribeVolumes({client}, {Filters: [{Name: 'attachment.instance-id', Values: ids.slice(i, i + 199)}]})) {
+    for await (const page of paginateDescribeVolumes(
+      {client},
+      {Filters: [{Name: 'attachment.instance-id', Values: ids.slice(i, i + 199)}]},
+    )) {
       for (const volume of page?.Volumes ?? []) {
         const owner = volume.Attachments?.[0]?.InstanceId
         if (owner) sizes.set(owner, (sizes.get(owner) ?? 0) + (volume.Size ?? 0))
@@ -35,19 +38,35 @@ export async function attachedStorageGiB(clients: AwsClients, instanceIds: reado
 }
 
 /** Prices for the types a listing shows: the Price List (bounded, cached), else the snapshot. */
-export function listingPrices(clients: AwsClients, region: string, types: readonly string[], onFallback?: (reason: string) => void): Promise<PriceTable> {
+export function listingPrices(
+  clients: AwsClients,
+  region: string,
+  types: readonly string[],
+  onFallback?: (reason: string) => void,
+): Promise<PriceTable> {
   return resolvePrices({region, instanceTypes: types, clients, timeoutMs: 5000, ...(onFallback ? {onFallback} : {})})
 }
 
 const cents = (usd: number) => Math.round(usd * 100) / 100
 
 /** The cost now of one environment from its instance state, attached storage and prices. */
-export function currentCost(instance: InstanceState | undefined, type: string | undefined, storageGiB: number | undefined, prices: PriceTable): CurrentCost {
+export function currentCost(
+  instance: InstanceState | undefined,
+  type: string | undefined,
+  storageGiB: number | undefined,
+  prices: PriceTable,
+): CurrentCost {
   const priceSource = describePriceSource(prices)
   if (instance && (instance.state === 'stopped' || instance.state === 'stopping')) {
     if (storageGiB === undefined) return {basis: 'storage', priceSource}
     const monthly = storageGiB * prices.gp3PerGiBMonth
-    return {basis: 'storage', storageGiB, storageMonthlyUsd: cents(monthly), hourlyUsd: Math.round((monthly / HOURS_PER_MONTH) * 1000) / 1000, priceSource}
+    return {
+      basis: 'storage',
+      storageGiB,
+      storageMonthlyUsd: cents(monthly),
+      hourlyUsd: Math.round((monthly / HOURS_PER_MONTH) * 1000) / 1000,
+      priceSource,
+    }
   }
   const hourly = type ? prices.instanceHourly[type] : undefined
   return {basis: 'instance', ...(hourly === undefined ? {} : {hourlyUsd: cents(hourly)}), priceSource}

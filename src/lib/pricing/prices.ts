@@ -152,6 +152,11 @@ async function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
  * commands that call AWS anyway: cost-report, list, status), else the bundled snapshot.
  * What plans use (`deploy --dry-run`, `scale`, `diff`), so a plan never waits on AWS.
  */
-export function cachedPrices(region: string, instanceTypes: readonly string[], now = new Date(), cacheDirectory = priceCacheDirectory()): PriceTable {
+export function cachedPrices(
+  region: string,
+  instanceTypes: readonly string[],
+  now = new Date(),
+  cacheDirectory = priceCacheDirectory(),
+): PriceTable {
   return combine(region, [...new Set(instanceTypes)], readPriceCache(region, cacheDirectory), {instanceHourly: {}, units: {}}, now)
 }
