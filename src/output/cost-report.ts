@@ -59,7 +59,7 @@ export function renderCostReport(report: CostReportResult): string {
             l.instanceType,
             `${l.since.slice(0, 16).replace('T', ' ')} UTC`,
             l.hours.toFixed(2),
-            formatUsd(l.hourlyUsd),
+            `$${l.hourlyUsd.toFixed(3)}`,
             usd(l.cents),
           ]),
         ),
