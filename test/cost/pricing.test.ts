@@ -111,3 +111,28 @@ describe('prices from the AWS Price List', () => {
     expect(onDemandPrice([priceListItem('5000', 'Hrs')], 'Hrs')).toBeUndefined()
   })
 })
+
+describe('the plan estimate at given prices', () => {
+  it('prices every line from the table and says where the prices came from', async () => {
+    const {specFor} = await import('../helpers/specs.js')
+    const {estimateCost} = await import('../../src/lib/spec/estimate.js')
+    const spec = await specFor('genomics', {instanceType: 'r6i.2xlarge'})
+    const table = {
+      region: 'us-east-1',
+      instanceHourly: {'r6i.2xlarge': 0.5},
+      gp3PerGiBMonth: 0.1,
+      efsStandardPerGiBMonth: 0.3,
+      natGatewayPerHour: 0.05,
+      source: 'cache' as const,
+      fetchedAt: '2026-11-20T10:00:00.000Z',
+    }
+    const estimate = estimateCost(spec, table)
+    expect(estimate.hourlyUsd).toBe(0.5)
+    // 176 h x $0.50; the home volume at $0.10/GiB-month; the NAT 730 h x $0.05.
+    expect(estimate.lines.find((l) => l.item === 'Hub instance')?.monthlyUsd).toBe(88)
+    expect(estimate.lines.find((l) => l.item === 'Home volume')?.monthlyUsd).toBe(spec.storage.homeVolumeGiB * 0.1)
+    expect(estimate.lines.find((l) => l.item === 'NAT gateway')?.monthlyUsd).toBe(36.5)
+    expect(estimate.priceSource).toBe('AWS Price List, cached 2026-11-20')
+    expect(estimate.assumptions[0]).toBe('On-demand Linux prices for us-east-1 from the AWS Price List, cached 2026-11-20.')
+  })
+})
