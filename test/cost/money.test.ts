@@ -77,3 +77,41 @@ describe('sparkline', () => {
     expect(sparkline([0, 0])).toBe('▁▁')
   })
 })
+
+describe('per-person split', () => {
+  it('weights instance cost by GPU-hours on a day with GPU use, storage by home size, and keeps malformed users out', async () => {
+    const {splitByUser, COMPUTE_SERVICE} = await import('../../src/lib/cost/split.js')
+    const {parseUsage} = await import('../../src/lib/cost/usage.js')
+    const usage = parseUsage(
+      JSON.stringify({
+        date: '2026-11-20',
+        users: {
+          ada: {server_hours: 8, gpu_hours: 1, home_bytes: 1},
+          bo: {server_hours: 1, gpu_hours: 3, home_bytes: 3},
+          '\u001b[31mevil': {server_hours: 24, gpu_hours: 24, home_bytes: 1e12},
+          cy: {server_hours: -5, gpu_hours: 'x', home_bytes: 0},
+        },
+      }),
+      '2026-11-20',
+    )!
+    expect([...usage.users.keys()]).toEqual(['ada', 'bo', 'cy'])
+    const cell = (service: string, cents: number) => ({
+      period: '2026-11-20',
+      periodEnd: '2026-11-21',
+      keys: ['lab1', service],
+      cents,
+      estimated: false,
+    })
+    const parts = splitByUser(
+      [cell(COMPUTE_SERVICE, 1000), cell('Amazon Elastic File System', 101)],
+      new Map([['lab1', new Map([['2026-11-20', usage]])]]),
+    )
+    expect(parts.map((p) => [p.keys[0], p.cents])).toEqual([
+      ['ada', 250],
+      ['bo', 750],
+      ['ada', 25],
+      ['bo', 76],
+    ])
+    expect(parseUsage('{"date": "2026-11-21", "users": {}}', '2026-11-20')).toBeUndefined()
+  })
+})

@@ -111,6 +111,15 @@ describe.sequential('cost-report against moto', () => {
     expect(human.stdout).toContain('Cost Explorer has no costs for this period and tag.')
   })
 
+  it('jupyter budget: a bad threshold is a usage error, an unknown environment is named', async () => {
+    const bad = await cli('jupyter', 'budget', 'lab1', '--alert-at', '50,eighty', '--json')
+    expect(bad.code).toBe(2)
+    expect(JSON.parse(bad.stdout).error).toMatchObject({code: 'invalid-alert-percent', message: expect.stringContaining('50,eighty')})
+    const missing = await cli('jupyter', 'budget', 'nope', '--monthly', '500', '--yes', '--json')
+    expect(missing.code).toBe(1)
+    expect(JSON.parse(missing.stdout).error.code).toBe('environment-not-found')
+  })
+
   it('refuses a bad period before any call, with a usage error', async () => {
     const run = await cli('jupyter', 'cost-report', '--since', 'last-week', '--json')
     expect(run.code).toBe(2)
