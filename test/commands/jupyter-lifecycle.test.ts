@@ -8,6 +8,7 @@ import {
   EC2Client,
   StopInstancesCommand,
 } from '@aws-sdk/client-ec2'
+import {GetProductsCommand, PricingClient} from '@aws-sdk/client-pricing'
 import {mockClient} from 'aws-sdk-client-mock'
 import {afterAll, beforeEach, describe, expect, it} from 'vitest'
 import {accessDenied, stackFor, stackMissing} from '../lifecycle/fixtures.js'
@@ -16,17 +17,31 @@ import {runHuman, runJson} from '../helpers/run.js'
 const cfn = mockClient(CloudFormationClient)
 const ec2 = mockClient(EC2Client)
 const logs = mockClient(CloudWatchLogsClient)
+// Offline: the Price List fails at once and prices come from the bundled snapshot.
+const pricing = mockClient(PricingClient)
 
 beforeEach(() => {
   cfn.reset()
   ec2.reset()
   logs.reset()
+  pricing.reset()
+  pricing.on(GetProductsCommand).rejects(new Error('getaddrinfo ENOTFOUND api.pricing.us-east-1.amazonaws.com'))
 })
 afterAll(() => {
   cfn.restore()
   ec2.restore()
   logs.restore()
+  pricing.restore()
 })
+
+/** The stopped hub's attached volumes: 30 GiB root and 100 GiB home. */
+const stoppedVolumes = () =>
+  ec2.on(DescribeVolumesCommand, {Filters: [{Name: 'attachment.instance-id', Values: ['i-0private000000000']}]}).resolves({
+    Volumes: [
+      {VolumeId: 'vol-0root', Size: 30, Attachments: [{InstanceId: 'i-0private000000000'}]},
+      {VolumeId: 'vol-0home', Size: 100, Attachments: [{InstanceId: 'i-0private000000000'}]},
+    ],
+  })
 
 const privateOutputs = {
   InstanceId: 'i-0private000000000',
@@ -46,6 +61,7 @@ describe('jupyter list', () => {
     ec2
       .on(DescribeInstancesCommand)
       .resolves({Reservations: [{Instances: [{InstanceId: 'i-0private000000000', State: {Name: 'stopped'}, InstanceType: 'm6i.xlarge'}]}]})
+    stoppedVolumes()
     const {envelope, exitCode} = await runJson<{environments: unknown[]; regions: string[]}>(['jupyter', 'list', '--region', 'us-east-1'])
     expect(exitCode).toBe(0)
     expect(envelope.result).toEqual({
@@ -61,10 +77,30 @@ describe('jupyter list', () => {
           instanceType: 'm6i.xlarge',
           users: 5,
           url: 'http://localhost:8000',
-          hourlyUsd: 0.19,
+          // Stopped: its volumes only, 130 GiB x $0.08 = $10.40 a month, $0.014 an hour.
+          hourlyUsd: 0.014,
+          cost: {
+            basis: 'storage',
+            storageGiB: 130,
+            storageMonthlyUsd: 10.4,
+            hourlyUsd: 0.014,
+            priceSource: expect.stringMatching(/^bundled price snapshot/),
+          },
         },
       ],
     })
+  })
+
+  it('shows people that a stopped environment costs its storage only', async () => {
+    cfn.on(DescribeStacksCommand).resolves({Stacks: [stackFor('lab1', {outputs: privateOutputs})]})
+    ec2
+      .on(DescribeInstancesCommand)
+      .resolves({Reservations: [{Instances: [{InstanceId: 'i-0private000000000', State: {Name: 'stopped'}, InstanceType: 'm6i.xlarge'}]}]})
+    stoppedVolumes()
+    const {stdout} = await runHuman(['jupyter', 'list', '--region', 'us-east-1'])
+    expect(stdout).toMatch(/lab1 .*stopped .*\$0\.01 \(storage only\)/)
+    const status = await runHuman(['jupyter', 'status', 'lab1', '--region', 'us-east-1'])
+    expect(status.stdout).toContain('$0.01/hour (stopped: storage only, 130 GiB)')
   })
 
   it('--all-regions asks EC2 for the enabled regions and lists each of them', async () => {
@@ -93,12 +129,14 @@ describe('jupyter status / stop', () => {
     ec2
       .on(DescribeInstancesCommand)
       .resolves({Reservations: [{Instances: [{InstanceId: 'i-0private000000000', State: {Name: 'stopped'}, InstanceType: 'm6i.xlarge'}]}]})
+    stoppedVolumes()
     const {envelope} = await runJson<Record<string, unknown>>(['jupyter', 'status', 'lab1', '--region', 'us-east-1'])
     expect(envelope.result).toMatchObject({
       instance: {state: 'stopped'},
       health: {checked: false},
       autoShutdownMinutes: 45,
-      hourlyUsd: 0.19,
+      hourlyUsd: 0.014,
+      cost: {basis: 'storage', storageGiB: 130, storageMonthlyUsd: 10.4},
       access: {mode: 'private', connect: expect.stringContaining('AWS-StartPortForwardingSession')},
     })
   })
