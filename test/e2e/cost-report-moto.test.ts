@@ -3,6 +3,8 @@ import {mkdtempSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {BudgetsClient, CreateBudgetCommand} from '@aws-sdk/client-budgets'
+import {CloudFormationClient, CreateStackCommand} from '@aws-sdk/client-cloudformation'
+import {CreateBucketCommand, PutObjectCommand, S3Client} from '@aws-sdk/client-s3'
 import {afterAll, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 import {cliEnvironment, type MotoServer, startMoto} from '../helpers/moto.js'
 import {PROJECT_ROOT} from '../helpers/run.js'
@@ -109,6 +111,53 @@ describe.sequential('cost-report against moto', () => {
     expect(warnings.join('\n')).toMatch(/returned nothing .* may not be activated for cost allocation \(--activate-tags\)/)
     const human = await cli('jupyter', 'cost-report', '--since', '5d')
     expect(human.stdout).toContain('Cost Explorer has no costs for this period and tag.')
+  })
+
+  it('--group-by user splits by the usage the hub published in its bucket, to the cent', async () => {
+    const aws = {region: 'us-east-1', endpoint: moto.url, credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'}}
+    // An environment as list finds it: the stack's tags and its notebook bucket output.
+    await new CloudFormationClient(aws).send(
+      new CreateStackCommand({
+        StackName: 'arw-lab1',
+        TemplateBody: JSON.stringify({
+          Resources: {Topic: {Type: 'AWS::SNS::Topic'}},
+          Outputs: {NotebookBucket: {Value: 'arw-lab1-nb'}},
+        }),
+        Tags: [{Key: 'aws-research-wizard:environment', Value: 'lab1'}],
+      }),
+    )
+    const s3 = new S3Client({...aws, forcePathStyle: true})
+    await s3.send(new CreateBucketCommand({Bucket: 'arw-lab1-nb'}))
+    const users = {ada: {server_hours: 6, gpu_hours: 0, home_bytes: 3e9}, bo: {server_hours: 2, gpu_hours: 0, home_bytes: 1e9}}
+    await s3.send(new PutObjectCommand({Bucket: 'arw-lab1-nb', Key: `usage/${day(2)}.json`, Body: JSON.stringify({date: day(2), users})}))
+    const cell = (service: string, amount: string) => ({
+      Keys: ['aws-research-wizard:environment$lab1', service],
+      Metrics: {UnblendedCost: {Amount: amount, Unit: 'USD'}},
+    })
+    await seed([
+      {
+        ResultsByTime: [
+          {
+            TimePeriod: {Start: day(2), End: day(1)},
+            Groups: [cell('Amazon Elastic Compute Cloud - Compute', '10.00'), cell('EC2 - Other', '1.01')],
+          },
+          {TimePeriod: {Start: day(1), End: day(0)}, Groups: [cell('Amazon Elastic Compute Cloud - Compute', '5.00')]},
+        ],
+      },
+    ])
+    const run = await cli('jupyter', 'cost-report', 'lab1', '--since', '5d', '--group-by', 'user', '--json')
+    expect(run.code, run.stderr).toBe(0)
+    const {result: report} = JSON.parse(run.stdout)
+    // Compute 10.00 by 6:2 h; the rest 1.01 by 3:1 GB (0.76 / 0.25); the day without usage stays unattributed.
+    expect(Object.fromEntries(report.actual.rows.map((r: {key: string; totalCents: number}) => [r.key, r.totalCents]))).toEqual({
+      ada: 826,
+      bo: 275,
+      '(unattributed)': 500,
+    })
+    expect(report.actual.totalCents).toBe(1601)
+    expect(report.calls.GetObject).toBe(2)
+    const human = await cli('jupyter', 'cost-report', 'lab1', '--since', '5d', '--group-by', 'user')
+    expect(human.stdout).toMatch(/How the split is made: Instance hours \(EC2 compute\) are split by each user's server-hours/)
   })
 
   it('jupyter budget: a bad threshold is a usage error, an unknown environment is named', async () => {
