@@ -3,6 +3,7 @@
 import {CloudFormationClient, DescribeStacksCommand} from '@aws-sdk/client-cloudformation'
 import {CloudWatchClient, GetMetricDataCommand} from '@aws-sdk/client-cloudwatch'
 import {DescribeInstancesCommand, EC2Client} from '@aws-sdk/client-ec2'
+import {GetProductsCommand, PricingClient} from '@aws-sdk/client-pricing'
 import {mockClient} from 'aws-sdk-client-mock'
 import {AwsClients} from '../dist/aws/clients.js'
 import {listRegion} from '../dist/lib/lifecycle/list.js'
@@ -11,6 +12,9 @@ import {environmentStatus} from '../dist/lib/lifecycle/status.js'
 const cfn = mockClient(CloudFormationClient)
 const ec2 = mockClient(EC2Client)
 const cw = mockClient(CloudWatchClient)
+// Prices are not what is counted here: the Price List answers nothing, the snapshot prices.
+const pricing = mockClient(PricingClient)
+pricing.on(GetProductsCommand).resolves({PriceList: []})
 const PAGE = 100 // DescribeStacks returns up to 100 stacks a page
 
 function stack(i) {

@@ -159,12 +159,15 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     options: Omit<ApplyOptions, 'confirm' | 'onProgress' | 'onWarning'>,
     describe: (preview: ChangePreview, created: boolean) => string,
     flags: {yes?: boolean; verbose?: boolean},
+    /** Refuses a preview the command does not allow (throws), before anything is asked or changed. */
+    assertPreview?: (preview: ChangePreview) => void,
   ): Promise<ApplyResult> {
     const {executeApply, needsConfirmation, prepareApply} = await import('./lib/lifecycle/apply.js')
     const onWarning = (message: string) => this.addWarning(message)
     const prepared = await this.step(`Checking ${spec.stackName}`, (report) =>
       prepareApply(spec, {...options, onProgress: report, onWarning}),
     )
+    assertPreview?.(prepared.preview)
     if (needsConfirmation(prepared)) {
       const created = !prepared.existing
       if (!this.jsonEnabled()) this.logToStderr(describe(prepared.preview, created))

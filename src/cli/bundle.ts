@@ -8,6 +8,8 @@ import DomainSchema from '../commands/domain/schema.js'
 import DomainShow from '../commands/domain/show.js'
 import DomainValidate from '../commands/domain/validate.js'
 import JupyterDataList from '../commands/jupyter/data/list.js'
+import JupyterBudget from '../commands/jupyter/budget.js'
+import JupyterCostReport from '../commands/jupyter/cost-report.js'
 import JupyterDeploy from '../commands/jupyter/deploy.js'
 import JupyterDestroy from '../commands/jupyter/destroy.js'
 import JupyterDiff from '../commands/jupyter/diff.js'
@@ -36,6 +38,8 @@ export const COMMANDS = {
   'domain:show': DomainShow,
   'domain:validate': DomainValidate,
   'jupyter:data:list': JupyterDataList,
+  'jupyter:budget': JupyterBudget,
+  'jupyter:cost-report': JupyterCostReport,
   'jupyter:deploy': JupyterDeploy,
   'jupyter:destroy': JupyterDestroy,
   'jupyter:diff': JupyterDiff,

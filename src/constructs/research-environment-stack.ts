@@ -202,6 +202,8 @@ export class ResearchEnvironmentStack extends Stack {
         tagKey: TAG_KEYS.environment,
         monthlyBudgetUsd: spec.cost.monthlyBudgetUsd,
         alertEmails: spec.cost.alertEmails,
+        alertPercents: spec.cost.alertPercents,
+        ...(spec.cost.stopAtLimit ? {stopInstance: {instanceId: this.hub.instance.instanceId, region: spec.region}} : {}),
       })
     }
 

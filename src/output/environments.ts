@@ -20,7 +20,8 @@ export function renderEnvironmentList(environments: readonly EnvironmentSummary[
         e.users ?? '-',
         e.uptimeHours === undefined ? '-' : `${e.uptimeHours} h`,
         e.url ?? '-',
-        e.hourlyUsd === undefined ? '-' : formatUsd(e.hourlyUsd),
+        // A stopped hub costs only its volumes: said, so nobody reads it as the instance's price.
+        e.hourlyUsd === undefined ? '-' : `${formatUsd(e.hourlyUsd)}${e.cost?.basis === 'storage' ? ' (storage only)' : ''}`,
       ].map((cell) => escapeControl(String(cell))),
     ),
   )

@@ -33,7 +33,7 @@ export function renderStatus(status: EnvironmentStatus): string {
     `  CPU            ${pct(status.cpu)}`,
     ...(status.gpu ? [`  GPU            ${pct(status.gpu)}`] : []),
     `  Idle           ${idleLine(status)}; auto-shutdown ${status.autoShutdownMinutes ? `after ${status.autoShutdownMinutes} idle min` : 'off'}`,
-    `  Cost           ${status.hourlyUsd === undefined ? 'unknown' : `${formatUsd(status.hourlyUsd)}/hour`}${status.estimatedCostSinceLaunchUsd === undefined ? '' : `; about ${formatUsd(status.estimatedCostSinceLaunchUsd)} since launch (${status.uptimeHours} h, estimate)`}`,
+    `  Cost           ${status.hourlyUsd === undefined ? 'unknown' : `${formatUsd(status.hourlyUsd)}/hour${status.cost?.basis === 'storage' ? ` (stopped: storage only, ${status.cost.storageGiB} GiB)` : ''}`}${status.estimatedCostSinceLaunchUsd === undefined ? '' : `; about ${formatUsd(status.estimatedCostSinceLaunchUsd)} since launch (${status.uptimeHours} h, estimate)`}`,
     `  Storage        /home ${status.storage.homeUsedPercent === undefined ? 'unknown' : `${status.storage.homeUsedPercent}% used`}, / ${status.storage.rootUsedPercent === undefined ? 'unknown' : `${status.storage.rootUsedPercent}% used`}`,
     `  Data           home ${e.outputs.homeVolumeId ?? '-'}, shared ${e.outputs.sharedFileSystemId ?? 'none'}, bucket ${e.outputs.notebookBucket ?? '-'}`,
   ]

@@ -18,6 +18,8 @@ describe('CLI contract', async () => {
       'domain:schema',
       'domain:show',
       'domain:validate',
+      'jupyter:budget',
+      'jupyter:cost-report',
       'jupyter:data:list',
       'jupyter:deploy',
       'jupyter:destroy',

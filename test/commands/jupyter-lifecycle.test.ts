@@ -11,6 +11,7 @@ import {
 import {CognitoIdentityProviderClient, ListUserPoolsCommand} from '@aws-sdk/client-cognito-identity-provider'
 import {DescribeFileSystemsCommand, EFSClient} from '@aws-sdk/client-efs'
 import {ListBucketsCommand, S3Client} from '@aws-sdk/client-s3'
+import {GetProductsCommand, PricingClient} from '@aws-sdk/client-pricing'
 import {mockClient} from 'aws-sdk-client-mock'
 import {afterAll, beforeEach, describe, expect, it} from 'vitest'
 import {accessDenied, stackFor, stackMissing} from '../lifecycle/fixtures.js'
@@ -23,6 +24,8 @@ const logs = mockClient(CloudWatchLogsClient)
 const efs = mockClient(EFSClient)
 const s3 = mockClient(S3Client)
 const cognito = mockClient(CognitoIdentityProviderClient)
+// Offline: the Price List fails at once and prices come from the bundled snapshot.
+const pricing = mockClient(PricingClient)
 
 beforeEach(() => {
   cfn.reset()
@@ -31,10 +34,21 @@ beforeEach(() => {
   efs.reset().on(DescribeFileSystemsCommand).resolves({FileSystems: []})
   s3.reset().on(ListBucketsCommand).resolves({Buckets: []})
   cognito.reset().on(ListUserPoolsCommand).resolves({UserPools: []})
+  pricing.reset()
+  pricing.on(GetProductsCommand).rejects(new Error('getaddrinfo ENOTFOUND api.pricing.us-east-1.amazonaws.com'))
 })
 afterAll(() => {
-  for (const client of [cfn, ec2, logs, efs, s3, cognito]) client.restore()
+  for (const client of [cfn, ec2, logs, efs, s3, cognito, pricing]) client.restore()
 })
+
+/** The stopped hub's attached volumes: 30 GiB root and 100 GiB home. */
+const stoppedVolumes = () =>
+  ec2.on(DescribeVolumesCommand, {Filters: [{Name: 'attachment.instance-id', Values: ['i-0private000000000']}]}).resolves({
+    Volumes: [
+      {VolumeId: 'vol-0root', Size: 30, Attachments: [{InstanceId: 'i-0private000000000'}]},
+      {VolumeId: 'vol-0home', Size: 100, Attachments: [{InstanceId: 'i-0private000000000'}]},
+    ],
+  })
 
 const privateOutputs = {
   InstanceId: 'i-0private000000000',
@@ -54,6 +68,7 @@ describe('jupyter list', () => {
     ec2
       .on(DescribeInstancesCommand)
       .resolves({Reservations: [{Instances: [{InstanceId: 'i-0private000000000', State: {Name: 'stopped'}, InstanceType: 'm6i.xlarge'}]}]})
+    stoppedVolumes()
     const {envelope, exitCode} = await runJson<{environments: unknown[]; regions: string[]}>(['jupyter', 'list', '--region', 'us-east-1'])
     expect(exitCode).toBe(0)
     expect(envelope.result).toEqual({
@@ -69,10 +84,30 @@ describe('jupyter list', () => {
           instanceType: 'm6i.xlarge',
           users: 5,
           url: 'http://localhost:8000',
-          hourlyUsd: 0.19,
+          // Stopped: its volumes only, 130 GiB x $0.08 = $10.40 a month, $0.014 an hour.
+          hourlyUsd: 0.014,
+          cost: {
+            basis: 'storage',
+            storageGiB: 130,
+            storageMonthlyUsd: 10.4,
+            hourlyUsd: 0.014,
+            priceSource: expect.stringMatching(/^bundled price snapshot/),
+          },
         },
       ],
     })
+  })
+
+  it('shows people that a stopped environment costs its storage only', async () => {
+    cfn.on(DescribeStacksCommand).resolves({Stacks: [stackFor('lab1', {outputs: privateOutputs})]})
+    ec2
+      .on(DescribeInstancesCommand)
+      .resolves({Reservations: [{Instances: [{InstanceId: 'i-0private000000000', State: {Name: 'stopped'}, InstanceType: 'm6i.xlarge'}]}]})
+    stoppedVolumes()
+    const {stdout} = await runHuman(['jupyter', 'list', '--region', 'us-east-1'])
+    expect(stdout).toMatch(/lab1 .*stopped .*\$0\.01 \(storage only\)/)
+    const status = await runHuman(['jupyter', 'status', 'lab1', '--region', 'us-east-1'])
+    expect(status.stdout).toContain('$0.01/hour (stopped: storage only, 130 GiB)')
   })
 
   it('--all-regions asks EC2 for the enabled regions and lists each of them', async () => {
@@ -101,12 +136,14 @@ describe('jupyter status / stop', () => {
     ec2
       .on(DescribeInstancesCommand)
       .resolves({Reservations: [{Instances: [{InstanceId: 'i-0private000000000', State: {Name: 'stopped'}, InstanceType: 'm6i.xlarge'}]}]})
+    stoppedVolumes()
     const {envelope} = await runJson<Record<string, unknown>>(['jupyter', 'status', 'lab1', '--region', 'us-east-1'])
     expect(envelope.result).toMatchObject({
       instance: {state: 'stopped'},
       health: {checked: false},
       autoShutdownMinutes: 45,
-      hourlyUsd: 0.19,
+      hourlyUsd: 0.014,
+      cost: {basis: 'storage', storageGiB: 130, storageMonthlyUsd: 10.4},
       access: {mode: 'private', connect: expect.stringContaining('AWS-StartPortForwardingSession')},
     })
   })

@@ -2,7 +2,8 @@ import {mkdtempSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {CloudFormationClient, DescribeStacksCommand, GetTemplateCommand} from '@aws-sdk/client-cloudformation'
-import {DescribeInstancesCommand, EC2Client, StartInstancesCommand, StopInstancesCommand} from '@aws-sdk/client-ec2'
+import {DescribeInstancesCommand, DescribeVolumesCommand, EC2Client, StartInstancesCommand, StopInstancesCommand} from '@aws-sdk/client-ec2'
+import {GetProductsCommand, PricingClient} from '@aws-sdk/client-pricing'
 import {mockClient} from 'aws-sdk-client-mock'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {AwsClients} from '../../src/aws/clients.js'
@@ -16,11 +17,15 @@ import {accessDenied, stackFor, stackMissing} from './fixtures.js'
 
 const cfn = mockClient(CloudFormationClient)
 const ec2 = mockClient(EC2Client)
+// Offline: the Price List fails at once, so prices fall back to the bundled snapshot.
+const pricing = mockClient(PricingClient)
 const clients = () => new AwsClients({region: 'us-east-1'})
 
 beforeEach(() => {
   cfn.reset()
   ec2.reset()
+  pricing.reset()
+  pricing.on(GetProductsCommand).rejects(new Error('getaddrinfo ENOTFOUND api.pricing.us-east-1.amazonaws.com'))
 })
 afterEach(() => {
   cfn.reset()
@@ -53,13 +58,26 @@ describe('listing environments', () => {
         },
       ],
     })
-    const environments = await listRegion(clients(), new Date('2026-11-23T10:00:00Z'))
+    const beta = stackFor('beta').Outputs![1]!.OutputValue!
+    ec2.on(DescribeVolumesCommand).resolves({
+      Volumes: [
+        {VolumeId: 'vol-root', Size: 30, Attachments: [{InstanceId: beta}]},
+        {VolumeId: 'vol-home', Size: 100, Attachments: [{InstanceId: beta}]},
+      ],
+    })
+    const fallbacks: string[] = []
+    const environments = await listRegion(clients(), new Date('2026-11-23T10:00:00Z'), (why) => fallbacks.push(why))
     expect(environments.map((e) => [e.name, e.domain, e.stackStatus, e.instanceState])).toEqual([
       ['alpha', 'genomics', 'CREATE_COMPLETE', 'running'],
       ['beta', 'climate-science', 'CREATE_COMPLETE', 'stopped'],
       ['gamma', 'genomics', 'ROLLBACK_COMPLETE', undefined],
     ])
-    expect(environments[0]).toMatchObject({uptimeHours: 2, hourlyUsd: 0.5, users: 8})
+    expect(environments[0]).toMatchObject({uptimeHours: 2, hourlyUsd: 0.5, users: 8, cost: {basis: 'instance'}})
+    // Stopped: the volumes only, 130 GiB x $0.08 = $10.40 a month, $0.014 an hour.
+    expect(environments[1]).toMatchObject({hourlyUsd: 0.014, cost: {basis: 'storage', storageGiB: 130, storageMonthlyUsd: 10.4}})
+    expect(environments[1]!.cost!.priceSource).toMatch(/^bundled price snapshot/)
+    expect(fallbacks[0]).toMatch(/ENOTFOUND/)
+    expect(ec2.commandCalls(DescribeVolumesCommand)[0]!.args[0].input.Filters).toEqual([{Name: 'attachment.instance-id', Values: [beta]}])
     expect(cfn.commandCalls(DescribeStacksCommand)).toHaveLength(2)
     expect(ec2.commandCalls(DescribeInstancesCommand)).toHaveLength(1)
     expect(ec2.commandCalls(DescribeInstancesCommand)[0]!.args[0].input.Filters?.[0]?.Values).toHaveLength(2)

@@ -1,5 +1,6 @@
 import type {AwsClients} from '../../aws/clients.js'
-import {hourlyPrice, lookupInstanceType} from '../../catalogue/instance-types.js'
+import {lookupInstanceType} from '../../catalogue/instance-types.js'
+import {attachedStorageGiB, type CurrentCost, currentCost, listingPrices} from '../pricing/current-cost.js'
 import {bootStatusParameterName} from '../../constructs/contract.js'
 import {readDeployedTemplate} from '../environments/deploy-record.js'
 import {describeInstances, type EnvironmentRecord, getEnvironment, type InstanceState} from '../environments/discover.js'
@@ -52,9 +53,11 @@ export interface EnvironmentStatus {
   readonly idle?: IdleReport
   readonly autoShutdownMinutes?: number
   readonly uptimeHours?: number
-  /** Estimate from the price snapshot until the cost report reads Cost Explorer. */
+  /** Estimate: uptime x the price now (cost.priceSource); actual spend is `jupyter cost-report`. */
   readonly estimatedCostSinceLaunchUsd?: number
+  /** USD an hour now: the instance while running, the volumes only while stopped (cost.basis says which). */
   readonly hourlyUsd?: number
+  readonly cost?: CurrentCost
   readonly access: {readonly mode: string; readonly url?: string; readonly connect?: string}
   readonly boot: BootReport
 }
@@ -249,7 +252,8 @@ export async function environmentStatus(clients: AwsClients, name: string, optio
   const idleMinutes = idle?.idleMinutes
   const type = instance?.instanceType ?? environment.outputs.instanceType
   const info = type ? lookupInstanceType(type) : undefined
-  const hourlyUsd = info ? Math.round(hourlyPrice(info, environment.region) * 100) / 100 : undefined
+  const cost = await costNow(clients, environment.region, instance, type)
+  const hourlyUsd = cost.hourlyUsd
   const uptimeHours =
     instance?.state === 'running' && instance.launchTime
       ? Math.round(((now.getTime() - new Date(instance.launchTime).getTime()) / 3600_000) * 10) / 10
@@ -270,6 +274,7 @@ export async function environmentStatus(clients: AwsClients, name: string, optio
       ? {estimatedCostSinceLaunchUsd: Math.round(hourlyUsd * uptimeHours * 100) / 100}
       : {}),
     ...(hourlyUsd === undefined ? {} : {hourlyUsd}),
+    cost,
     access: {
       mode,
       url: environment.outputs.hubUrl,
@@ -297,6 +302,21 @@ async function packThresholds(clients: AwsClients, stackName: string, idleMinute
   } catch {
     return {idleMinutes}
   }
+}
+
+/** The price part of status: what the environment costs now, from the same prices as list and cost-report. */
+async function costNow(
+  clients: AwsClients,
+  region: string,
+  instance: InstanceState | undefined,
+  type: string | undefined,
+): Promise<CurrentCost> {
+  const stopped = instance && (instance.state === 'stopped' || instance.state === 'stopping')
+  const [prices, storage] = await Promise.all([
+    listingPrices(clients, region, type ? [type] : []),
+    stopped ? attachedStorageGiB(clients, [instance.instanceId]) : Promise.resolve(new Map<string, number>()),
+  ])
+  return currentCost(instance, type, instance ? storage.get(instance.instanceId) : undefined, prices)
 }
 
 export function portForwardCommand(instanceId: string, region: string): string {

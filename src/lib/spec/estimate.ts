@@ -1,7 +1,9 @@
-import {hourlyPrice, REGION_PRICE_FACTOR} from '../../catalogue/instance-types.js'
+import {cachedPrices} from '../pricing/prices.js'
+import {snapshotFactor} from '../pricing/snapshot.js'
+import {describePriceSource, type PriceTable} from '../pricing/types.js'
 import type {EnvironmentSpec} from './types.js'
 
-/** us-east-1 list prices (USD) for the non-instance parts of an environment. */
+/** us-east-1 list prices (USD) of the bundled snapshot for the non-instance parts of an environment. */
 export const UNIT_PRICES = {
   gp3PerGiBMonth: 0.08,
   efsStandardPerGiBMonth: 0.3,
@@ -34,35 +36,40 @@ export interface CostEstimate {
   /** Instance running TYPICAL_ACTIVE_HOURS, stopped otherwise by auto-shutdown. */
   readonly monthlyTypicalUsd: number
   readonly assumptions: readonly string[]
+  /** Where the prices came from: the AWS Price List (live or cached, with its date) or the bundled snapshot. */
+  readonly priceSource: string
 }
 
 const round = (value: number) => Math.round(value * 100) / 100
 
-/** Pure estimate from the bundled price snapshot; the cost issue replaces it with the Pricing API. */
-export function estimateCost(spec: EnvironmentSpec): CostEstimate {
-  const factor = REGION_PRICE_FACTOR[spec.region] ?? 1.15
-  const hourlyUsd = spec.instance.info ? hourlyPrice(spec.instance.info, spec.region) : 0
+/**
+ * The monthly estimate of a spec at `prices`. Pure given the prices; by default they are
+ * the Price List figures cached on this machine (dated), else the bundled snapshot, so a
+ * plan never calls AWS and never waits.
+ */
+export function estimateCost(spec: EnvironmentSpec, prices: PriceTable = cachedPrices(spec.region, [spec.instance.type])): CostEstimate {
+  const hourlyUsd = prices.instanceHourly[spec.instance.type] ?? 0
   const activeHours = spec.autoShutdown.idleMinutes > 0 ? TYPICAL_ACTIVE_HOURS : HOURS_PER_MONTH
   const fixed: CostLine[] = [
     {
       item: 'Root volume',
       detail: `${spec.instance.rootVolumeGiB} GiB gp3`,
-      monthlyUsd: spec.instance.rootVolumeGiB * UNIT_PRICES.gp3PerGiBMonth * factor,
+      monthlyUsd: spec.instance.rootVolumeGiB * prices.gp3PerGiBMonth,
     },
     {
       item: 'Home volume',
       detail: `${spec.storage.homeVolumeGiB} GiB gp3, kept when stopped`,
-      monthlyUsd: spec.storage.homeVolumeGiB * UNIT_PRICES.gp3PerGiBMonth * factor,
+      monthlyUsd: spec.storage.homeVolumeGiB * prices.gp3PerGiBMonth,
     },
   ]
   if (spec.storage.scratchGiB > 0)
     fixed.push({
       item: 'Scratch volume',
       detail: `${spec.storage.scratchGiB} GiB gp3`,
-      monthlyUsd: spec.storage.scratchGiB * UNIT_PRICES.gp3PerGiBMonth * factor,
+      monthlyUsd: spec.storage.scratchGiB * prices.gp3PerGiBMonth,
     })
   if (spec.storage.sharedFileSystem) {
-    const perGiB = UNIT_PRICES.efsStandardPerGiBMonth * factor
+    const perGiB = prices.efsStandardPerGiBMonth
     fixed.push(
       spec.storage.sharedEstimateGiB > 0
         ? {
@@ -82,7 +89,7 @@ export function estimateCost(spec: EnvironmentSpec): CostEstimate {
     fixed.push({
       item: 'NAT gateway',
       detail: 'outbound internet for the private hub (plus $0.045/GB processed)',
-      monthlyUsd: UNIT_PRICES.natGatewayPerHour * HOURS_PER_MONTH * factor,
+      monthlyUsd: prices.natGatewayPerHour * HOURS_PER_MONTH,
     })
   }
   fixed.push({
@@ -102,7 +109,9 @@ export function estimateCost(spec: EnvironmentSpec): CostEstimate {
     monthlyAlwaysOnUsd: round(hourlyUsd * HOURS_PER_MONTH + fixedTotal),
     monthlyTypicalUsd: round(hourlyUsd * activeHours + fixedTotal),
     assumptions: [
-      `On-demand Linux prices from the bundled snapshot${factor === 1 ? '' : `, x${factor} for ${spec.region}`}.`,
+      prices.source === 'snapshot'
+        ? `On-demand Linux prices from the bundled snapshot${snapshotFactor(spec.region) === 1 ? '' : `, x${snapshotFactor(spec.region)} for ${spec.region}`}.`
+        : `On-demand Linux prices for ${spec.region} from the ${describePriceSource(prices)}.`,
       spec.autoShutdown.idleMinutes > 0
         ? `Typical use: ${TYPICAL_ACTIVE_HOURS} instance hours a month (8 h x 22 days), auto-shutdown after ${spec.autoShutdown.idleMinutes} idle minutes.`
         : 'Auto-shutdown is off: the instance runs all month.',
@@ -110,5 +119,6 @@ export function estimateCost(spec: EnvironmentSpec): CostEstimate {
         ? 'S3 requests and data transfer are usually a few dollars and are not included.'
         : 'CloudFront, Cognito (under 10,000 monthly users), S3 requests and data transfer are usually a few dollars and are not included.',
     ],
+    priceSource: describePriceSource(prices),
   }
 }

@@ -112,6 +112,8 @@ export function checkIntegerRange(min: number, max: number, unit = ''): (value: 
 
 export const checkUsers = checkIntegerRange(MIN_USERS, MAX_USERS)
 export const checkBudget = checkIntegerRange(MIN_BUDGET_USD, MAX_BUDGET_USD, ' (USD a month)')
+/** A budget alert threshold: a percentage of the monthly budget (over 100 warns of an overrun). */
+export const checkAlertPercent = checkIntegerRange(1, 1000, ' (percent of the budget)')
 export const checkAutoShutdown = checkIntegerRange(
   0,
   MAX_IDLE_MINUTES,

@@ -9,6 +9,7 @@ import {
   checkAmiId,
   checkAutoShutdown,
   checkAvailabilityZone,
+  checkAlertPercent,
   checkBudget,
   checkChannelUrl,
   checkEmail,
@@ -187,7 +188,37 @@ export function resolveSpec(
   const network = resolveNetwork(overrides, findings)
   const autoShutdownMinutes = overrides.autoShutdownMinutes ?? pack.auto_shutdown.idle_minutes ?? 60
   const monthlyBudgetUsd = overrides.monthlyBudgetUsd ?? pack.cost.monthly_budget_usd
-  const alertEmails = [...new Set([...(pack.cost.alert_emails ?? []), ...(overrides.adminEmail ? [overrides.adminEmail] : [])])]
+  const alertEmails = [
+    ...new Set([
+      ...(pack.cost.alert_emails ?? []),
+      ...(overrides.adminEmail ? [overrides.adminEmail] : []),
+      ...(overrides.budgetEmails ?? []),
+    ]),
+  ]
+  const alertPercents = [...new Set(overrides.budgetAlertPercents ?? DEFAULT_ALERT_PERCENTS)].sort((a, b) => a - b)
+  // AWS Budgets allows five notifications a budget; one is the forecast alert at 100%.
+  if (alertPercents.length > MAX_ALERT_THRESHOLDS)
+    findings.push(
+      flagFinding(
+        'too-many-alerts',
+        '--alert-at',
+        `--alert-at has ${alertPercents.length} thresholds; AWS Budgets allows ${MAX_ALERT_THRESHOLDS} besides the forecast alert.`,
+        `Pass at most ${MAX_ALERT_THRESHOLDS} percentages, e.g. --alert-at 50,80,100.`,
+      ),
+    )
+  if (overrides.budgetStopAtLimit && monthlyBudgetUsd !== undefined && alertEmails.length === 0)
+    findings.push(
+      flagFinding(
+        'stop-without-email',
+        '--stop-at-100',
+        'AWS Budgets actions need someone to notify, and this budget has no alert e-mail.',
+        'Pass --email with --stop-at-100.',
+      ),
+    )
+  if (overrides.budgetStopAtLimit && monthlyBudgetUsd === undefined)
+    findings.push(
+      flagFinding('stop-without-budget', '--stop-at-100', 'A stop at 100% needs a budget.', 'Pass --monthly with --stop-at-100.'),
+    )
   if (monthlyBudgetUsd !== undefined && alertEmails.length === 0) {
     findings.push(
       flagFinding(
@@ -288,7 +319,13 @@ export function resolveSpec(
       gpuThresholdPercent: pack.auto_shutdown.gpu_threshold_percent ?? 10,
       warnMinutes: pack.auto_shutdown.warn_minutes ?? 10,
     },
-    cost: {tracking: pack.cost.tracking ?? true, ...(monthlyBudgetUsd === undefined ? {} : {monthlyBudgetUsd}), alertEmails},
+    cost: {
+      tracking: pack.cost.tracking ?? true,
+      ...(monthlyBudgetUsd === undefined ? {} : {monthlyBudgetUsd}),
+      alertEmails,
+      alertPercents,
+      stopAtLimit: Boolean(overrides.budgetStopAtLimit),
+    },
     tags: {...(pack.tags ?? {})},
     notebookExamples: overrides.notebookExamples ?? pack.notebook_examples ?? true,
     exampleNotebooks: exampleNotebooks.map(({name, title, content}) => ({name, title, content})),
@@ -342,6 +379,7 @@ function checkOverrideValues(domain: string, overrides: SpecOverrides): FlagFind
     ['--vpc-cidr', 'invalid-cidr', checkVpcCidr, overrides.vpcCidr],
     // The domain (pack name or file name) becomes the aws-research-wizard:domain tag value.
     ['--domain', 'invalid-domain-name', checkOwner, domain],
+    ...(overrides.budgetEmails ?? []).map((email): [string, string, FlagCheck, string] => ['--email', 'invalid-email', checkEmail, email]),
     ...(overrides.allowChannels ?? []).map((url): [string, string, FlagCheck, string] => [
       '--allow-channel',
       'invalid-channel',
@@ -353,6 +391,11 @@ function checkOverrideValues(domain: string, overrides: SpecOverrides): FlagFind
     ['--users', checkUsers, overrides.users],
     ['--auto-shutdown', checkAutoShutdown, overrides.autoShutdownMinutes],
     ['--budget', checkBudget, overrides.monthlyBudgetUsd],
+    ...(overrides.budgetAlertPercents ?? []).map((percent): [string, (value: number) => string | undefined, number] => [
+      '--alert-at',
+      checkAlertPercent,
+      percent,
+    ]),
   ]
   const findings: FlagFinding[] = []
   for (const [flag, code, check, value] of strings) {
@@ -365,6 +408,10 @@ function checkOverrideValues(domain: string, overrides: SpecOverrides): FlagFind
   }
   return findings
 }
+
+/** Budget alerts when none are asked for: the ones every environment had before `jupyter budget`. */
+const DEFAULT_ALERT_PERCENTS = [80, 100]
+const MAX_ALERT_THRESHOLDS = 4
 
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value)) {

@@ -11,6 +11,12 @@ export interface SpecOverrides {
   readonly homeSize?: string
   readonly autoShutdownMinutes?: number
   readonly monthlyBudgetUsd?: number
+  /** Percentages of the budget at which actual spend alerts (`jupyter budget --alert-at`). @default 80 and 100 */
+  readonly budgetAlertPercents?: readonly number[]
+  /** Addresses that receive the budget alerts besides the pack's and the admin's (`jupyter budget --email`). */
+  readonly budgetEmails?: readonly string[]
+  /** Stop the hub instance when actual spend reaches the budget (`jupyter budget --stop-at-100`). */
+  readonly budgetStopAtLimit?: boolean
   readonly adminEmail?: string
   readonly owner?: string
   readonly amiId?: string
@@ -117,7 +123,15 @@ export interface EnvironmentSpec {
     /** Minutes of warning before an idle stop (the instance agent and `status` read it). */
     readonly warnMinutes: number
   }
-  readonly cost: {readonly tracking: boolean; readonly monthlyBudgetUsd?: number; readonly alertEmails: readonly string[]}
+  readonly cost: {
+    readonly tracking: boolean
+    readonly monthlyBudgetUsd?: number
+    readonly alertEmails: readonly string[]
+    /** Percentages of the budget at which actual spend alerts. */
+    readonly alertPercents: readonly number[]
+    /** A budget action stops the hub when actual spend reaches the budget. */
+    readonly stopAtLimit: boolean
+  }
   readonly tags: Readonly<Record<string, string>>
   /** Whether the hub puts the example notebooks in /shared/examples and new users' homes. */
   readonly notebookExamples: boolean
