@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../base-command.js'
 import {environmentNameArg} from '../../flags.js'
 import type {ApplyResult} from '../../lib/lifecycle/apply.js'
-import {environmentWorkDirectory} from '../../lib/workdir/output-dir.js'
+import {runWorkDirectory} from '../../lib/workdir/output-dir.js'
 import {renderChanges} from '../../output/changes.js'
 
 export interface BudgetResult extends ApplyResult {
@@ -47,7 +47,7 @@ export default class JupyterBudget extends BaseCommand<typeof JupyterBudget> {
       spec,
       {
         clients: clients.forRegion(spec.region),
-        outdir: environmentWorkDirectory(spec.region, spec.name),
+        outdir: runWorkDirectory(spec.region, spec.name),
         deployed,
         ...(image ? {image} : {}),
         hub: {wait: false},

@@ -3,7 +3,7 @@ import {environmentNameArg} from '../../flags.js'
 import {BaseCommand, verboseFlag} from '../../base-command.js'
 import {outputFlag} from '../../flags.js'
 import type {ApplyResult} from '../../lib/lifecycle/apply.js'
-import {environmentWorkDirectory} from '../../lib/workdir/output-dir.js'
+import {runWorkDirectory} from '../../lib/workdir/output-dir.js'
 import {renderChanges} from '../../output/changes.js'
 
 export interface ScaleResult extends ApplyResult {
@@ -44,7 +44,7 @@ export default class JupyterScale extends BaseCommand<typeof JupyterScale> {
       spec,
       {
         clients: clients.forRegion(spec.region),
-        outdir: this.flags.output ?? environmentWorkDirectory(spec.region, spec.name),
+        outdir: this.flags.output ?? runWorkDirectory(spec.region, spec.name),
         deployed,
         // The recorded image: a scale never moves the hub to a newer public image.
         ...(image ? {image} : {}),

@@ -1,4 +1,4 @@
-import {mkdirSync, statSync} from 'node:fs'
+import {mkdirSync, mkdtempSync, rmSync, statSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {dirname, isAbsolute, join, resolve} from 'node:path'
 
@@ -47,6 +47,25 @@ export function prepareOutputDirectory(path: string): string | undefined {
  */
 export function environmentWorkDirectory(region: string, name: string, env: NodeJS.ProcessEnv = process.env): string {
   return join(cacheRoot(env), region, name)
+}
+
+/**
+ * Where one deploy, scale or budget run synthesizes: a fresh directory inside the
+ * environment's own, removed when the process exits. Two runs on the SAME environment
+ * (the second is then refused by the claim) must not write one assembly while the other
+ * validates or deploys it. `synth` keeps the stable environment directory, which it prints.
+ */
+export function runWorkDirectory(region: string, name: string, env: NodeJS.ProcessEnv = process.env): string {
+  const parent = environmentWorkDirectory(region, name, env)
+  try {
+    mkdirSync(parent, {recursive: true})
+    const directory = mkdtempSync(join(parent, 'run-'))
+    process.once('exit', () => rmSync(directory, {recursive: true, force: true}))
+    return directory
+  } catch {
+    // An unwritable cache: the toolkit reports the directory it cannot write, as before.
+    return parent
+  }
 }
 
 /** $XDG_CACHE_HOME/aws-research-wizard, or ~/.cache/aws-research-wizard (a relative XDG_CACHE_HOME is ignored, as the spec says). */
