@@ -207,5 +207,8 @@ describe('deploying over an existing environment', () => {
       validateTemplates: false,
     })
     expect(result).toMatchObject({applied: false, created: false, changes: []})
+    // The same output names a deploy that changed something returns (the --json contract).
+    expect(result.outputs).toMatchObject({InstanceId: expect.stringMatching(/^i-/)})
+    expect(Object.keys(result.outputs).every((key) => /^[A-Z]/.test(key))).toBe(true)
   })
 })

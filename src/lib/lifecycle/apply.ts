@@ -22,7 +22,7 @@ import {recordedImage, resolveImage} from '../image/resolve-image.js'
 import type {HubImage} from '../image/types.js'
 import type {BootStatus} from '../readiness/boot-status.js'
 import {bootTimeoutMinutes} from '../readiness/boot-timeout.js'
-import {hubLogGroupName} from '../../constructs/contract.js'
+import {hubLogGroupName, OUTPUTS} from '../../constructs/contract.js'
 import {followHub, type HubClients, hubFailureAfterDeployFailure, isHubFailure} from '../readiness/follow-hub.js'
 import {waitForHub} from '../readiness/wait-for-hub.js'
 import {describeReplacement, type HubDisruption} from '../readiness/replacement.js'
@@ -261,7 +261,7 @@ export async function resolveDeployTarget(
 export async function executeApply(prepared: PreparedApply, options: Omit<ApplyOptions, 'confirm'>): Promise<ApplyResult> {
   const {spec, existing, synthesis, preview} = prepared
   if (existing && preview.changes.length === 0) {
-    return {environment: spec.name, created: false, changes: [], outputs: {...existing.outputs} as Record<string, string>, applied: false}
+    return {environment: spec.name, created: false, changes: [], outputs: stackOutputNames(existing.outputs), applied: false}
   }
   const instanceLogicalId = Object.entries(synthesis.stacks[0]!.template.Resources).find(([, r]) => r.Type === 'AWS::EC2::Instance')?.[0]
   const previousInstanceId = existing?.outputs.instanceId
@@ -429,4 +429,14 @@ export async function diffEnvironment(clients: AwsClients, name: string, changes
   } finally {
     rmSync(outdir, {recursive: true, force: true})
   }
+}
+
+/**
+ * The stack's outputs under their CloudFormation names (HubUrl, InstanceId, ...), as a
+ * deploy that changed something returns them: one shape in `--json` either way.
+ */
+function stackOutputNames(outputs: Readonly<Partial<Record<keyof typeof OUTPUTS, string>>>): Record<string, string> {
+  const named: Record<string, string> = {}
+  for (const [field, value] of Object.entries(outputs)) if (value !== undefined) named[OUTPUTS[field as keyof typeof OUTPUTS]] = value
+  return named
 }
