@@ -25,3 +25,15 @@ describe('runWorkDirectory', () => {
     expect(existsSync(dirname(printed))).toBe(true)
   })
 })
+
+describe('deploy --dry-run with the built CLI', () => {
+  it('leaves the template it names in the plan, in the environment directory', () => {
+    const cache = mkdtempSync(join(tmpdir(), 'arw-cache-'))
+    const run = join(import.meta.dirname, '../../bin/run.js')
+    const argv = [run, 'jupyter', 'deploy', '-d', 'astronomy', '-n', 'sky', '--region', 'eu-west-1', '--dry-run', '--json']
+    const stdout = execFileSync(process.execPath, argv, {encoding: 'utf8', env: {...process.env, XDG_CACHE_HOME: cache}})
+    const file = (JSON.parse(stdout) as {result: {plan: {template: {file: string}}}}).result.plan.template.file
+    expect(dirname(file)).toBe(environmentWorkDirectory('eu-west-1', 'sky', {XDG_CACHE_HOME: cache}))
+    expect(existsSync(file)).toBe(true)
+  }, 60_000)
+})

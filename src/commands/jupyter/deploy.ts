@@ -6,7 +6,7 @@ import type {DeploymentPlan} from '../../lib/plan/build-plan.js'
 import type {ApplyResult} from '../../lib/lifecycle/apply.js'
 import type {BootStatus} from '../../lib/readiness/boot-status.js'
 import {signInInstructions} from '../../lib/lifecycle/sign-in.js'
-import {runWorkDirectory} from '../../lib/workdir/output-dir.js'
+import {environmentWorkDirectory, runWorkDirectory} from '../../lib/workdir/output-dir.js'
 import {assertNoBlockingFindings} from '../../lib/synth/checks.js'
 import {renderChanges} from '../../output/changes.js'
 import {renderCreateSummary, renderPlan} from '../../output/plan.js'
@@ -70,7 +70,9 @@ export default class JupyterDeploy extends BaseCommand<typeof JupyterDeploy> {
   public async run(): Promise<DeployResult> {
     const {flags} = this
     const region = await this.region()
-    const outdir = flags.output ?? runWorkDirectory(region, flags.name)
+    // A dry run's template stays where the plan says it is; a real run synthesizes into a
+    // directory of its own, removed at exit (see runWorkDirectory).
+    const outdir = flags.output ?? (flags['dry-run'] ? environmentWorkDirectory : runWorkDirectory)(region, flags.name)
     // A dry run stays offline; a real deploy resolves (or reuses) the hub image before synthesis.
     const clients = flags['dry-run'] ? undefined : await this.awsClients()
     const planned = await this.step(`Planning ${flags.name} from the ${flags.domain} pack`, async () => {
