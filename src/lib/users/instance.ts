@@ -137,13 +137,7 @@ export async function addLocalUsers(
   emails: readonly string[],
   options: RunOptions & {admin: boolean},
 ) {
-  const output = await runOnHub(
-    ssm,
-    target,
-    usersShellCommand('add', {users: emails.map((email) => ({email, admin: options.admin}))}),
-    options,
-  )
-  return changesFrom(output, target.region)
+  return changeOnHub(ssm, target, 'add', {users: emails.map((email) => ({email, admin: options.admin}))}, options)
 }
 
 /** Removes the accounts (and with deleteHome their home directories); names and UIDs stay reserved. */
@@ -153,13 +147,12 @@ export async function removeLocalUsers(
   emails: readonly string[],
   options: RunOptions & {deleteHome: boolean},
 ) {
-  const output = await runOnHub(
-    ssm,
-    target,
-    usersShellCommand('remove', {users: emails.map((email) => ({email})), deleteHome: options.deleteHome}),
-    options,
-  )
-  return changesFrom(output, target.region)
+  return changeOnHub(ssm, target, 'remove', {users: emails.map((email) => ({email})), deleteHome: options.deleteHome}, options)
+}
+
+/** add and remove answer alike: one change per person named. */
+async function changeOnHub(ssm: SSMClient, target: LocalTarget, action: 'add' | 'remove', request: unknown, options: RunOptions) {
+  return changesFrom(await runOnHub(ssm, target, usersShellCommand(action, request), options), target.region)
 }
 
 export async function listLocalUsers(ssm: SSMClient, target: LocalTarget, options: RunOptions = {}): Promise<HubUser[]> {

@@ -103,8 +103,8 @@ def _checked_email(item):
     return email.strip()
 
 
-def add(request, host, environment):
-    results = []
+def _distinct_users(request, results):
+    """Yields (item, email, sign-in key) once per person; records invalid addresses and repeats in results, in order."""
     seen = set()
     for item in _requested_users(request):
         email = _checked_email(item)
@@ -116,6 +116,12 @@ def add(request, host, environment):
             results.append({"email": email, "status": "duplicate", "message": "given more than once"})
             continue
         seen.add(key)
+        yield item, email, key
+
+
+def add(request, host, environment):
+    results = []
+    for item, email, key in _distinct_users(request, results):
         admin = bool(item.get("admin"))
         previous = accounts.load_registry()["users"].get(key)
         entry = accounts.assign(email, admin=admin)
@@ -137,17 +143,7 @@ def remove(request, host, environment):
     results = []
     registry = accounts.load_registry()["users"]
     delete_home = bool(request.get("deleteHome"))
-    seen = set()
-    for item in _requested_users(request):
-        email = _checked_email(item)
-        if email is None:
-            results.append({"email": str(item.get("email") if isinstance(item, dict) else item)[:254], "status": "invalid", "message": "not an e-mail address"})
-            continue
-        key = accounts.signin_key(email)
-        if key in seen:
-            results.append({"email": email, "status": "duplicate", "message": "given more than once"})
-            continue
-        seen.add(key)
+    for _item, email, key in _distinct_users(request, results):
         entry = registry.get(key)
         if entry is None or entry.get("removed"):
             results.append({"email": email, "status": "not-found", "message": "no such hub user"})
