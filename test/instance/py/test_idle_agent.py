@@ -2,13 +2,11 @@
 run by test/idle/model.test.ts) and through its command line with fake inputs: a /proc tree,
 an nvidia-smi script and a hub on 127.0.0.1. Run by test/instance/instance-files.test.ts
 with the system python3."""
-import http.server
 import json
 import os
 import subprocess
 import sys
 import tempfile
-import threading
 import unittest
 
 TEMPLATES = os.environ["ARW_TEMPLATES"]
@@ -16,6 +14,7 @@ FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", 
 sys.path.insert(0, TEMPLATES)
 
 from agent import idle_agent  # noqa: E402
+from fake_http import JsonHandler, Loopback  # noqa: E402
 
 AGENT = os.path.join(TEMPLATES, "agent", "idle_agent.py")
 MODEL = idle_agent.load_model()
@@ -109,7 +108,7 @@ def write(root, relative, text, mode=0o644):
     return path
 
 
-class FakeHub(http.server.BaseHTTPRequestHandler):
+class FakeHub(JsonHandler):
     """The hub's user list and one user server's kernels and terminals, as the agent reads them."""
 
     kernels = []
@@ -120,30 +119,19 @@ class FakeHub(http.server.BaseHTTPRequestHandler):
     def do_POST(self):  # noqa: N802 - http.server's name
         length = int(self.headers.get("Content-Length") or 0)
         FakeHub.seen.append((self.path, self.headers.get("Authorization"), json.loads(self.rfile.read(length) or b"{}")))
-        return self._send(200, {})
+        return self.reply(200, {})
 
     def do_GET(self):  # noqa: N802 - http.server's name
         FakeHub.seen.append((self.path, self.headers.get("Authorization")))
         if self.headers.get("Authorization") != f"token {self.token}":
-            return self._send(403, {"message": "no"})
+            return self.reply(403, {"message": "no"})
         if self.path.startswith("/hub/api/users"):
-            return self._send(200, [{"name": "ada", "servers": {"": {"ready": True, "url": "/user/ada/"}}}])
+            return self.reply(200, [{"name": "ada", "servers": {"": {"ready": True, "url": "/user/ada/"}}}])
         if self.path == "/user/ada/api/kernels":
-            return self._send(200, FakeHub.kernels)
+            return self.reply(200, FakeHub.kernels)
         if self.path == "/user/ada/api/terminals":
-            return self._send(200, FakeHub.terminals)
-        return self._send(404, {})
-
-    def _send(self, status, body):
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
+            return self.reply(200, FakeHub.terminals)
+        return self.reply(404, {})
 
 
 class CommandLine(unittest.TestCase):
@@ -151,13 +139,12 @@ class CommandLine(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FakeHub)
-        threading.Thread(target=cls.server.serve_forever, daemon=True).start()
-        cls.hub_url = f"http://127.0.0.1:{cls.server.server_address[1]}"
+        cls.server = Loopback(FakeHub)
+        cls.hub_url = cls.server.url
 
     @classmethod
     def tearDownClass(cls):
-        cls.server.shutdown()
+        cls.server.close()
 
     def setUp(self):
         self.work = tempfile.mkdtemp()

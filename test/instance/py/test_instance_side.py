@@ -8,7 +8,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import unittest
 import unittest.mock
 
@@ -19,6 +18,7 @@ os.environ.setdefault("ARW_LOG", os.path.join(tempfile.mkdtemp(), "boot.log"))
 from common import arw  # noqa: E402
 from configure import mount_s3  # noqa: E402
 from install import install  # noqa: E402
+from fake_http import Loopback  # noqa: E402
 
 HOSTILE = [
     'Julia $(run(`touch /tmp/x`))',
@@ -183,15 +183,14 @@ class Artifacts(unittest.TestCase):
             def log_message(self, *args):
                 pass
 
-        cls.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        cls.mirror = f"http://127.0.0.1:{cls.server.server_port}"
-        threading.Thread(target=cls.server.serve_forever, daemon=True).start()
+        cls.server = Loopback(Handler)
+        cls.mirror = cls.server.url
         with open(os.path.join(TEMPLATES, "install", "artifacts.json"), encoding="utf-8") as handle:
             cls.artifacts = json.load(handle)
 
     @classmethod
     def tearDownClass(cls):
-        cls.server.shutdown()
+        cls.server.close()
 
     def test_architecture_names(self):
         self.assertEqual(install.machine_arch("aarch64"), "arm64")

@@ -2,14 +2,12 @@
 hub on 127.0.0.1 and a fake S3 (moto). Run by test/instance/usage-recorder.test.ts with
 a python3 that has boto3 and moto (the instance's own python3 has python3-boto3)."""
 import datetime
-import http.server
 import json
 import os
 import pwd
 import subprocess
 import sys
 import tempfile
-import threading
 import unittest
 import urllib.parse
 
@@ -24,6 +22,7 @@ import boto3  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
 from agent import usage_recorder as recorder  # noqa: E402
+from fake_http import JsonHandler, Loopback  # noqa: E402
 
 UTC = datetime.timezone.utc
 NOW = datetime.datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -133,7 +132,7 @@ class FakeHub:
         self.users, self.token, self.requests = users, token, []
         hub = self
 
-        class Handler(http.server.BaseHTTPRequestHandler):
+        class Handler(JsonHandler):
             def do_GET(self):  # noqa: N802
                 url = urllib.parse.urlparse(self.path)
                 hub.requests.append((url.path, self.headers.get("Authorization"), self.headers.get("Accept")))
@@ -147,24 +146,11 @@ class FakeHub:
                 following = {"offset": offset + limit, "limit": limit} if offset + limit < len(hub.users) else None
                 return self.reply(200, {"items": items, "_pagination": {"offset": offset, "limit": limit, "total": len(hub.users), "next": following}})
 
-            def reply(self, status, body):
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hub/api"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.server = Loopback(Handler)
+        self.url = f"{self.server.url}/hub/api"
 
     def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.close()
 
 
 class HubUsers(unittest.TestCase):
