@@ -136,6 +136,19 @@ def name_for(signin):
     return assign(signin)["name"]
 
 
+def hub_name(username):
+    """The account name for a name JupyterHub hands the authenticator. Sign-ins are e-mail
+    addresses (the username claim); JupyterHub also normalizes names that are already
+    account names (admin_users at start-up, API calls), and those must stay themselves:
+    assigning one as a new sign-in would invent a second, phantom account for that person."""
+    if "@" not in username:
+        try:
+            return entry_by_name(username)["name"]
+        except KeyError:
+            pass
+    return name_for(username)
+
+
 def ensure_group():
     if subprocess.run(["getent", "group", USERS_GROUP], capture_output=True, check=False).returncode != 0:
         subprocess.run(["groupadd", "--gid", str(USERS_GID), USERS_GROUP], check=True)

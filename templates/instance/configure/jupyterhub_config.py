@@ -56,7 +56,7 @@ if authenticator == "cognito":
 
     class CognitoAuthenticator(LocalGenericOAuthenticator):
         def normalize_username(self, username):
-            return accounts.name_for(username)
+            return accounts.hub_name(username)
 
         def add_system_user(self, user):
             accounts.ensure_account(accounts.entry_by_name(user.name))

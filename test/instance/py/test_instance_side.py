@@ -270,6 +270,14 @@ class Accounts(unittest.TestCase):
         with self.assertRaises(ValueError):
             self.accounts.assign("a\nb@example.org")
 
+    def test_account_names_normalize_to_themselves(self):
+        # JupyterHub normalizes admin_users (already account names) again at start-up.
+        ada = self.accounts.name_for("ada@example.org")
+        self.assertEqual(self.accounts.hub_name(ada), ada)
+        self.assertEqual(self.accounts.hub_name("Ada@Example.org"), ada)
+        with open(os.path.join(os.environ["ARW_ACCOUNTS_DIR"], "users.json"), encoding="utf-8") as handle:
+            self.assertEqual(len(json.load(handle)["users"]), 1)
+
 
 
 NOTEBOOK = json.dumps({"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
