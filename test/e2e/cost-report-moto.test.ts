@@ -1,4 +1,3 @@
-import {execFile} from 'node:child_process'
 import {mkdtempSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -6,8 +5,9 @@ import {BudgetsClient, CreateBudgetCommand} from '@aws-sdk/client-budgets'
 import {CloudFormationClient, CreateStackCommand} from '@aws-sdk/client-cloudformation'
 import {CreateBucketCommand, PutObjectCommand, S3Client} from '@aws-sdk/client-s3'
 import {afterAll, beforeAll, beforeEach, describe, expect, it} from 'vitest'
+import type {CostReportResult} from '../../src/lib/cost/report.js'
+import {type Envelope, runBuilt, runBuiltJson} from '../helpers/built-cli.js'
 import {cliEnvironment, type MotoServer, startMoto} from '../helpers/moto.js'
-import {PROJECT_ROOT} from '../helpers/run.js'
 
 /**
  * The built CLI's cost report against moto, whose Cost Explorer answers what the test
@@ -21,12 +21,8 @@ describe.sequential('cost-report against moto', () => {
   const work = mkdtempSync(join(tmpdir(), 'e2e-cost-'))
   const day = (back: number) => new Date(Date.now() - back * 86_400_000).toISOString().slice(0, 10)
 
-  const cli = (...argv: string[]) =>
-    new Promise<{code: number; stdout: string; stderr: string}>((resolve) => {
-      execFile('node', [join(PROJECT_ROOT, 'bin', 'run.js'), ...argv], {cwd: work, env, timeout: 120_000}, (error, stdout, stderr) =>
-        resolve({code: error ? ((error as {code?: number}).code ?? 1) : 0, stdout, stderr}),
-      )
-    })
+  const cli = (...argv: string[]) => runBuilt(argv, {cwd: work, env})
+  const json = <R>(...argv: string[]) => runBuiltJson<R>(argv, {cwd: work, env})
   const seed = async (results: unknown[]) => {
     const response = await fetch(`${moto.url}/moto-api/static/ce/cost-and-usage-results`, {
       method: 'POST',
@@ -75,9 +71,9 @@ describe.sequential('cost-report against moto', () => {
         },
       }),
     )
-    const json = await cli('jupyter', 'cost-report', 'lab1', 'lab2', '--since', '5d', '--json')
-    expect(json.code, json.stderr).toBe(0)
-    const {result: report, warnings} = JSON.parse(json.stdout)
+    const first = await json<CostReportResult>('jupyter', 'cost-report', 'lab1', 'lab2', '--since', '5d')
+    expect(first.code, first.stderr).toBe(0)
+    const {result: report, warnings} = first.envelope as Required<Envelope<CostReportResult>>
     expect(report.actual.rows.map((r: {key: string; totalCents: number}) => [r.key, r.totalCents])).toEqual([
       ['lab1', 3111],
       ['lab2', 333],
@@ -104,9 +100,9 @@ describe.sequential('cost-report against moto', () => {
   })
 
   it('an empty answer is an empty report that says the tag may not be activated', async () => {
-    const run = await cli('jupyter', 'cost-report', '--since', '5d', '--json')
+    const run = await json<CostReportResult>('jupyter', 'cost-report', '--since', '5d')
     expect(run.code, run.stderr).toBe(0)
-    const {result: report, warnings} = JSON.parse(run.stdout)
+    const {result: report, warnings} = run.envelope as Required<Envelope<CostReportResult>>
     expect(report.actual).toMatchObject({rows: [], totalCents: 0})
     expect(warnings.join('\n')).toMatch(/returned nothing .* may not be activated for cost allocation \(--activate-tags\)/)
     const human = await cli('jupyter', 'cost-report', '--since', '5d')
@@ -145,9 +141,9 @@ describe.sequential('cost-report against moto', () => {
         ],
       },
     ])
-    const run = await cli('jupyter', 'cost-report', 'lab1', '--since', '5d', '--group-by', 'user', '--json')
+    const run = await json<CostReportResult>('jupyter', 'cost-report', 'lab1', '--since', '5d', '--group-by', 'user')
     expect(run.code, run.stderr).toBe(0)
-    const {result: report} = JSON.parse(run.stdout)
+    const report = run.envelope.result!
     // Compute 10.00 by 6:2 h; the rest 1.01 by 3:1 GB (0.76 / 0.25); the day without usage stays unattributed.
     expect(Object.fromEntries(report.actual.rows.map((r: {key: string; totalCents: number}) => [r.key, r.totalCents]))).toEqual({
       ada: 826,
@@ -161,17 +157,17 @@ describe.sequential('cost-report against moto', () => {
   })
 
   it('jupyter budget: a bad threshold is a usage error, an unknown environment is named', async () => {
-    const bad = await cli('jupyter', 'budget', 'lab1', '--alert-at', '50,eighty', '--json')
+    const bad = await json('jupyter', 'budget', 'lab1', '--alert-at', '50,eighty')
     expect(bad.code).toBe(2)
-    expect(JSON.parse(bad.stdout).error).toMatchObject({code: 'invalid-alert-percent', message: expect.stringContaining('50,eighty')})
-    const missing = await cli('jupyter', 'budget', 'nope', '--monthly', '500', '--yes', '--json')
+    expect(bad.envelope.error).toMatchObject({code: 'invalid-alert-percent', message: expect.stringContaining('50,eighty')})
+    const missing = await json('jupyter', 'budget', 'nope', '--monthly', '500', '--yes')
     expect(missing.code).toBe(1)
-    expect(JSON.parse(missing.stdout).error.code).toBe('environment-not-found')
+    expect(missing.envelope.error?.code).toBe('environment-not-found')
   })
 
   it('refuses a bad period before any call, with a usage error', async () => {
-    const run = await cli('jupyter', 'cost-report', '--since', 'last-week', '--json')
+    const run = await json('jupyter', 'cost-report', '--since', 'last-week')
     expect(run.code).toBe(2)
-    expect(JSON.parse(run.stdout).error.code).toBe('invalid-period')
+    expect(run.envelope.error?.code).toBe('invalid-period')
   })
 })

@@ -1,4 +1,3 @@
-import {execFile} from 'node:child_process'
 import {mkdtempSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -9,7 +8,8 @@ import {GetObjectCommand, HeadBucketCommand, PutObjectCommand} from '@aws-sdk/cl
 import {PutParameterCommand} from '@aws-sdk/client-ssm'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {AwsClients} from '../../src/aws/clients.js'
-import {cliEnvironment, motoPlacementFlags, type MotoServer, startMoto} from '../helpers/moto.js'
+import {runBuiltJson} from '../helpers/built-cli.js'
+import {cliEnvironment, pointSdkAt, motoPlacementFlags, type MotoServer, startMoto} from '../helpers/moto.js'
 import {PROJECT_ROOT} from '../helpers/run.js'
 
 /**
@@ -23,33 +23,13 @@ import {PROJECT_ROOT} from '../helpers/run.js'
 describe.sequential('kept data against moto', () => {
   let moto: MotoServer
   let env: NodeJS.ProcessEnv
+  let restoreSdk: (() => void) | undefined
   let clients: AwsClients
   let placement: string[]
   const work = mkdtempSync(join(tmpdir(), 'e2e-kept-'))
 
   type Piece = {kind: string; id: string; environment: string; sizeGiB: number; stackExists: boolean; monthlyUsd: number}
-  type Envelope = {
-    status: number
-    result?: Record<string, unknown>
-    error?: {code: string; message: string; data?: Record<string, unknown>}
-  }
-  const cli = async (...argv: string[]) => {
-    const result = await new Promise<{code: number; stdout: string; stderr: string}>((resolve) => {
-      execFile(
-        'node',
-        [join(PROJECT_ROOT, 'bin', 'run.js'), ...argv, '--json'],
-        {cwd: work, env, timeout: 180_000, maxBuffer: 20 * 1024 * 1024},
-        (error, stdout, stderr) => resolve({code: error ? ((error as {code?: number}).code ?? 1) : 0, stdout, stderr}),
-      )
-    })
-    let envelope: Envelope
-    try {
-      envelope = JSON.parse(result.stdout)
-    } catch {
-      throw new Error(`not JSON (exit ${result.code}): ${result.stdout}\n${result.stderr}`)
-    }
-    return {...result, envelope}
-  }
+  const cli = (...argv: string[]) => runBuiltJson(argv, {cwd: work, env, timeoutMs: 180_000})
   const pieces = async (...name: string[]) => {
     const {envelope} = await cli('jupyter', 'data', 'list', ...name)
     expect(envelope.status, JSON.stringify(envelope)).toBe(0)
@@ -59,15 +39,14 @@ describe.sequential('kept data against moto', () => {
   beforeAll(async () => {
     moto = await startMoto({script: join(PROJECT_ROOT, 'test', 'helpers', 'kept-data-moto.py')})
     env = cliEnvironment(moto.url, work)
-    for (const [key, value] of Object.entries({AWS_ENDPOINT_URL: moto.url, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing'}))
-      process.env[key] = value
+    restoreSdk = pointSdkAt(moto.url)
     clients = new AwsClients({region: 'us-east-1'})
     placement = await motoPlacementFlags(await clients.ec2())
     expect((await cli('bootstrap')).envelope.status).toBe(0)
   }, 120_000)
 
   afterAll(async () => {
-    for (const key of ['AWS_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']) delete process.env[key]
+    restoreSdk?.()
     await moto?.stop()
   })
 

@@ -1,4 +1,3 @@
-import {execFile} from 'node:child_process'
 import {mkdtempSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -9,8 +8,16 @@ import {HeadBucketCommand} from '@aws-sdk/client-s3'
 import {PutParameterCommand} from '@aws-sdk/client-ssm'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {AwsClients} from '../../src/aws/clients.js'
-import {cliEnvironment, motoPlacementFlags, type MotoServer, type RecordingProxy, startMoto, startRecordingProxy} from '../helpers/moto.js'
-import {PROJECT_ROOT} from '../helpers/run.js'
+import {runBuiltJson} from '../helpers/built-cli.js'
+import {
+  cliEnvironment,
+  pointSdkAt,
+  motoPlacementFlags,
+  type MotoServer,
+  type RecordingProxy,
+  startMoto,
+  startRecordingProxy,
+} from '../helpers/moto.js'
 
 /**
  * The built CLI, as a subprocess, against a real AWS API server (moto) on loopback.
@@ -25,42 +32,26 @@ describe.sequential('lifecycle against moto', () => {
   let moto: MotoServer
   let proxy: RecordingProxy
   let env: NodeJS.ProcessEnv
+  let restoreSdk: (() => void) | undefined
   let clients: AwsClients
   let placement: string[]
   const work = mkdtempSync(join(tmpdir(), 'e2e-'))
 
-  const cli = async (...argv: string[]) => {
-    const result = await new Promise<{code: number; stdout: string; stderr: string}>((resolve) => {
-      execFile(
-        'node',
-        [join(PROJECT_ROOT, 'bin', 'run.js'), ...argv, '--json'],
-        {cwd: work, env, timeout: 120_000, maxBuffer: 20 * 1024 * 1024},
-        (error, stdout, stderr) => resolve({code: error ? ((error as {code?: number}).code ?? 1) : 0, stdout, stderr}),
-      )
-    })
-    let envelope: {status: number; result?: Record<string, unknown> & {[key: string]: unknown}; error?: {code: string; message: string}}
-    try {
-      envelope = JSON.parse(result.stdout)
-    } catch {
-      throw new Error(`not JSON (exit ${result.code}): ${result.stdout}\n${result.stderr}`)
-    }
-    return {...result, envelope}
-  }
+  const cli = (...argv: string[]) => runBuiltJson(argv, {cwd: work, env})
 
   beforeAll(async () => {
     moto = await startMoto()
     proxy = await startRecordingProxy(moto.port)
     env = cliEnvironment(proxy.url, work)
     // The test's own clients talk to moto directly, so the proxy only sees the CLI.
-    for (const [key, value] of Object.entries({AWS_ENDPOINT_URL: moto.url, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing'}))
-      process.env[key] = value
+    restoreSdk = pointSdkAt(moto.url)
     clients = new AwsClients({region: 'us-east-1'})
     const ec2 = await clients.ec2()
     placement = await motoPlacementFlags(ec2)
   }, 60_000)
 
   afterAll(async () => {
-    for (const key of ['AWS_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']) delete process.env[key]
+    restoreSdk?.()
     await proxy?.stop()
     await moto?.stop()
   })

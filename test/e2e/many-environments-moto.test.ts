@@ -1,12 +1,11 @@
-import {execFile} from 'node:child_process'
 import {mkdtempSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {CreateStackCommand, DescribeStacksCommand, GetTemplateCommand} from '@aws-sdk/client-cloudformation'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {AwsClients} from '../../src/aws/clients.js'
-import {cliEnvironment, motoPlacementFlags, type MotoServer, startMoto} from '../helpers/moto.js'
-import {PROJECT_ROOT} from '../helpers/run.js'
+import {runBuiltJson} from '../helpers/built-cli.js'
+import {cliEnvironment, pointSdkAt, motoPlacementFlags, type MotoServer, startMoto} from '../helpers/moto.js'
 
 /**
  * Several environments in one account and region, driven at once, with the built CLI
@@ -16,28 +15,12 @@ import {PROJECT_ROOT} from '../helpers/run.js'
 describe.sequential('many environments against moto', () => {
   let moto: MotoServer
   let env: NodeJS.ProcessEnv
+  let restoreSdk: (() => void) | undefined
   let clients: AwsClients
   let common: string[]
   const work = mkdtempSync(join(tmpdir(), 'e2e-many-'))
 
-  type Envelope = {status: number; result?: Record<string, unknown>; error?: {code: string; message: string}}
-  const cli = async (...argv: string[]) => {
-    const result = await new Promise<{code: number; stdout: string; stderr: string}>((resolve) => {
-      execFile(
-        'node',
-        [join(PROJECT_ROOT, 'bin', 'run.js'), ...argv, '--json'],
-        {cwd: work, env, timeout: 180_000, maxBuffer: 20 * 1024 * 1024},
-        (error, stdout, stderr) => resolve({code: error ? ((error as {code?: number}).code ?? 1) : 0, stdout, stderr}),
-      )
-    })
-    let envelope: Envelope
-    try {
-      envelope = JSON.parse(result.stdout)
-    } catch {
-      throw new Error(`not JSON (exit ${result.code}): ${result.stdout}\n${result.stderr}`)
-    }
-    return {...result, envelope}
-  }
+  const cli = (...argv: string[]) => runBuiltJson(argv, {cwd: work, env, timeoutMs: 180_000})
   const deploy = (domain: string, name: string, ...extra: string[]) =>
     // --no-wait: no instance boots in moto, so nothing would ever report the hub ready.
     cli('jupyter', 'deploy', '--domain', domain, '--name', name, ...common, ...extra, '--yes', '--no-wait')
@@ -45,8 +28,7 @@ describe.sequential('many environments against moto', () => {
   beforeAll(async () => {
     moto = await startMoto()
     env = cliEnvironment(moto.url, work)
-    for (const [key, value] of Object.entries({AWS_ENDPOINT_URL: moto.url, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing'}))
-      process.env[key] = value
+    restoreSdk = pointSdkAt(moto.url)
     clients = new AwsClients({region: 'us-east-1'})
     const ec2 = await clients.ec2()
     common = await motoPlacementFlags(ec2)
@@ -54,7 +36,7 @@ describe.sequential('many environments against moto', () => {
   }, 120_000)
 
   afterAll(async () => {
-    for (const key of ['AWS_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']) delete process.env[key]
+    restoreSdk?.()
     await moto?.stop()
   })
 

@@ -1,12 +1,12 @@
-import {execFile} from 'node:child_process'
 import {mkdtempSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {PutParameterCommand} from '@aws-sdk/client-ssm'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {AwsClients} from '../../src/aws/clients.js'
-import {cliEnvironment, motoPlacementFlags, type MotoServer, startMoto} from '../helpers/moto.js'
-import {PROJECT_ROOT} from '../helpers/run.js'
+import type {QuickStartResult} from '../../src/commands/jupyter/quick-start.js'
+import {runBuilt, runBuiltJson} from '../helpers/built-cli.js'
+import {cliEnvironment, pointSdkAt, motoPlacementFlags, type MotoServer, startMoto} from '../helpers/moto.js'
 
 /**
  * quick-start without a terminal, the built CLI against moto: every answer from flags, the
@@ -16,63 +16,55 @@ import {PROJECT_ROOT} from '../helpers/run.js'
 describe.sequential('jupyter quick-start against moto', () => {
   let moto: MotoServer
   let env: NodeJS.ProcessEnv
+  let restoreSdk: (() => void) | undefined
   let clients: AwsClients
   let placement: string[]
   const work = mkdtempSync(join(tmpdir(), 'e2e-qs-'))
 
-  const cli = async (...argv: string[]) => {
-    const result = await new Promise<{code: number; stdout: string; stderr: string}>((resolve) => {
-      execFile(
-        'node',
-        [join(PROJECT_ROOT, 'bin', 'run.js'), ...argv],
-        {cwd: work, env, timeout: 180_000, maxBuffer: 20 * 1024 * 1024},
-        (error, stdout, stderr) => resolve({code: error ? ((error as {code?: number}).code ?? 1) : 0, stdout, stderr}),
-      )
-    })
-    return result
-  }
+  const cli = (...argv: string[]) => runBuilt(argv, {cwd: work, env, timeoutMs: 180_000})
+  const json = <R>(...argv: string[]) => runBuiltJson<R>(argv, {cwd: work, env, timeoutMs: 180_000})
   const answers = () => ['--domain', 'astronomy', '--team-size', '3', '--name', 'qs1', '--budget', '300', '--admin-email', 'pi@example.org']
 
   beforeAll(async () => {
     moto = await startMoto()
     env = cliEnvironment(moto.url, work)
-    for (const [key, value] of Object.entries({AWS_ENDPOINT_URL: moto.url, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing'}))
-      process.env[key] = value
+    restoreSdk = pointSdkAt(moto.url)
     clients = new AwsClients({region: 'us-east-1'})
     placement = await motoPlacementFlags(await clients.ec2())
-    expect((await cli('bootstrap', '--json')).code).toBe(0)
+    expect((await json('bootstrap')).code).toBe(0)
   }, 120_000)
 
   afterAll(async () => {
+    restoreSdk?.()
     await moto?.stop()
   })
 
   it('names every missing answer at once (exit 2) before touching anything', async () => {
-    const run = await cli('jupyter', 'quick-start', '--domain', 'astronomy', '--json')
+    const run = await json('jupyter', 'quick-start', '--domain', 'astronomy')
     expect(run.code).toBe(2)
-    expect(JSON.parse(run.stdout).error).toMatchObject({
+    expect(run.envelope.error).toMatchObject({
       code: 'missing-answers',
       data: {missing: ['--team-size', '--name', '--budget', '--admin-email', '--access']},
     })
   })
 
   it('without --yes and without a terminal it stops before the deploy (exit 2)', async () => {
-    const run = await cli('jupyter', 'quick-start', ...answers(), ...placement, '--json')
+    const run = await json('jupyter', 'quick-start', ...answers(), ...placement)
     expect(run.code, run.stdout).toBe(2)
-    expect(JSON.parse(run.stdout).error.code).toBe('confirmation-required')
+    expect(run.envelope.error?.code).toBe('confirmation-required')
   }, 120_000)
 
   it('deploys through deploy and ends with a checklist of what is known: the hub has not reported yet', async () => {
-    const run = await cli('jupyter', 'quick-start', ...answers(), ...placement, '--yes', '--no-wait', '--json')
+    const run = await json<QuickStartResult>('jupyter', 'quick-start', ...answers(), ...placement, '--yes', '--no-wait')
     expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0)
-    const result = JSON.parse(run.stdout).result
-    expect(result.deployment.created).toBe(true)
+    const result = run.envelope.result!
+    expect(result.deployment!.created).toBe(true)
     expect(result.plan.users).toBe(3)
     expect(result.answers).toMatchObject({domain: 'astronomy', teamSize: 3, name: 'qs1', access: 'private'})
-    expect(result.checklist.items.map((i: {state: string}) => i.state)).toEqual(['pending', 'pending', 'pending', 'done'])
-    expect(result.checklist.items[3].text).toBe('Cost tracking enabled (budget $300/month, alerts to pi@example.org)')
-    expect(result.checklist.access).toContain(`--target ${result.deployment.outputs.InstanceId}`)
-    expect(result.checklist.userManagement).toBe('aws-research-wizard jupyter users add qs1 <email>')
+    expect(result.checklist!.items.map((i: {state: string}) => i.state)).toEqual(['pending', 'pending', 'pending', 'done'])
+    expect(result.checklist!.items[3]!.text).toBe('Cost tracking enabled (budget $300/month, alerts to pi@example.org)')
+    expect(result.checklist!.access).toContain(`--target ${result.deployment!.outputs.InstanceId}`)
+    expect(result.checklist!.userManagement).toBe('aws-research-wizard jupyter users add qs1 <email>')
   }, 180_000)
 
   it('once the hub reports ready, kernels and examples, every line is ✅ (human output)', async () => {

@@ -1,4 +1,4 @@
-import {execFile, spawn} from 'node:child_process'
+import {spawn} from 'node:child_process'
 import {mkdtempSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -11,8 +11,8 @@ import {isWizardError, type WizardError} from '../../src/errors.js'
 import type {BootStatus} from '../../src/lib/readiness/boot-status.js'
 import {formatBootStatus} from '../../src/lib/readiness/boot-status.js'
 import {type HubNotReadyData, waitForHub} from '../../src/lib/readiness/wait-for-hub.js'
+import {runBuiltJson} from '../helpers/built-cli.js'
 import {cliEnvironment, motoPlacementFlags, type MotoServer, startMoto} from '../helpers/moto.js'
-import {PROJECT_ROOT} from '../helpers/run.js'
 
 /**
  * Readiness end to end against moto: the built CLI deploys an environment (so the
@@ -74,21 +74,7 @@ describe.sequential('hub readiness against moto', () => {
   const work = mkdtempSync(join(tmpdir(), 'e2e-readiness-'))
   const parameter = '/arw/ready/boot-status'
 
-  const cli = (...argv: string[]) =>
-    new Promise<{code: number; envelope: {status: number; result?: Record<string, unknown>}; stderr: string}>((resolve, reject) => {
-      execFile(
-        'node',
-        [join(PROJECT_ROOT, 'bin', 'run.js'), ...argv, '--json'],
-        {cwd: work, env, timeout: 120_000, maxBuffer: 20 * 1024 * 1024},
-        (error, stdout, stderr) => {
-          try {
-            resolve({code: error ? ((error as {code?: number}).code ?? 1) : 0, envelope: JSON.parse(stdout), stderr})
-          } catch {
-            reject(new Error(`not JSON: ${stdout}\n${stderr}`))
-          }
-        },
-      )
-    })
+  const cli = (...argv: string[]) => runBuiltJson(argv, {cwd: work, env})
 
   /** Runs the instance stand-in; resolves when it has written everything. */
   const standIn = (instanceId: string, scenario: 'ready' | 'failed', name = 'ready') =>

@@ -1,4 +1,3 @@
-import {execFile} from 'node:child_process'
 import {mkdtempSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -7,8 +6,9 @@ import {AdminGetUserCommand, CreateUserPoolCommand, ListUsersInGroupCommand} fro
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {AwsClients} from '../../src/aws/clients.js'
 import {OUTPUTS, TAG_KEYS} from '../../src/constructs/contract.js'
-import {cliEnvironment, type MotoServer, startMoto} from '../helpers/moto.js'
-import {PROJECT_ROOT} from '../helpers/run.js'
+import type {UserChange, UsersChangeResult, UsersListResult} from '../../src/lib/users/types.js'
+import {type Envelope, runBuilt, runBuiltJson} from '../helpers/built-cli.js'
+import {cliEnvironment, pointSdkAt, type MotoServer, startMoto} from '../helpers/moto.js'
 
 /**
  * `jupyter users` on a public hub, the built CLI against moto's Cognito. moto's
@@ -20,32 +20,21 @@ import {PROJECT_ROOT} from '../helpers/run.js'
 describe.sequential('jupyter users against moto (Cognito)', () => {
   let moto: MotoServer
   let env: NodeJS.ProcessEnv
+  let restoreSdk: (() => void) | undefined
   let clients: AwsClients
   let userPoolId: string
   const work = mkdtempSync(join(tmpdir(), 'e2e-users-'))
 
-  const cli = async (...argv: string[]) => {
-    const result = await new Promise<{code: number; stdout: string; stderr: string}>((resolve) => {
-      execFile('node', [join(PROJECT_ROOT, 'bin', 'run.js'), ...argv], {cwd: work, env, timeout: 60_000}, (error, stdout, stderr) =>
-        resolve({code: error ? ((error as {code?: number}).code ?? 1) : 0, stdout, stderr}),
-      )
-    })
-    return result
-  }
-  const json = async (...argv: string[]) => {
-    const result = await cli(...argv, '--json')
-    try {
-      return {...result, envelope: JSON.parse(result.stdout)}
-    } catch {
-      throw new Error(`not JSON (exit ${result.code}): ${result.stdout}\n${result.stderr}`)
-    }
-  }
+  const cli = (...argv: string[]) => runBuilt(argv, {cwd: work, env, timeoutMs: 60_000})
+  const json = <R>(...argv: string[]) => runBuiltJson<R>(argv, {cwd: work, env, timeoutMs: 60_000})
+  /** Per-person results of add/remove: the result on success, the error's data when any failed. */
+  const changes = (run: {envelope: Envelope<UsersChangeResult>}) =>
+    (run.envelope.result?.changes ?? (run.envelope.error?.data?.changes as UserChange[] | undefined))!
 
   beforeAll(async () => {
     moto = await startMoto()
     env = cliEnvironment(moto.url, work)
-    for (const [key, value] of Object.entries({AWS_ENDPOINT_URL: moto.url, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing'}))
-      process.env[key] = value
+    restoreSdk = pointSdkAt(moto.url)
     clients = new AwsClients({region: 'us-east-1'})
     const cognito = await clients.cognito()
     const pool = await cognito.send(new CreateUserPoolCommand({PoolName: 'arw-team1', UsernameAttributes: ['email']}))
@@ -69,14 +58,24 @@ describe.sequential('jupyter users against moto (Cognito)', () => {
   }, 60_000)
 
   afterAll(async () => {
+    restoreSdk?.()
     await moto?.stop()
   })
 
   it('adds people through the pool found by the stack output: per-item results, exit 1 when any fails', async () => {
-    const run = await json('jupyter', 'users', 'add', 'team1', 'ada@example.org', 'not-an-address', 'Ada@Example.org', '--admin')
+    const run = await json<UsersChangeResult>(
+      'jupyter',
+      'users',
+      'add',
+      'team1',
+      'ada@example.org',
+      'not-an-address',
+      'Ada@Example.org',
+      '--admin',
+    )
     expect(run.code, run.stderr).toBe(1)
-    expect(run.envelope.error.code).toBe('users-failed')
-    expect(run.envelope.error.data.changes.map((c: {email: string; status: string}) => [c.email, c.status])).toEqual([
+    expect(run.envelope.error?.code).toBe('users-failed')
+    expect(changes(run).map((c: {email: string; status: string}) => [c.email, c.status])).toEqual([
       ['ada@example.org', 'created'],
       ['not-an-address', 'invalid'],
       ['Ada@Example.org', 'duplicate'],
@@ -90,19 +89,19 @@ describe.sequential('jupyter users against moto (Cognito)', () => {
   })
 
   it('adding someone already there is "exists", not an error', async () => {
-    const first = await json('jupyter', 'users', 'add', 'team1', 'grace@example.org')
+    const first = await json<UsersChangeResult>('jupyter', 'users', 'add', 'team1', 'grace@example.org')
     expect(first.code, first.stderr).toBe(0)
-    expect(first.envelope.result.changes).toEqual([expect.objectContaining({email: 'grace@example.org', status: 'created', admin: false})])
-    const again = await json('jupyter', 'users', 'add', 'team1', 'grace@example.org')
+    expect(changes(first)).toEqual([expect.objectContaining({email: 'grace@example.org', status: 'created', admin: false})])
+    const again = await json<UsersChangeResult>('jupyter', 'users', 'add', 'team1', 'grace@example.org')
     expect(again.code).toBe(0)
-    expect(again.envelope.result.changes[0].status).toBe('exists')
+    expect(changes(again)[0]?.status).toBe('exists')
   })
 
   it('lists who can sign in, with admin and status (human and --json)', async () => {
-    const run = await json('jupyter', 'users', 'list', 'team1')
+    const run = await json<UsersListResult>('jupyter', 'users', 'list', 'team1')
     expect(run.code, run.stderr).toBe(0)
-    expect(run.envelope.result.access).toBe('public')
-    expect(run.envelope.result.users.map((u: {email: string; admin: boolean; status: string}) => [u.email, u.admin, u.status])).toEqual([
+    expect(run.envelope.result?.access).toBe('public')
+    expect(run.envelope.result!.users.map((u: {email: string; admin: boolean; status: string}) => [u.email, u.admin, u.status])).toEqual([
       ['ada@example.org', true, 'FORCE_CHANGE_PASSWORD'],
       ['grace@example.org', false, 'FORCE_CHANGE_PASSWORD'],
     ])
@@ -113,24 +112,24 @@ describe.sequential('jupyter users against moto (Cognito)', () => {
   })
 
   it('removes people; unknown ones get their own result and exit 1', async () => {
-    const run = await json('jupyter', 'users', 'remove', 'team1', 'grace@example.org', 'nobody@example.org')
+    const run = await json<UsersChangeResult>('jupyter', 'users', 'remove', 'team1', 'grace@example.org', 'nobody@example.org')
     expect(run.code).toBe(1)
-    expect(run.envelope.error.data.changes.map((c: {status: string}) => c.status)).toEqual(['removed', 'not-found'])
-    const list = await json('jupyter', 'users', 'list', 'team1')
-    expect(list.envelope.result.users.map((u: {email: string}) => u.email)).toEqual(['ada@example.org'])
+    expect(changes(run).map((c: {status: string}) => c.status)).toEqual(['removed', 'not-found'])
+    const list = await json<UsersListResult>('jupyter', 'users', 'list', 'team1')
+    expect(list.envelope.result!.users.map((u: {email: string}) => u.email)).toEqual(['ada@example.org'])
   })
 
   it('--delete-home needs a confirmation: without a terminal and --yes it stops before any change (exit 2)', async () => {
-    const run = await json('jupyter', 'users', 'remove', 'team1', 'ada@example.org', '--delete-home')
+    const run = await json<UsersChangeResult>('jupyter', 'users', 'remove', 'team1', 'ada@example.org', '--delete-home')
     expect(run.code).toBe(2)
-    expect(run.envelope.error.code).toBe('confirmation-required')
-    const list = await json('jupyter', 'users', 'list', 'team1')
-    expect(list.envelope.result.users).toHaveLength(1)
+    expect(run.envelope.error?.code).toBe('confirmation-required')
+    const list = await json<UsersListResult>('jupyter', 'users', 'list', 'team1')
+    expect(list.envelope.result?.users).toHaveLength(1)
   })
 
   it('an unknown environment is a coded error', async () => {
     const run = await json('jupyter', 'users', 'list', 'nope')
     expect(run.code).toBe(1)
-    expect(run.envelope.error.code).toBe('environment-not-found')
+    expect(run.envelope.error?.code).toBe('environment-not-found')
   })
 })

@@ -135,3 +135,15 @@ export function cliEnvironment(endpoint: string, home: string): NodeJS.ProcessEn
     AWS_SHARED_CREDENTIALS_FILE: join(home, 'no-credentials'),
   }
 }
+
+/**
+ * Points this process's own SDK clients (the test's checks and seeding) at `endpoint`
+ * with moto's fake credentials; returns the undo for afterAll.
+ */
+export function pointSdkAt(endpoint: string): () => void {
+  const values = {AWS_ENDPOINT_URL: endpoint, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing'}
+  for (const [key, value] of Object.entries(values)) process.env[key] = value
+  return () => {
+    for (const key of Object.keys(values)) delete process.env[key]
+  }
+}
