@@ -207,8 +207,8 @@ class Sync(unittest.TestCase):
         self.edit(self.home_file("a.ipynb"), "my edits")
         # A replacement instance whose state is gone: the file must not be replaced.
         state, counts = self.run_sync({})
-        self.assertEqual((counts["written"], counts["beside"]), (0, 1), self.logged)
         self.assertEqual(self.read(self.home_file("a.ipynb")), "my edits")
+        self.assertEqual((counts["written"], counts["beside"]), (0, 1), self.logged)
         beside = self.home_file(f"a.imported-{sha(b'imported')}.ipynb")
         self.assertEqual(self.read(beside), "imported")
         self.assertEqual(os.stat(beside).st_uid, ME)
@@ -225,8 +225,8 @@ class Sync(unittest.TestCase):
         self.edit(self.home_file("a.ipynb"), "my edits")
         self.put(key, b"v2")
         state, counts = self.run_sync(state)
-        self.assertEqual((counts["written"], counts["beside"]), (0, 1))
         self.assertEqual(self.read(self.home_file("a.ipynb")), "my edits")
+        self.assertEqual((counts["written"], counts["beside"]), (0, 1))
         self.assertEqual(self.read(self.home_file(f"a.imported-{sha(b'v2')}.ipynb")), "v2")
 
     def test_an_untouched_home_notebook_is_updated_or_just_recorded(self):
