@@ -16,6 +16,6 @@ describe('instance-side notebook sync (agent/notebook_sync.py)', () => {
     }).catch((error) => error as {stdout: string; stderr: string})
     const output = `${result.stdout}${result.stderr}`
     expect(output, output).toMatch(/^OK$/m)
-    expect(Number(/^Ran (\d+) tests/m.exec(output)?.[1])).toBe(10)
+    expect(Number(/^Ran (\d+) tests/m.exec(output)?.[1])).toBe(16)
   })
 })

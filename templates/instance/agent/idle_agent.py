@@ -5,7 +5,8 @@ after warning everyone with a running server.
 Runs every minute from a systemd timer (`--once`). The rules live in idle_model.json next
 to this file, the same data `jupyter status` reads, so the agent and the CLI cannot
 disagree about what "idle" means. Signals: busy kernels and open terminals (each user
-server's API, reached through the hub with the agent's service token), the busiest core's
+server's API, reached through the hub with the agent's service token; a server that fails
+to answer counts as busy), the busiest core's
 CPU, disk and network throughput (differences between this run's /proc sample and the
 previous run's), GPU utilisation and memory in use (nvidia-smi).
 
@@ -21,8 +22,10 @@ import argparse
 import json
 import math
 import os
+import queue
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -34,6 +37,10 @@ SECTOR_BYTES = 512  # /proc/diskstats counts 512-byte sectors whatever the devic
 # Block devices that are not disks holding anyone's work.
 IGNORED_DISKS = ("loop", "ram", "zram", "sr", "fd")
 HTTP_TIMEOUT = 5
+# All user servers together, well inside the unit's TimeoutStartSec (120 s): a server not
+# answered by then counts as busy. A few at a time, so one slow server does not hold the rest.
+SERVERS_DEADLINE = 60
+SERVER_WORKERS = 8
 
 
 def load_model(path=MODEL_PATH):
@@ -253,33 +260,89 @@ def _recent(stamp, now, minutes):
     return now - seen < minutes * 60
 
 
-def hub_reading(hub_url, token, now, recent_minutes=2):
-    """Busy kernels and open terminals across every running server; hubReachable False when any part fails.
+def _server_reading(base, user_name, server_name, server, token, now, recent_minutes):
+    """Busy kernels and open terminals of one user server (raises on any failure)."""
+    root = base + "/" + server["url"].lstrip("/")
+    root = root if root.endswith("/") else root + "/"
+    user_kernels = _get_json(urllib.parse.urljoin(root, "api/kernels"), token)
+    user_terminals = _get_json(urllib.parse.urljoin(root, "api/terminals"), token)
+    if not isinstance(user_kernels, list) or not isinstance(user_terminals, list):
+        raise ValueError("kernels or terminals is not a list")
+    busy_here = sum(1 for k in user_kernels if k.get("execution_state") in ("busy", "starting") or _recent(k.get("last_activity"), now, recent_minutes))
+    return {"user": user_name, "server": server_name, "busyKernels": busy_here, "terminals": len(user_terminals)}
 
-    A kernel counts when it is executing, or has sent a message in the last minutes (someone
-    working interactively between two samples)."""
-    reading = {"hubReachable": False, "busyKernels": None, "openTerminals": None, "servers": []}
+
+def poll_all(jobs, deadline, workers=SERVER_WORKERS):
+    """Runs the jobs on a few daemon threads for at most `deadline` seconds. One result per
+    job: ("ok", value), ("error", text), or None when not finished in time. Daemon threads:
+    a job still waiting on a slow server never keeps the run from deciding and exiting."""
+    results = [None] * len(jobs)
+    if not jobs:
+        return results
+    pending, lock, done, stop = queue.Queue(), threading.Lock(), threading.Event(), threading.Event()
+    left = [len(jobs)]
+    for index in range(len(jobs)):
+        pending.put(index)
+
+    def work():
+        while not stop.is_set():
+            try:
+                index = pending.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                results[index] = ("ok", jobs[index]())
+            except Exception as error:  # noqa: BLE001 - any failure of one server is that server's
+                results[index] = ("error", str(error)[:200])
+            with lock:
+                left[0] -= 1
+                if left[0] == 0:
+                    done.set()
+
+    for _ in range(min(workers, len(jobs))):
+        threading.Thread(target=work, daemon=True).start()
+    done.wait(deadline)
+    stop.set()
+    return list(results)
+
+
+def hub_reading(hub_url, token, now, recent_minutes=2, deadline=SERVERS_DEADLINE):
+    """Busy kernels and open terminals across every running server.
+
+    hubReachable is False only when the hub's own API fails. A user server that fails
+    (an error status, bad JSON, a timeout) or is not reached within the deadline is counted
+    in unansweredServers, which the model counts as busy: a server that cannot say what it
+    runs is no evidence that nobody works on it. A kernel counts when it is executing, or
+    has sent a message in the last minutes (someone working interactively between two samples)."""
+    reading = {"hubReachable": False, "busyKernels": None, "openTerminals": None, "unansweredServers": None, "servers": []}
     if not token:
         return reading
     base = hub_url.rstrip("/")
     try:
         users = _get_json(f"{base}/hub/api/users?state=active", token)
-        kernels = terminals = 0
-        servers = []
+        targets = []
         for user in users:
             for server_name, server in (user.get("servers") or {}).items():
                 if not server.get("ready") or not server.get("url"):
                     continue
-                root = base + "/" + server["url"].lstrip("/")
-                user_kernels = _get_json(urllib.parse.urljoin(root if root.endswith("/") else root + "/", "api/kernels"), token)
-                user_terminals = _get_json(urllib.parse.urljoin(root if root.endswith("/") else root + "/", "api/terminals"), token)
-                busy_here = sum(1 for k in user_kernels if k.get("execution_state") in ("busy", "starting") or _recent(k.get("last_activity"), now, recent_minutes))
-                kernels += busy_here
-                terminals += len(user_terminals)
-                servers.append({"user": user["name"], "server": server_name, "busyKernels": busy_here, "terminals": len(user_terminals)})
-        reading.update(hubReachable=True, busyKernels=kernels, openTerminals=terminals, servers=servers)
+                targets.append((str(user["name"]), server_name, server))
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
         reading["error"] = str(error)[:200]
+        return reading
+    jobs = [lambda t=target: _server_reading(base, t[0], t[1], t[2], token, now, recent_minutes) for target in targets]
+    kernels = terminals = unanswered = 0
+    servers = []
+    for (user_name, server_name, _server), result in zip(targets, poll_all(jobs, deadline)):
+        if result is not None and result[0] == "ok":
+            kernels += result[1]["busyKernels"]
+            terminals += result[1]["terminals"]
+            servers.append(result[1])
+        else:
+            unanswered += 1
+            problem = result[1] if result else f"no answer within {deadline} s"
+            servers.append({"user": user_name, "server": server_name, "busyKernels": None, "terminals": None, "error": problem})
+            print(f"idle-agent: the server of {user_name} did not answer (counted busy): {problem}", file=sys.stderr)
+    reading.update(hubReachable=True, busyKernels=kernels, openTerminals=terminals, unansweredServers=unanswered, servers=servers)
     return reading
 
 
@@ -298,8 +361,8 @@ def observe(args, previous_sample, model):
             token = handle.read().strip()
     except OSError:
         pass
-    hub = hub_reading(args.hub_url, token, now, model.get("kernelRecentMinutes", 2))
-    observation.update({k: hub[k] for k in ("hubReachable", "busyKernels", "openTerminals")})
+    hub = hub_reading(args.hub_url, token, now, model.get("kernelRecentMinutes", 2), args.servers_deadline)
+    observation.update({k: hub[k] for k in ("hubReachable", "busyKernels", "openTerminals", "unansweredServers")})
     return observation, sample, hub
 
 
@@ -491,6 +554,7 @@ def main(argv=None):
     parser.add_argument("--now", type=float, default=None, help="epoch seconds to use instead of the clock")
     parser.add_argument("--interval", type=int, default=60, help=argparse.SUPPRESS)
     parser.add_argument("--instance-id", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--servers-deadline", type=float, default=SERVERS_DEADLINE, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.nvidia_smi_given = args.nvidia_smi is not None
     if args.nvidia_smi is None:

@@ -9,13 +9,26 @@ Object keys are untrusted: each is normalised and allow-listed (no "..", ".", em
 hidden segments, no backslashes or control characters, a registered account name), and
 every directory on the way is opened with O_NOFOLLOW relative to the one before, so a
 key, or a link a hub user plants in their home or in the world-writable /shared, can
-never make this root process write outside the target directory. A file is written to
-a temporary name in its directory and renamed over the old one (rename replaces a link,
-never follows it). Objects are downloaded again only when their ETag changes; a file a
-person deleted from their home stays deleted until a new version is imported. Removed
+never make this root process write outside the target directory. Anything but a
+root-owned directory at /shared/notebooks (a user may create it: /shared is sticky 1777)
+is moved aside, kept and never written through. A file is written to a temporary name in
+its directory and renamed into place (rename replaces a link, never follows it).
+
+A home file is a person's work: it is replaced only while it is exactly what this sync
+last wrote there (size and modification time, else content hash, recorded in the home
+state). A file that differs (edited, or there before any record, as on a replacement
+instance) is left alone and the new version goes beside it as
+<name>.imported-<first 8 hex of its SHA-256><ext> (a.ipynb -> a.imported-1a2b3c4d.ipynb);
+a file whose content already equals the new version is just recorded. The home state
+lives on the home volume (/home/.aws-research-wizard/notebook-sync.json, root-only, next
+to the account registry), so it follows the homes to a replacement or restored instance:
+a file a person deleted stays deleted until a new version is imported. The shared
+mirror's state stays in --state on the root volume (losing it only fetches the root-owned
+copies again). Objects are downloaded again only when their ETag changes. Removed
 objects are removed from /shared/notebooks (a mirror), never from anyone's home.
 """
 import argparse
+import hashlib
 import json
 import os
 import re
@@ -25,10 +38,13 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from common import arw  # noqa: E402
+from configure import examples  # noqa: E402
 
 PREFIX = "notebooks/"
 SHARED_ROOT = os.environ.get("ARW_SHARED_ROOT", "/shared")
 HOME_ROOT = os.environ.get("ARW_HOME_ROOT", "/home")
+# The home state sits with the account registry (configure/accounts.py) on the home volume.
+HOME_STATE = os.path.join(os.environ.get("ARW_ACCOUNTS_DIR", "/home/.aws-research-wizard"), "notebook-sync.json")
 ACCOUNT = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
 # The allow-list of one path segment: printable, no separators, not hidden.
 SEGMENT = re.compile(r"^[^/\\\x00-\x1f\x7f.][^/\\\x00-\x1f\x7f]{0,254}$")
@@ -84,6 +100,11 @@ class Target:
         if self.kind == "shared":
             # Without shared storage /shared is a plain directory on the root volume.
             os.makedirs(SHARED_ROOT, 0o755, exist_ok=True)
+            # /shared is writable by everyone: a user's own notebooks folder (or link) there
+            # would otherwise fail every shared key for good. Kept, never written through.
+            mirror = os.path.join(SHARED_ROOT, "notebooks")
+            if examples.root_owned_directory(mirror) is False:
+                examples.move_aside(mirror)
             base = os.open(SHARED_ROOT, DIR_FLAGS)
             chain = ["notebooks"] + self.segments[:-1]
             owner, mode, required = (0, 0), 0o755, 0
@@ -115,20 +136,89 @@ class Target:
         return root + "/" + "/".join(self.segments)
 
 
-def write_object(s3, bucket, key, target):
-    """Downloads one object into its target through a temporary file and a rename."""
+def _sha256(handle):
+    digest = hashlib.sha256()
+    for chunk in iter(lambda: handle.read(1 << 20), b""):
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _fingerprint(info, digest):
+    return {"size": info.st_size, "mtime_ns": info.st_mtime_ns, "sha256": digest}
+
+
+def _digest_at(parent, name):
+    """SHA-256 of a regular file in parent (never through a link, never opening a FIFO or device), else None."""
+    try:
+        if not stat.S_ISREG(os.stat(name, dir_fd=parent, follow_symlinks=False).st_mode):
+            return None
+        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=parent)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        return _sha256(handle) if stat.S_ISREG(os.fstat(fd).st_mode) else None
+
+
+def imported_name(name, digest):
+    """Where a new version goes when the home copy differs: a.ipynb -> a.imported-<8 hex>.ipynb."""
+    stem, ext = os.path.splitext(name)
+    tag = f".imported-{digest[:8]}{ext}"
+    room = 255 - len(tag.encode("utf-8", "surrogatepass"))
+    return stem.encode("utf-8", "surrogatepass")[:room].decode("utf-8", "ignore") + tag
+
+
+def _ours(parent, name, info, record):
+    """Whether the file at name is still what the sync last wrote (record["file"])."""
+    written = (record or {}).get("file")
+    if not written or not stat.S_ISREG(info.st_mode):
+        return False
+    if (info.st_size, info.st_mtime_ns) == (written.get("size"), written.get("mtime_ns")):
+        return True
+    return _digest_at(parent, name) == written.get("sha256")
+
+
+def write_object(s3, bucket, key, target, record=None):
+    """Downloads one object into its target through a temporary file and a rename.
+
+    Returns (outcome, file): outcome "written" (at its name), "unchanged" (the file there
+    already holds this content), "beside" (written as imported_name, the file there differs
+    from what the sync last wrote) or "kept" (that name is taken by something else too);
+    file is the fingerprint now recorded for the target name (None when not ours)."""
     parent = target.open_parent()
     name = target.segments[-1]
     temporary = f".{name}.arw-sync-{os.getpid()}"
     try:
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600, dir_fd=parent)
+        fd = os.open(temporary, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600, dir_fd=parent)
         try:
-            with os.fdopen(fd, "wb") as handle:
+            with os.fdopen(fd, "w+b") as handle:
                 s3.download_fileobj(bucket, key, handle)
                 handle.flush()
                 os.fchown(handle.fileno(), target.uid, target.gid)
                 os.fchmod(handle.fileno(), 0o644)
-            os.replace(temporary, name, src_dir_fd=parent, dst_dir_fd=parent)
+                handle.seek(0)
+                digest = _sha256(handle)
+                written = _fingerprint(os.fstat(handle.fileno()), digest)
+            outcome, place, recorded = "written", name, written
+            if target.kind == "home":
+                try:
+                    info = os.stat(name, dir_fd=parent, follow_symlinks=False)
+                except FileNotFoundError:
+                    info = None
+                if info is not None and stat.S_ISREG(info.st_mode) and _digest_at(parent, name) == digest:
+                    os.unlink(temporary, dir_fd=parent)
+                    return "unchanged", _fingerprint(info, digest)
+                if info is not None and not _ours(parent, name, info, record):
+                    outcome, place, recorded = "beside", imported_name(name, digest), (record or {}).get("file")
+                    try:
+                        os.stat(place, dir_fd=parent, follow_symlinks=False)
+                        # Already beside it (an earlier pass whose state was lost), or the name is taken.
+                        outcome = "unchanged" if _digest_at(parent, place) == digest else "kept"
+                        os.unlink(temporary, dir_fd=parent)
+                        return outcome, recorded
+                    except FileNotFoundError:
+                        pass
+            os.replace(temporary, place, src_dir_fd=parent, dst_dir_fd=parent)
+            return outcome, recorded
         except BaseException:
             try:
                 os.unlink(temporary, dir_fd=parent)
@@ -184,11 +274,21 @@ def list_objects(s3, bucket):
     return objects
 
 
+def _home_record(value):
+    """A home key's state: {"etag", "file"}; a bare ETag is the old root-volume format."""
+    if isinstance(value, str):
+        return {"etag": value, "file": None}
+    return value if isinstance(value, dict) else None
+
+
 def sync(s3, bucket, state, registry_lookup, log=arw.log):
-    """One pass. Returns the new state ({key: etag} of what is on disk) and counts."""
+    """One pass. Returns the new state and counts.
+
+    State: shared keys -> ETag on disk; home keys -> {"etag", "file": fingerprint of what
+    the sync last wrote at the key's own name, or None}. main() keeps the two apart."""
     objects = list_objects(s3, bucket)
     new_state = {}
-    counts = {"written": 0, "unchanged": 0, "refused": 0, "failed": 0, "removed": 0}
+    counts = {"written": 0, "unchanged": 0, "beside": 0, "refused": 0, "failed": 0, "removed": 0}
     for key, etag in sorted(objects.items()):
         allowed = target_for(key)
         if allowed is None:
@@ -197,22 +297,28 @@ def sync(s3, bucket, state, registry_lookup, log=arw.log):
             continue
         kind, account, segments = allowed
         if kind == "shared":
-            ids = (0, 0)
+            ids, record = (0, 0), None
         else:
             ids = account_ids(account, registry_lookup)
             if ids is None:
                 counts["refused"] += 1
                 log(f"notebook sync: refused key {key!r}: {account} is not a hub account")
                 continue
-        if state.get(key) == etag:
-            new_state[key] = etag
+            record = _home_record(state.get(key))
+        known = record["etag"] if record else state.get(key)
+        if known == etag:
+            # Already synced: also when the person deleted or changed the file since.
+            new_state[key] = record or etag
             counts["unchanged"] += 1
             continue
         target = Target(kind, account, segments, ids[0], ids[1])
         try:
-            write_object(s3, bucket, key, target)
-            new_state[key] = etag
-            counts["written"] += 1
+            outcome, written = write_object(s3, bucket, key, target, record)
+            new_state[key] = etag if kind == "shared" else {"etag": etag, "file": written}
+            counts["beside" if outcome == "kept" else outcome] += 1
+            if outcome in ("beside", "kept"):
+                log(f"notebook sync: {target.display} differs from what the sync last wrote there; kept as it is, "
+                    + ("the new version is beside it" if outcome == "beside" else "and the name for the new version is taken: nothing written"))
         except Exception as error:  # noqa: BLE001 - one bad file must not stop the others
             counts["failed"] += 1
             log(f"notebook sync: could not write {target.display}: {error}")
@@ -225,10 +331,20 @@ def sync(s3, bucket, state, registry_lookup, log=arw.log):
     return new_state, counts
 
 
+def _load_state(path):
+    try:
+        with open(path, encoding="utf-8") as handle:
+            state = json.load(handle)
+    except (OSError, ValueError):
+        return {}
+    return state if isinstance(state, dict) else {}
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", default=arw.CONFIG_PATH)
-    parser.add_argument("--state", default=os.path.join(arw.STATE_DIR, "notebook-sync.json"))
+    parser.add_argument("--state", default=os.path.join(arw.STATE_DIR, "notebook-sync.json"), help="the shared mirror's state")
+    parser.add_argument("--home-state", default=HOME_STATE, help="the homes' state, on the home volume")
     args = parser.parse_args(argv)
     config = arw.load_config(args.config)
     bucket = config.get("notebookBucket")
@@ -238,13 +354,14 @@ def main(argv=None):
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "configure"))
     import accounts  # noqa: PLC0415
 
-    try:
-        with open(args.state, encoding="utf-8") as handle:
-            state = json.load(handle)
-    except (OSError, ValueError):
-        state = {}
+    state = _load_state(args.state)
+    # Home keys in --state are the format before the home state existed (bare ETags):
+    # taken over once, so an upgrade neither fetches every home file again nor doubles it.
+    state.update(_load_state(args.home_state))
     new_state, counts = sync(arw.aws("s3", config), bucket, state, accounts.entry_by_name)
-    arw.write_json(args.state, new_state, mode=0o600)
+    os.makedirs(os.path.dirname(args.home_state), mode=0o700, exist_ok=True)
+    arw.write_json(args.home_state, {k: v for k, v in new_state.items() if isinstance(v, dict)}, mode=0o600)
+    arw.write_json(args.state, {k: v for k, v in new_state.items() if isinstance(v, str)}, mode=0o600)
     arw.log("notebook sync: " + ", ".join(f"{value} {name}" for name, value in counts.items()))
     return 1 if counts["failed"] else 0
 

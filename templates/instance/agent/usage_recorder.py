@@ -3,7 +3,7 @@
 
 Runs from a systemd timer every few minutes. Each run adds, per hub user, the hours
 their server ran since the last run (server-hours), the GPUs their processes hold
-times those hours (GPU-hours), and, once an hour, the bytes their home directory
+times those hours (GPU-hours), and, about once an hour, the bytes their home directory
 takes on disk. The totals of each UTC day go to the notebook bucket as
 
     usage/YYYY-MM-DD.json
@@ -13,6 +13,13 @@ takes on disk. The totals of each UTC day go to the notebook bucket as
 no record of the day (a replacement instance), so totals are never reset mid-day. It
 also leaves the number of people with a running server in active-users.json, which
 the kernels' cost tracker divides the instance price by.
+
+Server-hours are published first; homes are measured afterwards within their own time
+budget (HOME_BUDGET, well inside the unit's TimeoutStartSec): a run stops measuring when
+the budget is spent, keeps the earlier figures of homes not measured yet, saves which homes
+this round has done and goes on with the rest next run. A home that alone takes the whole
+budget keeps its earlier figure for the round. So a home with millions of files can
+never keep the hours from being published.
 """
 import argparse
 import datetime
@@ -21,6 +28,7 @@ import os
 import pwd
 import subprocess
 import sys
+import time
 import urllib.parse
 import urllib.request
 
@@ -35,6 +43,11 @@ HOME_EVERY = datetime.timedelta(minutes=55)
 PREFIX = "usage/"
 KEEP_DAYS = 3
 HOME_ROOT = os.environ.get("ARW_HOME_ROOT", "/home")
+HOME_BUDGET = 300  # seconds of home measuring per run
+
+
+class OverBudget(Exception):
+    """A home measurement ran past the run's budget."""
 
 
 def parse_time(value):
@@ -97,10 +110,13 @@ def gpu_holders(runner=subprocess.run):
     return {owner: len(gpus) for owner, gpus in held.items()}
 
 
-def home_bytes(path):
-    """Bytes a directory tree takes on disk (allocated blocks, each inode once, links not followed)."""
+def home_bytes(path, deadline=None):
+    """Bytes a directory tree takes on disk (allocated blocks, each inode once, links not followed).
+    Raises OverBudget once time.monotonic() reaches deadline."""
     total, seen, stack = 0, set(), [path]
     while stack:
+        if deadline is not None and time.monotonic() >= deadline:
+            raise OverBudget(path)
         try:
             entries = list(os.scandir(stack.pop()))
         except OSError:
@@ -168,10 +184,50 @@ def accumulate(state, now, users, gpus, homes=None):
             _entry(days, now.date().isoformat(), name)["home_bytes"] = homes[name]
     oldest = (now.date() - datetime.timedelta(days=KEEP_DAYS)).isoformat()
     days = {date: value for date, value in days.items() if date >= oldest}
-    new_state = {"lastSample": now.isoformat(), "days": days, "homeMeasured": state.get("homeMeasured"), "pending": state.get("pending") or []}
+    new_state = {**state, "lastSample": now.isoformat(), "days": days, "homeMeasured": state.get("homeMeasured"), "pending": state.get("pending") or []}
     if homes is not None:
         new_state["homeMeasured"] = now.isoformat()
     return new_state, sorted(changed)
+
+
+def measure_homes(state, now, names, budget=HOME_BUDGET):
+    """Measures the homes this round has not done yet, until `budget` seconds are spent.
+
+    The round (state homeRound: names done) goes on over as many runs as it takes; when it
+    is complete homeMeasured is set and the next round starts HOME_EVERY later. Figures are
+    kept in state homeBytes, and today's entries get the latest figure of every home, so a
+    home not measured yet keeps its earlier one. Returns the names measured this run."""
+    known = dict(state.get("homeBytes") or {})
+    done = list((state.get("homeRound") or {}).get("done") or [])
+    deadline = time.monotonic() + budget
+    measured = []
+    for name in sorted(set(names) - set(done)):
+        path = home_of(name)
+        try:
+            known[name] = home_bytes(path, deadline) if path else 0
+        except OverBudget:
+            if not measured:
+                # It had the whole budget: it keeps its earlier figure this round.
+                done.append(name)
+                log(f"usage: the home of {name} was not measured within {budget} s; its earlier figure stays")
+            break
+        done.append(name)
+        measured.append(name)
+    today = now.date().isoformat()
+    for name in names:
+        if name in known:
+            _entry(state.setdefault("days", {}), today, name)["home_bytes"] = known[name]
+    state["homeBytes"] = {name: known[name] for name in names if name in known}
+    if set(names) <= set(done):
+        state["homeMeasured"], state["homeRound"] = now.isoformat(), None
+    else:
+        state["homeRound"] = {"done": done}
+    return measured
+
+
+def homes_due(state, now):
+    measured = parse_time(state.get("homeMeasured"))
+    return bool(state.get("homeRound")) or measured is None or now - measured >= HOME_EVERY
 
 
 def document(date, day):
@@ -222,6 +278,7 @@ def main(argv=None):
     parser.add_argument("--token-file", default="/etc/aws-research-wizard/usage-recorder.token")
     parser.add_argument("--hub-api", default=HUB_API)
     parser.add_argument("--now", help="ISO time to use instead of the clock (for checks)")
+    parser.add_argument("--home-budget", type=float, default=HOME_BUDGET, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     config = read_json(args.config, None)
     if not isinstance(config, dict) or not config.get("notebookBucket"):
@@ -239,32 +296,39 @@ def main(argv=None):
         # Nothing recorded, nothing lost: the next run counts from the last sample (up to MAX_GAP).
         print(f"usage-recorder: cannot read the hub's users ({args.hub_api}): {error}", file=sys.stderr)
         return 1
-    homes = None
-    measured = parse_time(state.get("homeMeasured"))
-    if measured is None or now - measured >= HOME_EVERY:
-        homes = {user["name"]: home_bytes(home_of(user["name"])) if home_of(user["name"]) else 0 for user in users}
     s3 = aws("s3", config)
     for date in {now.date().isoformat(), (parse_time(state.get("lastSample")) or now).date().isoformat()}:
         if date not in (state.get("days") or {}):
             state = merge_published(state, date, fetch_published(s3, config["notebookBucket"], date))
-    state, changed = accumulate(state, now, users, gpu_holders(), homes)
-    # Days a failed run did not publish go out with this one.
-    changed = sorted(set(changed) | {d for d in state.get("pending") or [] if d in state["days"]})
-    state["pending"] = changed
-    write_json(args.state, state, mode=0o600)
+    state, changed = accumulate(state, now, users, gpu_holders())
     running = sum(1 for user in users if server_starts(user))
     write_json(args.active_users, {"activeUsers": running, "time": now.isoformat()}, mode=0o644)
+    published = publish(s3, config["notebookBucket"], state, changed, args.state)
+    log(f"usage: {len(users)} users, {running} running, published {', '.join(published)}")
+    # Homes only after the hours are out: however long a home takes, it cannot hold them back.
+    if homes_due(state, now):
+        measured = measure_homes(state, now, [user["name"] for user in users], args.home_budget)
+        publish(s3, config["notebookBucket"], state, [now.date().isoformat()], args.state)
+        log(f"usage: measured {len(measured)} homes" + ("" if state.get("homeMeasured") == now.isoformat() else "; the rest next run"))
+    return 0
+
+
+def publish(s3, bucket, state, changed, state_path):
+    """Publishes the changed days and those a failed run left pending, saving the state
+    (pending first, so a failure here is retried by the next run). Returns the dates."""
+    changed = sorted(set(changed) | {d for d in state.get("pending") or [] if d in state["days"]})
+    state["pending"] = changed
+    write_json(state_path, state, mode=0o600)
     for date in changed:
         body = json.dumps(document(date, state["days"].get(date, {})), indent=1, sort_keys=True).encode()
         retry(
             f"publish {PREFIX}{date}.json",
-            lambda body=body, date=date: s3.put_object(Bucket=config["notebookBucket"], Key=f"{PREFIX}{date}.json", Body=body, ContentType="application/json"),
+            lambda body=body, date=date: s3.put_object(Bucket=bucket, Key=f"{PREFIX}{date}.json", Body=body, ContentType="application/json"),
             attempts=3,
         )
     state["pending"] = []
-    write_json(args.state, state, mode=0o600)
-    log(f"usage: {len(users)} users, {running} running, published {', '.join(changed)}")
-    return 0
+    write_json(state_path, state, mode=0o600)
+    return changed
 
 
 if __name__ == "__main__":

@@ -34,7 +34,9 @@ def safe_name(name):
     return isinstance(name, str) and NAME.match(name) is not None
 
 
-def _root_owned_directory(path):
+def root_owned_directory(path):
+    """True for a directory of this process's user (root on the hub), None when nothing is
+    there, False for anything else (a link, a file, someone else's directory)."""
     try:
         info = os.lstat(path)
     except FileNotFoundError:
@@ -42,7 +44,9 @@ def _root_owned_directory(path):
     return stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid()
 
 
-def _move_aside(path):
+def move_aside(path):
+    """Renames whatever is at path (never followed, never deleted) out of the way. Shared
+    with agent/notebook_sync.py for /shared/notebooks."""
     aside = f"{path}.moved-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
     os.rename(path, aside)
     log(f"{path} was not this hub's directory; moved to {aside}")
@@ -56,9 +60,9 @@ def place_shared(config, target=None):
     notebooks = (config.get("exampleNotebooks") or []) if config.get("notebookExamples", True) else []
     parent = os.path.dirname(target)
     os.makedirs(parent, exist_ok=True)
-    current = _root_owned_directory(target)
+    current = root_owned_directory(target)
     if current is False:
-        _move_aside(target)
+        move_aside(target)
     names = []
     staging = None
     if notebooks:
@@ -98,7 +102,7 @@ def seed_home(home, source=None):
     account creation only; the caller gives the whole home to its owner afterwards.
     Only regular files with a plain name are copied; nothing existing is overwritten."""
     source = source or SHARED_EXAMPLES
-    if not _root_owned_directory(source):
+    if not root_owned_directory(source):
         return []
     destination = os.path.join(home, HOME_EXAMPLES)
     copied = []

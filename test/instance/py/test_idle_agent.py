@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 TEMPLATES = os.environ["ARW_TEMPLATES"]
@@ -115,6 +116,8 @@ class FakeHub(JsonHandler):
     terminals = []
     token = "agent-token"
     seen = []
+    # A second user whose server misbehaves: "404" on /api/terminals, or "slow" (answers late).
+    mallory = None
 
     def do_POST(self):  # noqa: N802 - http.server's name
         length = int(self.headers.get("Content-Length") or 0)
@@ -126,7 +129,19 @@ class FakeHub(JsonHandler):
         if self.headers.get("Authorization") != f"token {self.token}":
             return self.reply(403, {"message": "no"})
         if self.path.startswith("/hub/api/users"):
-            return self.reply(200, [{"name": "ada", "servers": {"": {"ready": True, "url": "/user/ada/"}}}])
+            users = [{"name": "ada", "servers": {"": {"ready": True, "url": "/user/ada/"}}}]
+            if FakeHub.mallory:
+                users.append({"name": "mallory", "servers": {"": {"ready": True, "url": "/user/mallory/"}}})
+            return self.reply(200, users)
+        if self.path.startswith("/user/mallory/"):
+            if FakeHub.mallory == "slow":
+                time.sleep(3)
+            if self.path.endswith("/api/terminals") and FakeHub.mallory == "404":
+                return self.reply(404, {"message": "Not Found"})
+            try:
+                return self.reply(200, [])
+            except OSError:
+                return None  # the agent stopped waiting (its deadline): nobody to answer
         if self.path == "/user/ada/api/kernels":
             return self.reply(200, FakeHub.kernels)
         if self.path == "/user/ada/api/terminals":
@@ -154,7 +169,7 @@ class CommandLine(unittest.TestCase):
         self.config = write(self.work, "environment.json", json.dumps({"gpu": True, "autoShutdown": {"idleMinutes": 30, "warnMinutes": 10, "signals": ["kernels", "cpu", "gpu"], "cpuThresholdPercent": 5, "gpuThresholdPercent": 10}}))
         self.smi = write(self.work, "nvidia-smi", "#!/bin/sh\nprintf '%s\\n' \"$*\" >> \"$0.args\"\ncat \"$0.out\"\n", mode=0o755)
         self.gpu("0, 0")
-        FakeHub.kernels, FakeHub.terminals = [], []
+        FakeHub.kernels, FakeHub.terminals, FakeHub.mallory = [], [], None
 
     def gpu(self, output):
         write(self.work, "nvidia-smi.out", output + "\n")
@@ -209,6 +224,46 @@ class CommandLine(unittest.TestCase):
         self.machine([(0, 0)] * 2)
         FakeHub.terminals = [{"name": "1", "last_activity": "2020-01-01T00:00:00Z"}]
         self.assertEqual(self.run_agent(1800000000 + 600)["busy"], ["terminals"])
+
+    def test_one_failing_user_server_is_busy_not_an_unreachable_hub(self):
+        """ada has an open terminal; mallory's server answers 404 on /api/terminals. The
+        hub stays reachable, ada's terminal keeps counting, mallory's server counts busy,
+        long past the hub-unreachable limit (where a whole-hub outage would have ended)."""
+        boot = 1800000000
+        self.machine([(0, 0)] * 2, btime=boot)
+        FakeHub.mallory = "404"
+        FakeHub.terminals = [{"name": "1", "last_activity": "2020-01-01T00:00:00Z"}]
+        for minute in (1, 40, 65, 75, 90):
+            decision = self.run_agent(boot + minute * 60)
+            self.assertEqual((decision["busy"], decision["action"]), (["terminals", "servers"], "none"), minute)
+            self.assertEqual(decision["signals"]["hub"], {"value": True, "busy": False})
+            self.assertEqual(decision["signals"]["servers"]["value"], 1)
+            self.assertEqual(decision["signals"]["terminals"]["value"], 1)
+        FakeHub.terminals = []
+        self.assertEqual(self.run_agent(boot + 95 * 60)["busy"], ["servers"])
+
+    def test_a_slow_user_server_counts_busy_once_the_polling_deadline_passes(self):
+        self.machine([(0, 0)] * 2)
+        FakeHub.mallory = "slow"  # 3 s per call, 6 s for its two calls
+        started = time.monotonic()
+        decision = self.run_agent(1800000000 + 40 * 60, extra=["--servers-deadline", "1"])
+        self.assertLess(time.monotonic() - started, 5)
+        self.assertEqual((decision["busy"], decision["action"]), (["servers"], "none"))
+        self.assertEqual(decision["signals"]["hub"]["value"], True)
+
+    def test_user_servers_are_asked_at_the_same_time(self):
+        calls = []
+
+        def slow():
+            calls.append(time.monotonic())
+            time.sleep(1)
+            return 1
+
+        started = time.monotonic()
+        results = idle_agent.poll_all([slow] * 8 + [lambda: 1 / 0], deadline=30)
+        self.assertLess(time.monotonic() - started, 3)
+        self.assertEqual(results[:8], [("ok", 1)] * 8)
+        self.assertEqual(results[8][0], "error")
 
     def test_hub_down_is_not_idle(self):
         self.machine([(0, 0)] * 2)

@@ -225,9 +225,13 @@ class Main(unittest.TestCase):
         self.hub.close()
         os.environ["PATH"] = self.path
 
-    def run_agent(self, now):
+    def run_agent(self, now, extra=()):
         argv = ["--config", self.config, "--state", os.path.join(self.dir, "usage.json"), "--active-users", os.path.join(self.dir, "active-users.json")]
-        return recorder.main([*argv, "--token-file", self.token, "--hub-api", self.hub.url, "--now", now.isoformat()])
+        return recorder.main([*argv, "--token-file", self.token, "--hub-api", self.hub.url, "--now", now.isoformat(), *extra])
+
+    def state(self):
+        with open(os.path.join(self.dir, "usage.json"), encoding="utf-8") as handle:
+            return json.load(handle)
 
     def published(self, date):
         obj = self.s3.get_object(Bucket=self.bucket, Key=f"usage/{date}.json")
@@ -251,6 +255,47 @@ class Main(unittest.TestCase):
         with open(os.path.join(self.dir, "active-users.json"), encoding="utf-8") as handle:
             self.assertEqual(json.load(handle)["activeUsers"], 2)
         self.assertEqual(os.stat(os.path.join(self.dir, "active-users.json")).st_mode & 0o777, 0o644)
+
+    def test_hours_are_published_before_homes_are_measured(self):
+        """A home so large that systemd kills the run while measuring it: the hours are out."""
+
+        class Killed(BaseException):
+            pass
+
+        def endless(*_args, **_kwargs):
+            raise Killed
+
+        original = recorder.home_bytes
+        recorder.home_bytes = endless
+        self.addCleanup(setattr, recorder, "home_bytes", original)
+        with self.assertRaises(Killed):
+            self.run_agent(NOW)
+        day = self.published("2026-11-23")
+        self.assertEqual(day["users"][ME]["server_hours"], round(20 / 60, 4))
+        self.assertEqual(day["users"]["alice"]["server_hours"], 2.0)
+        self.assertEqual(self.state()["pending"], [])
+
+    def test_homes_over_the_budget_keep_their_figures_and_the_round_goes_on_next_run(self):
+        # No time at all: each run gives up on one home (it had the whole budget) and stops.
+        names = sorted(["alice", "bob", ME])
+        for step, name in enumerate(names):
+            self.assertEqual(self.run_agent(NOW + datetime.timedelta(minutes=5 * step), extra=["--home-budget", "0"]), 0)
+            state = self.state()
+            if step < len(names) - 1:
+                self.assertEqual(state["homeRound"], {"done": names[: step + 1]})
+                self.assertIsNone(state["homeMeasured"])
+            # alice keeps what the earlier instance published; the hours go on.
+            day = self.published("2026-11-23")
+            self.assertEqual(day["users"]["alice"]["home_bytes"], 1)
+            self.assertEqual(day["users"][ME]["server_hours"], round((20 + 5 * step) / 60, 4))
+        self.assertIsNone(state["homeRound"])
+        self.assertEqual(state["homeMeasured"], (NOW + datetime.timedelta(minutes=10)).isoformat())
+        # Not due again until HOME_EVERY has passed; then measured with a real budget.
+        self.run_agent(NOW + datetime.timedelta(minutes=20))
+        self.assertEqual(self.published("2026-11-23")["users"]["alice"]["home_bytes"], 1)
+        self.run_agent(NOW + datetime.timedelta(minutes=70))
+        self.assertGreaterEqual(self.published("2026-11-23")["users"]["alice"]["home_bytes"], 10_000)
+        self.assertIsNone(self.state()["homeRound"])
 
     def test_a_run_after_midnight_finishes_yesterday_and_starts_today(self):
         self.run_agent(datetime.datetime(2026, 11, 23, 23, 55, tzinfo=UTC))
