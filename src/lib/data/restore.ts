@@ -22,7 +22,7 @@ export interface RestorePlan {
 export async function planRestore(clients: AwsClients, from: string, spec: EnvironmentSpec): Promise<RestorePlan> {
   const found = (await findKeptData(clients, {environment: from})).filter((piece) => valid(piece))
   // A piece another environment runs on (restored there, its tag not yet changed) is never reused.
-  const inUse = await dataInUse(clients)
+  const inUse = found.length > 0 ? await dataInUse(clients) : new Map<string, string>()
   const kept = found.filter((piece) => !inUse.has(piece.id) || inUse.get(piece.id) === from)
   if (kept.some((piece) => piece.stackExists)) {
     throw new WizardError({

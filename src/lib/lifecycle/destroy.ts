@@ -79,10 +79,9 @@ export async function findRetainedData(
   const finalSnapshots = await tagFinalSnapshots(clients, environment, deletionStartedAt)
   // A piece still tagged with this name but run on by another environment (a restore that
   // was not retagged) is that environment's, not this one's.
-  const inUse = await dataInUse(clients)
-  const byTag = (await findKeptData(clients, {environment: environment.name})).filter(
-    (piece) => (inUse.get(piece.id) ?? environment.name) === environment.name,
-  )
+  const tagged = await findKeptData(clients, {environment: environment.name})
+  const inUse = tagged.length > 0 ? await dataInUse(clients) : new Map<string, string>()
+  const byTag = tagged.filter((piece) => (inUse.get(piece.id) ?? environment.name) === environment.name)
   const byOutputs = await findRetainedByOutputs(clients, environment)
   const items: RetainedItem[] = byTag.map(({kind, id, deleteCommand}) => ({kind, id, deleteCommand}))
   for (const id of finalSnapshots)
@@ -99,7 +98,7 @@ export async function findRetainedData(
  */
 export async function findOrphanedData(clients: AwsClients, name: string): Promise<RetainedItem[]> {
   const pieces = await findKeptData(clients, {environment: name})
-  const inUse = await dataInUse(clients)
+  const inUse = pieces.length > 0 ? await dataInUse(clients) : new Map<string, string>()
   return pieces
     .filter((piece) => !piece.stackExists && !inUse.has(piece.id))
     .map(({kind, id, deleteCommand}) => ({kind, id, deleteCommand}))
