@@ -122,14 +122,20 @@ function csvField(value: string | number): string {
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text
 }
 
-/** One line per group and period (actual), then the live estimate lines (kind=estimate). */
+/**
+ * One line per group and period (actual), then the live estimate lines (kind=estimate).
+ * The amount is our own number, written as is: the formula guard would turn a credit
+ * (-1.23) into text.
+ */
 export function renderCostCsv(report: CostReportResult): string {
+  const line = (period: string, key: string, cents: number, kind: string) =>
+    [csvField(period), csvField(key), (cents / 100).toFixed(2), csvField(kind)].join(',')
   const lines = [['period', report.groupBy, 'cost_usd', 'kind'].join(',')]
   for (const row of report.actual.rows)
     row.cents.forEach((cents, i) => {
-      if (cents !== 0) lines.push([report.actual.columns[i]!, row.key, (cents / 100).toFixed(2), 'actual'].map(csvField).join(','))
+      if (cents !== 0) lines.push(line(report.actual.columns[i]!, row.key, cents, 'actual'))
     })
-  for (const line of report.liveEstimate.lines)
-    lines.push([line.since.slice(0, 10), line.environment, (line.cents / 100).toFixed(2), 'estimate'].map(csvField).join(','))
+  for (const estimate of report.liveEstimate.lines)
+    lines.push(line(estimate.since.slice(0, 10), estimate.environment, estimate.cents, 'estimate'))
   return `${lines.join('\n')}\n`
 }

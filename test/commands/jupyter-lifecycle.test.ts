@@ -182,7 +182,8 @@ describe('jupyter destroy', () => {
       .resolvesOnce({Stacks: [stackFor('lab1', {outputs: privateOutputs})]})
       .rejects(stackMissing('lab1'))
     cfn.on(DeleteStackCommand).resolves({})
-    ec2.on(DescribeSnapshotsCommand).resolves({Snapshots: [{SnapshotId: 'snap-0last', VolumeId: 'vol-0home'}]})
+    // Taken while the stack was deleted: the final snapshot.
+    ec2.on(DescribeSnapshotsCommand).resolves({Snapshots: [{SnapshotId: 'snap-0last', VolumeId: 'vol-0home', StartTime: new Date()}]})
     ec2.on(DescribeVolumesCommand).resolves({Volumes: []})
     const {envelope, exitCode} = await runJson<{retained: {kind: string; id: string}[]; dataDeleted: unknown[]}>([
       'jupyter',

@@ -31,6 +31,7 @@ describe.skipIf(!available && !process.env.CI)(SUITE, () => {
   const token = randomUUID().replaceAll('-', '')
   const usageToken = randomUUID().replaceAll('-', '')
   const agentToken = randomUUID().replaceAll('-', '')
+  const usersToken = randomUUID().replaceAll('-', '')
   const work = mkdtempSync(join(tmpdir(), 'hub-'))
   let hub: ChildProcess
   let baseUrl = ''
@@ -66,6 +67,7 @@ describe.skipIf(!available && !process.env.CI)(SUITE, () => {
     }
     writeFileSync(join(work, 'environment.json'), JSON.stringify(config))
     writeFileSync(join(work, 'idle-agent.token'), agentToken)
+    writeFileSync(join(work, 'users-admin.token'), usersToken)
     writeFileSync(join(work, 'announcement.txt'), 'This hub has been idle for 50 minutes and stops in 10 minutes unless there is activity.')
     // Kernelspecs exactly as arw_setup.py names them, installed into a prefix the servers see.
     const share = join(work, 'prefix')
@@ -266,4 +268,30 @@ describe.skipIf(!available && !process.env.CI)(SUITE, () => {
     expect(decision.signals.kernels.value).toBeGreaterThan(0)
     expect(decision.busy).toContain('kernels')
   }, 60_000)
+
+  it('users remove ends a person on the hub: its service deletes the hub user (server stopped, session gone) and can do nothing else', async () => {
+    expect((await api('/hub/api/users/leaver', {method: 'POST'})).status).toBe(201)
+    expect((await api('/hub/api/users/leaver/server', {method: 'POST'})).status).toBeLessThan(300)
+    await waitFor('the server of leaver', async () => (await api('/hub/api/users/leaver')).body?.servers?.['']?.ready === true, 60_000)
+    const code = [
+      'import sys',
+      'sys.path.insert(0, sys.argv[1])',
+      'from configure import users',
+      'users.Host({}).end_hub_session("leaver", hub_api=sys.argv[2], token_file=sys.argv[3])',
+      'users.Host({}).end_hub_session("leaver", hub_api=sys.argv[2], token_file=sys.argv[3])',
+    ].join('\n')
+    await new Promise<void>((resolve, reject) =>
+      execFile(SYSTEM_PYTHON, ['-c', code, TEMPLATE_DIR, `${baseUrl}/hub/api`, join(work, 'users-admin.token')], (error, _out, err) =>
+        error ? reject(new Error(`${error.message}\n${err}`)) : resolve(),
+      ),
+    )
+    // Gone from the hub: its cookie names no user any more, and its server was stopped first.
+    expect((await api('/hub/api/users/leaver')).status).toBe(404)
+    const create = await fetch(`${baseUrl}/hub/api/users/mallory`, {
+      method: 'POST',
+      headers: {Authorization: `token ${usersToken}`},
+      signal: AbortSignal.timeout(10_000),
+    })
+    expect(create.status).toBe(403)
+  }, 120_000)
 })

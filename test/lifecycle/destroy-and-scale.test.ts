@@ -36,6 +36,7 @@ import {
   dataDeletionIncomplete,
   deleteEnvironmentStack,
   deleteRetainedData,
+  findDestroyTarget,
   findOrphanedData,
   findRetainedData,
 } from '../../src/lib/lifecycle/destroy.js'
@@ -90,6 +91,8 @@ describe('destroy', () => {
     AccessMode: 'public',
   }
 
+  const deletionStartedAt = new Date()
+
   beforeEach(() => {
     cfn
       .on(DescribeStacksCommand)
@@ -106,7 +109,7 @@ describe('destroy', () => {
 
   it("tags the home volume's final snapshot with the environment, so it is found once the stack is gone", async () => {
     const environment = await getEnvironment(clients(), 'lab1')
-    await findRetainedData(clients(), environment)
+    await findRetainedData(clients(), environment, deletionStartedAt)
     expect(ec2.commandCalls(CreateTagsCommand).map((c) => c.args[0].input)).toEqual([
       {
         Resources: ['snap-0final'],
@@ -118,10 +121,39 @@ describe('destroy', () => {
     ])
   })
 
+  it("only the volume's final snapshot is the environment's: older snapshots (people's backups) are not tagged, listed or deleted", async () => {
+    ec2.on(DescribeSnapshotsCommand).resolves({
+      Snapshots: [
+        {SnapshotId: 'snap-0backup', VolumeId: 'vol-0home', StartTime: new Date(deletionStartedAt.getTime() - 3_600_000)},
+        {SnapshotId: 'snap-0final', VolumeId: 'vol-0home', StartTime: new Date(deletionStartedAt.getTime() + 60_000)},
+      ],
+    })
+    const environment = await getEnvironment(clients(), 'lab1')
+    const kept = await findRetainedData(clients(), environment, deletionStartedAt)
+    expect(kept.filter((k) => k.kind === 'home-volume-snapshot').map((k) => k.id)).toEqual(['snap-0final'])
+    expect(ec2.commandCalls(CreateTagsCommand).flatMap((c) => c.args[0].input.Resources)).toEqual(['snap-0final'])
+    await deleteRetainedData(clients(), kept)
+    expect(ec2.commandCalls(DeleteSnapshotCommand).map((c) => c.args[0].input.SnapshotId)).toEqual(['snap-0final'])
+  })
+
+  it("a piece tagged with this name that another environment runs on is not listed or deleted as this one's", async () => {
+    cfn.on(DescribeStacksCommand, {StackName: undefined}).resolves({
+      Stacks: [stackFor('new', {outputs: {NotebookBucket: 'arw-lab1-restored'}})],
+    })
+    cfn.on(GetTemplateCommand).resolves({TemplateBody: '{}'})
+    s3.on(ListBucketsCommand).resolves({Buckets: [{Name: 'arw-lab1-restored'}]})
+    s3.on(GetBucketTaggingCommand).resolves({TagSet: [{Key: 'aws-research-wizard:environment', Value: 'lab1'}]})
+    s3.on(ListObjectVersionsCommand).resolves({IsTruncated: false})
+    const environment = await getEnvironment(clients(), 'lab1')
+    const kept = await findRetainedData(clients(), environment, deletionStartedAt)
+    expect(kept.map((k) => k.id)).not.toContain('arw-lab1-restored')
+    expect(kept.map((k) => k.id)).toContain('arw-lab1-notebooks')
+  })
+
   it('deletes the stack, lists what was kept and deletes none of it', async () => {
     const environment = await getEnvironment(clients(), 'lab1')
     await deleteEnvironmentStack(clients(), environment, {pollSeconds: 1, maxWaitSeconds: 10})
-    const kept = await findRetainedData(clients(), environment)
+    const kept = await findRetainedData(clients(), environment, deletionStartedAt)
     expect(kept.map((k) => [k.kind, k.id])).toEqual([
       ['home-volume-snapshot', 'snap-0final'],
       ['shared-file-system', 'fs-0shared'],
@@ -135,7 +167,7 @@ describe('destroy', () => {
 
   it('deletes the kept data only when asked, emptying every object version first', async () => {
     const environment = await getEnvironment(clients(), 'lab1')
-    const kept = await findRetainedData(clients(), environment)
+    const kept = await findRetainedData(clients(), environment, deletionStartedAt)
     s3.on(ListObjectVersionsCommand)
       .resolvesOnce({Versions: [{Key: 'a.ipynb', VersionId: 'v1'}], IsTruncated: true, NextKeyMarker: 'a.ipynb', NextVersionIdMarker: 'v1'})
       .resolves({DeleteMarkers: [{Key: 'b.ipynb', VersionId: 'v2'}], IsTruncated: false})
@@ -156,7 +188,7 @@ describe('destroy', () => {
 
   it('--delete-data with one failing deletion tries every item, reports each outcome and fails with what is left (exit 1, not a bug)', async () => {
     const environment = await getEnvironment(clients(), 'lab1')
-    const kept = await findRetainedData(clients(), environment)
+    const kept = await findRetainedData(clients(), environment, deletionStartedAt)
     efs.on(DeleteFileSystemCommand).rejects(Object.assign(new Error('File system fs-0shared has mount targets'), {name: 'FileSystemInUse'}))
     s3.on(ListObjectVersionsCommand).resolves({IsTruncated: false})
     cognito.on(DescribeUserPoolCommand).resolves({UserPool: {Id: 'us-east-1_Pool'}})
@@ -180,7 +212,8 @@ describe('destroy --delete-data when the stack is already gone', () => {
     {Key: 'aws-research-wizard:data', Value: data},
   ]
   beforeEach(() => {
-    cfn.on(DescribeStacksCommand).rejects(new Error('Stack with id arw-old does not exist'))
+    cfn.on(DescribeStacksCommand).resolves({Stacks: []})
+    cfn.on(DescribeStacksCommand, {StackName: 'arw-old'}).rejects(new Error('Stack with id arw-old does not exist'))
     ec2
       .on(DescribeVolumesCommand)
       .resolves({Volumes: [{VolumeId: 'vol-0aaaaaaaaaaaaaaaa', Size: 50, AvailabilityZone: 'us-east-1a', Tags: tags('old', 'home')}]})
@@ -224,6 +257,51 @@ describe('destroy --delete-data when the stack is already gone', () => {
     expect(error.message).toContain('The stack of old was already gone')
     expect(error.message).toContain('Left: home-volume vol-0aaaaaaaaaaaaaaaa')
     expect(error.actions).toEqual([expect.stringContaining('aws ec2 delete-volume --region us-east-1 --volume-id vol-0aaaaaaaaaaaaaaaa')])
+  })
+})
+
+describe('destroy OLD --delete-data when environment NEW runs on pieces still tagged OLD (a restore not yet retagged)', () => {
+  const oldTags = (data: string) => [
+    {Key: 'aws-research-wizard:environment', Value: 'old'},
+    {Key: 'aws-research-wizard:data', Value: data},
+  ]
+  const record = (restore: Record<string, string>) =>
+    JSON.stringify({Metadata: {AwsResearchWizard: JSON.stringify({version: 1, domain: 'genomics', overrides: {restore}, pack: {}})}})
+
+  beforeEach(() => {
+    // arw-new is being created: no outputs yet, the restore is in its deploy record; arw-other has outputs.
+    cfn.on(DescribeStacksCommand).resolves({
+      Stacks: [
+        {...stackFor('new', {outputs: {}}), StackStatus: 'CREATE_IN_PROGRESS'},
+        stackFor('other', {outputs: {NotebookBucket: 'arw-old-notebooks', SharedFileSystemId: 'fs-0ccccccc'}}),
+      ],
+    })
+    cfn.on(DescribeStacksCommand, {StackName: 'arw-old'}).rejects(new Error('Stack with id arw-old does not exist'))
+    cfn
+      .on(GetTemplateCommand, {StackName: 'arw-new'})
+      .resolves({TemplateBody: record({from: 'old', homeVolumeId: 'vol-0aaaaaaaaaaaaaaaa'})})
+    cfn.on(GetTemplateCommand, {StackName: 'arw-other'}).resolves({TemplateBody: '{}'})
+    ec2.on(DescribeVolumesCommand).resolves({Volumes: [{VolumeId: 'vol-0aaaaaaaaaaaaaaaa', Size: 50, Tags: oldTags('home')}]})
+    ec2.on(DescribeSnapshotsCommand).resolves({Snapshots: [{SnapshotId: 'snap-0bbbbbbbbbbbbbbbb', VolumeSize: 50, Tags: oldTags('home')}]})
+    efs.on(DescribeFileSystemsCommand).resolves({FileSystems: [{FileSystemId: 'fs-0ccccccc', Tags: oldTags('shared')} as never]})
+    s3.on(ListBucketsCommand).resolves({Buckets: [{Name: 'arw-old-notebooks'}]})
+    s3.on(GetBucketTaggingCommand).resolves({TagSet: oldTags('notebooks')})
+    s3.on(ListObjectVersionsCommand).resolves({IsTruncated: false})
+    cognito.on(ListUserPoolsCommand).resolves({UserPools: []})
+  })
+
+  it('lists only the piece no stack references as orphaned, and deletes only that one', async () => {
+    const target = await findDestroyTarget(clients(), 'old', {deleteData: true})
+    expect('kept' in target && target.kept.map((k) => k.id)).toEqual(['snap-0bbbbbbbbbbbbbbbb'])
+    await deleteRetainedData(clients(), 'kept' in target ? target.kept : [])
+    expect(dataDeleteCalls()).toBe(1)
+    expect(ec2.commandCalls(DeleteSnapshotCommand)).toHaveLength(1)
+  })
+
+  it('a name whose only tagged pieces are all in use elsewhere has nothing to delete', async () => {
+    ec2.on(DescribeSnapshotsCommand).resolves({Snapshots: []})
+    await expect(findDestroyTarget(clients(), 'old', {deleteData: true})).rejects.toMatchObject({code: 'environment-not-found'})
+    expect(dataDeleteCalls()).toBe(0)
   })
 })
 

@@ -1,4 +1,4 @@
-import {CloudFormationClient, DescribeStacksCommand} from '@aws-sdk/client-cloudformation'
+import {CloudFormationClient, DescribeStacksCommand, GetTemplateCommand} from '@aws-sdk/client-cloudformation'
 import {CognitoIdentityProviderClient, ListUserPoolsCommand} from '@aws-sdk/client-cognito-identity-provider'
 import {DescribeSnapshotsCommand, DescribeVolumesCommand, EC2Client} from '@aws-sdk/client-ec2'
 import {DescribeFileSystemsCommand, EFSClient} from '@aws-sdk/client-efs'
@@ -30,7 +30,8 @@ const existingNetwork = (zone: string) => ({
 
 beforeEach(() => {
   for (const client of [cfn, ec2, efs, s3, cognito]) client.reset()
-  cfn.on(DescribeStacksCommand).rejects(new Error('Stack with id arw-old does not exist'))
+  cfn.on(DescribeStacksCommand).resolves({Stacks: []})
+  cfn.on(DescribeStacksCommand, {StackName: 'arw-old'}).rejects(new Error('Stack with id arw-old does not exist'))
   ec2.on(DescribeVolumesCommand).resolves({Volumes: [volume]})
   ec2.on(DescribeSnapshotsCommand).resolves({Snapshots: []})
   efs.on(DescribeFileSystemsCommand).resolves({FileSystems: [{FileSystemId: 'fs-0ccccccc', Tags: tags('shared')} as never]})
@@ -75,6 +76,45 @@ describe('choosing the kept data a restore reuses', () => {
       for (const call of client.calls()) expect(call.args[0].constructor.name).toMatch(/^(Describe|List|Get)/)
   })
 
+  it("a snapshot with the environment tag but not the home data tag (the root volume's, tags copied) is never chosen", async () => {
+    const rootSnapshot = {SnapshotId: 'snap-0dddddddddddddddd', VolumeSize: 30, StartTime: new Date(), Tags: [tags('home')[0]!]}
+    const older = {...snapshot, StartTime: new Date(Date.now() - 86_400_000)}
+    ec2.on(DescribeSnapshotsCommand).resolves({Snapshots: [rootSnapshot, older]})
+    const spec = await specFor('genomics', {name: 'new', access: 'private', ...existingNetwork('us-east-1a')})
+    const {ids} = await planRestore(clients(), 'old', spec)
+    expect(ids.homeSnapshotId).toBe('snap-0bbbbbbbbbbbbbbbb')
+  })
+
+  it('pieces still tagged with the old name that another environment runs on are not reused', async () => {
+    cfn.on(DescribeStacksCommand, {StackName: undefined}).resolves({
+      Stacks: [
+        {
+          StackName: 'arw-other',
+          StackStatus: 'UPDATE_COMPLETE',
+          CreationTime: new Date(),
+          Tags: [{Key: 'aws-research-wizard:environment', Value: 'other'}],
+          Outputs: [{OutputKey: 'NotebookBucket', OutputValue: 'arw-old-notebooks'}],
+        },
+      ],
+    })
+    cfn.on(GetTemplateCommand).resolves({
+      TemplateBody: JSON.stringify({
+        Metadata: {
+          AwsResearchWizard: JSON.stringify({
+            version: 1,
+            domain: 'genomics',
+            pack: {},
+            overrides: {restore: {from: 'old', homeVolumeId: volume.VolumeId}},
+          }),
+        },
+      }),
+    })
+    const {ids} = await planRestore(clients(), 'old', await specFor('genomics', {name: 'new'}))
+    expect(ids.notebookBucket).toBeUndefined()
+    expect(ids.homeVolumeId).toBeUndefined()
+    expect(ids.sharedFileSystemId).toBe('fs-0ccccccc')
+  })
+
   it('ids in AWS answers that do not look like ids are not used', async () => {
     ec2.on(DescribeVolumesCommand).resolves({Volumes: [{...volume, VolumeId: 'vol-0a"; rm -rf /'}]})
     const {ids} = await planRestore(clients(), 'old', await specFor('genomics', {name: 'new'}))
@@ -86,10 +126,12 @@ describe('choosing the kept data a restore reuses', () => {
       .reset()
       .on(DescribeStacksCommand)
       .resolves({Stacks: [{StackName: 'arw-old', StackStatus: 'CREATE_COMPLETE', CreationTime: new Date()}]})
+    cfn.on(GetTemplateCommand).resolves({TemplateBody: '{}'})
     await expect(planRestore(clients(), 'old', await specFor('genomics', {name: 'new'}))).rejects.toMatchObject({
       code: 'restore-source-in-use',
     })
-    cfn.reset().on(DescribeStacksCommand).rejects(new Error('Stack with id arw-none does not exist'))
+    cfn.reset().on(DescribeStacksCommand).resolves({Stacks: []})
+    cfn.on(DescribeStacksCommand, {StackName: 'arw-none'}).rejects(new Error('Stack with id arw-none does not exist'))
     ec2.on(DescribeVolumesCommand).resolves({Volumes: []})
     efs.on(DescribeFileSystemsCommand).resolves({FileSystems: []})
     s3.on(ListBucketsCommand).resolves({Buckets: []})

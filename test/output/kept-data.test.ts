@@ -2,6 +2,7 @@ import {describe, expect, it} from 'vitest'
 import type {KeptPiece} from '../../src/lib/data/find-kept.js'
 import {monthlyStorageUsd} from '../../src/lib/data/storage-prices.js'
 import {renderKeptData} from '../../src/output/kept-data.js'
+import {hasControl} from '../../src/output/sanitize.js'
 
 const piece = (overrides: Partial<KeptPiece>): KeptPiece => ({
   kind: 'home-volume-snapshot',
@@ -31,6 +32,16 @@ describe('kept data, for people', () => {
     expect(text).toContain('Storage: $13.00/month in us-east-1')
     expect(text).toContain('old: stack gone. Restore with `jupyter deploy --restore-from old ...`')
     expect(text).not.toContain('lab: stack gone')
+  })
+
+  it('an environment tag (or id, or detail) from AWS cannot write terminal escapes', () => {
+    const text = renderKeptData(
+      [piece({environment: 'x\u001b]0;owned\u0007\u001b[2J', id: 'snap-\u009b31m', detail: 'at least\u202e'})],
+      'us-east-1',
+    )
+    expect(hasControl(text.replace(/\n/g, ''))).toBe(false)
+    expect(text).toContain('x\\x1b]0;owned\\x07\\x1b[2J')
+    expect(text).toContain('snap-\\x9b31m')
   })
 
   it('says so when there is nothing', () => {

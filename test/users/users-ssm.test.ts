@@ -2,7 +2,11 @@
 // --delete-home, with aws-sdk-client-mock: moto runs no commands on instances.
 import {execFileSync} from 'node:child_process'
 import {CloudFormationClient, DescribeStacksCommand} from '@aws-sdk/client-cloudformation'
-import {AdminDeleteUserCommand, CognitoIdentityProviderClient} from '@aws-sdk/client-cognito-identity-provider'
+import {
+  AdminDeleteUserCommand,
+  AdminUserGlobalSignOutCommand,
+  CognitoIdentityProviderClient,
+} from '@aws-sdk/client-cognito-identity-provider'
 import {GetCommandInvocationCommand, GetParameterCommand, SendCommandCommand, SSMClient} from '@aws-sdk/client-ssm'
 import {mockClient} from 'aws-sdk-client-mock'
 import {afterAll, beforeEach, describe, expect, it} from 'vitest'
@@ -109,6 +113,55 @@ describe('users on a private hub (SSM Run Command)', () => {
     expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(0)
   })
 
+  it('many people go in batches whose answers fit in what Systems Manager returns, and the answers are merged', async () => {
+    privateStack()
+    const emails = Array.from({length: 120}, (_, i) => `person${i}@example.org`)
+    let lastBatch: {email: string}[] = []
+    ssm
+      .on(SendCommandCommand)
+      .callsFake((input: {Parameters: {commands: string[]}}) => {
+        lastBatch = (stdinOnHub(input.Parameters.commands) as {users: {email: string}[]}).users
+        return {Command: {CommandId: `cmd-${lastBatch[0]!.email}`}}
+      })
+      .on(GetCommandInvocationCommand)
+      .callsFake(() => ({
+        Status: 'Success',
+        StandardOutputContent: JSON.stringify({results: lastBatch.map(({email}) => ({email, status: 'removed', homeKept: true}))}),
+      }))
+    const result = await removeUsers(clients(), 'lab1', emails, {deleteHome: false, ...noWait})
+    expect(
+      ssm
+        .commandCalls(SendCommandCommand)
+        .map((c) => stdinOnHub(c.args[0].input.Parameters!.commands!) as {users: unknown[]})
+        .map((r) => r.users.length),
+    ).toEqual([50, 50, 20])
+    expect(result.changes.map((c) => c.email)).toEqual(emails)
+    expect(result.failed).toBe(0)
+  })
+
+  it('a batch after the first that fails keeps the earlier results and fails only the rest, each item saying why', async () => {
+    privateStack()
+    const emails = Array.from({length: 60}, (_, i) => `person${i}@example.org`)
+    let lastBatch: {email: string}[] = []
+    ssm
+      .on(SendCommandCommand)
+      .callsFake((input: {Parameters: {commands: string[]}}) => {
+        lastBatch = (stdinOnHub(input.Parameters.commands) as {users: {email: string}[]}).users
+        if (lastBatch.length < 50) throw named('InvalidInstanceId')
+        return {Command: {CommandId: 'cmd-1'}}
+      })
+      .on(GetCommandInvocationCommand)
+      .callsFake(() => ({
+        Status: 'Success',
+        StandardOutputContent: JSON.stringify({results: lastBatch.map(({email}) => ({email, status: 'created', name: 'x'}))}),
+      }))
+    const result = await addUsers(clients(), 'lab1', emails, {admin: false, ...noWait})
+    expect(result.result.changes.filter((c) => c.status === 'created')).toHaveLength(50)
+    expect(result.result.changes.slice(50).every((c) => c.status === 'failed' && /not added: .*not running/.test(c.message ?? ''))).toBe(
+      true,
+    )
+  })
+
   it('lists what the hub reports, and removes keeping homes unless asked', async () => {
     privateStack()
     hubAnswers({
@@ -128,7 +181,7 @@ describe('users on a private hub (SSM Run Command)', () => {
   })
 })
 
-describe('remove on a public hub with --delete-home', () => {
+describe('remove on a public hub', () => {
   it('leaves the pool, then deletes the home on the hub; someone who never signed in had none', async () => {
     cfn.on(DescribeStacksCommand).resolves({Stacks: [stackFor('lab1')]})
     cognito.on(AdminDeleteUserCommand).resolves({})
@@ -153,12 +206,44 @@ describe('remove on a public hub with --delete-home', () => {
     expect(result.failed).toBe(0)
   })
 
+  it('without --delete-home: signed out everywhere, out of the pool, and ended on the hub (session, server, account; home kept)', async () => {
+    cfn.on(DescribeStacksCommand).resolves({Stacks: [stackFor('lab1')]})
+    cognito.on(AdminUserGlobalSignOutCommand).resolves({})
+    cognito.on(AdminDeleteUserCommand).resolves({})
+    hubAnswers({results: [{email: 'ada@example.org', name: 'ada', status: 'removed', homeKept: true}]})
+    const result = await removeUsers(clients(), 'lab1', ['ada@example.org'], {deleteHome: false, ...noWait})
+    const calls = cognito.calls().map((c) => c.args[0].constructor.name)
+    expect(calls).toEqual(['AdminUserGlobalSignOutCommand', 'AdminDeleteUserCommand'])
+    expect(stdinOnHub(ssm.commandCalls(SendCommandCommand)[0]!.args[0].input.Parameters!.commands!)).toEqual({
+      users: [{email: 'ada@example.org'}],
+      deleteHome: false,
+    })
+    expect(result.changes).toEqual([expect.objectContaining({email: 'ada@example.org', status: 'removed', homeKept: true})])
+    expect(result.changes[0]!.message).toMatch(/hub session, server and account ended/)
+    expect(result.failed).toBe(0)
+  })
+
+  it('without --delete-home and a stopped hub: out of the pool, but the item fails saying the hub session stays', async () => {
+    cfn.on(DescribeStacksCommand).resolves({Stacks: [stackFor('lab1')]})
+    cognito.on(AdminUserGlobalSignOutCommand).resolves({})
+    cognito.on(AdminDeleteUserCommand).resolves({})
+    ssm.on(SendCommandCommand).rejects(named('InvalidInstanceId'))
+    const result = await removeUsers(clients(), 'lab1', ['ada@example.org'], {deleteHome: false, ...noWait})
+    expect(result.changes[0]).toMatchObject({status: 'failed', homeKept: true})
+    expect(result.changes[0]!.message).toMatch(
+      /signed out, but not removed from the hub \(its session, server and account stay; run this again/,
+    )
+    expect(result.failed).toBe(1)
+  })
+
   it('a stopped hub: removed from the pool, the home kept, and the item failed (exit 1)', async () => {
     cfn.on(DescribeStacksCommand).resolves({Stacks: [stackFor('lab1')]})
     cognito.on(AdminDeleteUserCommand).resolves({})
     ssm.on(SendCommandCommand).rejects(named('InvalidInstanceId'))
     const result = await removeUsers(clients(), 'lab1', ['ada@example.org'], {deleteHome: true, ...noWait})
     expect(result.changes[0]).toMatchObject({status: 'failed', homeKept: true})
-    expect(result.changes[0]!.message).toMatch(/removed from the user pool, but the home directory was not deleted/)
+    expect(result.changes[0]!.message).toMatch(
+      /removed from the user pool and signed out, but not removed from the hub and the home directory was not deleted/,
+    )
   })
 })

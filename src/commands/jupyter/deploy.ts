@@ -128,9 +128,6 @@ export default class JupyterDeploy extends BaseCommand<typeof JupyterDeploy> {
           : `Changes to ${planned.spec.stackName}:\n${renderChanges(preview.summary, preview.changes, {...flags, hub: preview.hub})}`,
       flags,
     )
-    // Reused pieces now belong to this environment: its data list and destroy find them by tag.
-    if (result.created && planned.spec.restore)
-      await (await import('../../lib/data/restore.js')).adoptRestoredData(clients!.forRegion(planned.spec.region), planned.spec)
     const signIn = signInInstructions(planned.spec, result.outputs, {hubReady: result.hub?.phase === 'ready'})
     if (!this.jsonEnabled()) {
       this.log(

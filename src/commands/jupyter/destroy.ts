@@ -61,13 +61,17 @@ export default class JupyterDestroy extends BaseCommand<typeof JupyterDestroy> {
       retained: [],
       deletion: {deleted: [], failed: []},
     }
+    const deletionStartedAt = new Date()
     await runWithProgress(
       [
         {
           title: `Deleting stack ${environment.stackName}`,
           run: (_ctx, report) => deleteEnvironmentStack(clients, environment, {maxWaitSeconds: this.flags.wait, onProgress: report}),
         },
-        {title: 'Listing the data that was kept', run: async (ctx) => void (ctx.retained = await findRetainedData(clients, environment))},
+        {
+          title: 'Listing the data that was kept',
+          run: async (ctx) => void (ctx.retained = await findRetainedData(clients, environment, deletionStartedAt)),
+        },
       ],
       context,
       {quiet: this.jsonEnabled()},

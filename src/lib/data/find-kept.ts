@@ -105,7 +105,9 @@ async function findSnapshots(clients: AwsClients, environment: string | undefine
   for await (const page of pages) {
     for (const snapshot of page.Snapshots ?? []) {
       const name = tagValue(snapshot.Tags, TAG_KEYS.environment)
-      if (!wanted(name) || !snapshot.SnapshotId) continue
+      // As for volumes: a snapshot of the hub's root volume (tags copied by a backup tool)
+      // carries the environment tag too; only home snapshots also say what they hold.
+      if (!wanted(name) || tagValue(snapshot.Tags, DATA_TAG_KEY) !== DATA_TAG_VALUES.home || !snapshot.SnapshotId) continue
       pieces.push({
         kind: 'home-volume-snapshot',
         id: snapshot.SnapshotId,

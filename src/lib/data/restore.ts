@@ -1,9 +1,10 @@
 import type {AwsClients} from '../../aws/clients.js'
-import {TAG_KEYS} from '../../constructs/contract.js'
+import {DATA_TAG_KEY, DATA_TAG_VALUES, TAG_KEYS} from '../../constructs/contract.js'
 import {ExitCode, WizardError} from '../../errors.js'
 import {invalidRestoreFields} from '../spec/restore-ids.js'
 import type {EnvironmentSpec, RestoreIds} from '../spec/types.js'
 import {findKeptData, type KeptPiece} from './find-kept.js'
+import {dataInUse} from './in-use.js'
 
 /** What a restore reuses, in words for the plan, with the ids the constructs get. */
 export interface RestorePlan {
@@ -19,7 +20,10 @@ export interface RestorePlan {
  * Only reads: nothing is created, changed or deleted here.
  */
 export async function planRestore(clients: AwsClients, from: string, spec: EnvironmentSpec): Promise<RestorePlan> {
-  const kept = (await findKeptData(clients, {environment: from})).filter((piece) => valid(piece))
+  const found = (await findKeptData(clients, {environment: from})).filter((piece) => valid(piece))
+  // A piece another environment runs on (restored there, its tag not yet changed) is never reused.
+  const inUse = found.length > 0 ? await dataInUse(clients) : new Map<string, string>()
+  const kept = found.filter((piece) => !inUse.has(piece.id) || inUse.get(piece.id) === from)
   if (kept.some((piece) => piece.stackExists)) {
     throw new WizardError({
       code: 'restore-source-in-use',
@@ -31,8 +35,12 @@ export async function planRestore(clients: AwsClients, from: string, spec: Envir
   if (kept.length === 0) {
     throw new WizardError({
       code: 'no-kept-data',
-      message: `No kept data of an environment named "${from}" in ${spec.region}.`,
-      actions: ['List the kept data with: aws-research-wizard jupyter data list', 'Check --region and --profile.'],
+      message: `No kept data of an environment named "${from}" in ${spec.region}.${found.length > 0 ? ` (${found.map((piece) => `${piece.id} is in use by ${inUse.get(piece.id)}`).join(', ')})` : ''}`,
+      actions: [
+        'List the kept data with: aws-research-wizard jupyter data list',
+        'Check --region and --profile.',
+        `If a deploy of ${spec.name} with --restore-from ${from} stopped part-way, the data already carries the name ${spec.name}: use --restore-from ${spec.name}.`,
+      ],
       exitCode: ExitCode.failure,
     })
   }
@@ -60,7 +68,7 @@ export async function planRestore(clients: AwsClients, from: string, spec: Envir
       message: `The kept home volume ${volume.id} of ${from} is in ${volume.availabilityZone}, but the hub subnet is in ${hubZone}; a volume attaches only in its own zone.`,
       actions: [
         `Deploy into a subnet of ${volume.availabilityZone} (--subnet-id, --availability-zone ${volume.availabilityZone}), or without --vpc-id for a new network in that zone.`,
-        `Or snapshot the volume and run the deploy again (the snapshot is restored in any zone): aws ec2 create-snapshot --region ${spec.region} --volume-id ${volume.id} --tag-specifications 'ResourceType=snapshot,Tags=[{Key=${TAG_KEYS.environment},Value=${from}}]'`,
+        `Or snapshot the volume and run the deploy again (the snapshot is restored in any zone): aws ec2 create-snapshot --region ${spec.region} --volume-id ${volume.id} --tag-specifications 'ResourceType=snapshot,Tags=[{Key=${TAG_KEYS.environment},Value=${from}},{Key=${DATA_TAG_KEY},Value=${DATA_TAG_VALUES.home}}]'`,
       ],
       exitCode: ExitCode.usage,
     })
@@ -108,9 +116,10 @@ export function describeRecordedRestore(restore: RestoreIds): string[] {
 }
 
 /**
- * After a restore into another name, the reused pieces are retagged with the new
- * environment, so its `data list` and `destroy --delete-data` find them. (The pieces are
- * not in the stack: CloudFormation never tags them.) Tags only; no data is touched.
+ * The reused pieces of a restore into another name get the new environment's tag, so its
+ * `data list` and `destroy --delete-data` find them. (The pieces are not in the stack:
+ * CloudFormation never tags them.) Called right before the stack is created or changed,
+ * on every deploy: tags only, no data is touched, and a second call changes nothing.
  */
 export async function adoptRestoredData(clients: AwsClients, spec: EnvironmentSpec): Promise<void> {
   const restore = spec.restore

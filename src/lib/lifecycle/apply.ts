@@ -4,6 +4,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import type {AwsClients} from '../../aws/clients.js'
 import {ExitCode, WizardError} from '../../errors.js'
+import {adoptRestoredData} from '../data/restore.js'
 import {deployEnvironment, type DeployOutcome} from '../deploy/engine.js'
 import {classifyChanges, dataLossRisks, type ResourceChange} from '../diff/data-safety.js'
 import {type ChangeSummary, resourceKind, summarizeChanges} from '../diff/describe.js'
@@ -261,6 +262,8 @@ export async function resolveDeployTarget(
 export async function executeApply(prepared: PreparedApply, options: Omit<ApplyOptions, 'confirm'>): Promise<ApplyResult> {
   const {spec, existing, synthesis, preview} = prepared
   if (existing && preview.changes.length === 0) {
+    // An environment created before restored pieces were retagged up front gets them now.
+    await adoptRestoredData(options.clients, spec)
     return {environment: spec.name, created: false, changes: [], outputs: stackOutputNames(existing.outputs), applied: false}
   }
   const instanceLogicalId = Object.entries(synthesis.stacks[0]!.template.Resources).find(([, r]) => r.Type === 'AWS::EC2::Instance')?.[0]
@@ -294,7 +297,13 @@ export async function executeApply(prepared: PreparedApply, options: Omit<ApplyO
     outcome = await deployEnvironment(spec, {
       clients: options.clients,
       // Right before the stack is created or the change set executed (assets already published).
-      beforeChange: () => assertStillAsPrepared(options.clients, spec.name, existing),
+      beforeChange: async () => {
+        await assertStillAsPrepared(options.clients, spec.name, existing)
+        // Reused pieces carry this environment's tag before its stack runs on them: a deploy
+        // stopped later (Ctrl-C, a hub that failed) must not leave them under the old name,
+        // whose `destroy --delete-data` would take them. Idempotent, so every deploy re-checks.
+        await adoptRestoredData(options.clients, spec)
+      },
       outdir: synthesis.outdir,
       update: Boolean(existing),
       onProgress: options.onProgress,

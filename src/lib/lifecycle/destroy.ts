@@ -2,6 +2,7 @@ import type {AwsClients} from '../../aws/clients.js'
 import {ExitCode, WizardError} from '../../errors.js'
 import {DATA_TAG_KEY, DATA_TAG_VALUES, TAG_KEYS} from '../../constructs/contract.js'
 import {deleteCommandFor, findKeptData} from '../data/find-kept.js'
+import {dataInUse} from '../data/in-use.js'
 import {type EnvironmentRecord, getEnvironment} from '../environments/discover.js'
 
 /** A piece of user data that outlives the stack, with the command that removes it. */
@@ -60,26 +61,47 @@ export async function deleteEnvironmentStack(
   }
 }
 
+/** How far a snapshot's start may precede the deletion as this machine's clock saw it (clock skew). */
+const CLOCK_SKEW_MS = 2 * 60_000
+
 /**
  * What the environment kept, found by tag (so also after its stack is gone): home volume
  * or snapshot, shared file system, notebook bucket, user pool. The stack's outputs add
  * what an environment deployed before the data tags carries, and name the volume whose
  * final snapshot is tagged here first: CloudFormation's snapshot on deletion carries no tags.
+ * `deletionStartedAt` tells that final snapshot from people's own snapshots of the volume.
  */
-export async function findRetainedData(clients: AwsClients, environment: EnvironmentRecord): Promise<RetainedItem[]> {
-  await tagFinalSnapshots(clients, environment)
-  const byTag = await findKeptData(clients, {environment: environment.name})
+export async function findRetainedData(
+  clients: AwsClients,
+  environment: EnvironmentRecord,
+  deletionStartedAt: Date,
+): Promise<RetainedItem[]> {
+  const finalSnapshots = await tagFinalSnapshots(clients, environment, deletionStartedAt)
+  // A piece still tagged with this name but run on by another environment (a restore that
+  // was not retagged) is that environment's, not this one's.
+  const tagged = await findKeptData(clients, {environment: environment.name})
+  const inUse = tagged.length > 0 ? await dataInUse(clients) : new Map<string, string>()
+  const byTag = tagged.filter((piece) => (inUse.get(piece.id) ?? environment.name) === environment.name)
   const byOutputs = await findRetainedByOutputs(clients, environment)
   const items: RetainedItem[] = byTag.map(({kind, id, deleteCommand}) => ({kind, id, deleteCommand}))
+  for (const id of finalSnapshots)
+    if (!items.some((known) => known.id === id))
+      items.push({kind: 'home-volume-snapshot', id, deleteCommand: deleteCommandFor('home-volume-snapshot', id, environment.region)})
   for (const item of byOutputs) if (!items.some((known) => known.id === item.id)) items.push(item)
   const order: RetainedItem['kind'][] = ['home-volume-snapshot', 'home-volume', 'shared-file-system', 'notebook-bucket', 'user-pool']
   return items.sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind))
 }
 
-/** The kept pieces of an environment whose stack is already gone: by tag alone. */
+/**
+ * The kept pieces of an environment whose stack is already gone: by tag, less any piece
+ * an existing environment runs on (a restored piece can still carry the old name's tag).
+ */
 export async function findOrphanedData(clients: AwsClients, name: string): Promise<RetainedItem[]> {
   const pieces = await findKeptData(clients, {environment: name})
-  return pieces.filter((piece) => !piece.stackExists).map(({kind, id, deleteCommand}) => ({kind, id, deleteCommand}))
+  const inUse = pieces.length > 0 ? await dataInUse(clients) : new Map<string, string>()
+  return pieces
+    .filter((piece) => !piece.stackExists && !inUse.has(piece.id))
+    .map(({kind, id, deleteCommand}) => ({kind, id, deleteCommand}))
 }
 
 /**
@@ -111,26 +133,32 @@ export async function findDestroyTarget(
   }
 }
 
-/** Gives the final snapshots of the home volume the environment tag, so they are found later. */
-async function tagFinalSnapshots(clients: AwsClients, environment: EnvironmentRecord): Promise<void> {
+/**
+ * Gives the final snapshot of the home volume (CloudFormation's, taken while the stack was
+ * deleted) the environment and data tags, so it is found later, and returns its id. Older
+ * snapshots of the volume are people's own backups: never tagged, listed or deleted here.
+ */
+async function tagFinalSnapshots(clients: AwsClients, environment: EnvironmentRecord, deletionStartedAt: Date): Promise<string[]> {
   const volumeId = environment.outputs.homeVolumeId
-  if (!volumeId) return
+  if (!volumeId) return []
   const {CreateTagsCommand, DescribeSnapshotsCommand} = await import('@aws-sdk/client-ec2')
   const ec2 = await clients.ec2()
   const {Snapshots = []} = await ec2.send(
     new DescribeSnapshotsCommand({OwnerIds: ['self'], Filters: [{Name: 'volume-id', Values: [volumeId]}]}),
   )
-  const untagged = Snapshots.filter((s) => s.SnapshotId && !s.Tags?.some((t) => t.Key === TAG_KEYS.environment)).map((s) => s.SnapshotId!)
-  if (untagged.length === 0) return
-  await ec2.send(
-    new CreateTagsCommand({
-      Resources: untagged,
-      Tags: [
-        {Key: TAG_KEYS.environment, Value: environment.name},
-        {Key: DATA_TAG_KEY, Value: DATA_TAG_VALUES.home},
-      ],
-    }),
-  )
+  const final = Snapshots.filter((s) => s.SnapshotId && s.StartTime && s.StartTime.getTime() >= deletionStartedAt.getTime() - CLOCK_SKEW_MS)
+  const untagged = final.filter((s) => !s.Tags?.some((t) => t.Key === TAG_KEYS.environment)).map((s) => s.SnapshotId!)
+  if (untagged.length > 0)
+    await ec2.send(
+      new CreateTagsCommand({
+        Resources: untagged,
+        Tags: [
+          {Key: TAG_KEYS.environment, Value: environment.name},
+          {Key: DATA_TAG_KEY, Value: DATA_TAG_VALUES.home},
+        ],
+      }),
+    )
+  return final.map((s) => s.SnapshotId!)
 }
 
 /** The pieces the stack's outputs name (still there after the stack is deleted). */
@@ -139,19 +167,9 @@ async function findRetainedByOutputs(clients: AwsClients, environment: Environme
   const items: RetainedItem[] = []
   const volumeId = environment.outputs.homeVolumeId
   if (volumeId) {
-    const {DescribeSnapshotsCommand, DescribeVolumesCommand} = await import('@aws-sdk/client-ec2')
+    // Its snapshots are not listed here: only the final one is the environment's (tagFinalSnapshots).
+    const {DescribeVolumesCommand} = await import('@aws-sdk/client-ec2')
     const ec2 = await clients.ec2()
-    const {Snapshots = []} = await ec2.send(
-      new DescribeSnapshotsCommand({OwnerIds: ['self'], Filters: [{Name: 'volume-id', Values: [volumeId]}]}),
-    )
-    for (const snapshot of Snapshots.sort((a, b) => (b.StartTime?.getTime() ?? 0) - (a.StartTime?.getTime() ?? 0))) {
-      if (snapshot.SnapshotId)
-        items.push({
-          kind: 'home-volume-snapshot',
-          id: snapshot.SnapshotId,
-          deleteCommand: deleteCommandFor('home-volume-snapshot', snapshot.SnapshotId, region),
-        })
-    }
     const volumes = await ec2.send(new DescribeVolumesCommand({Filters: [{Name: 'volume-id', Values: [volumeId]}]}))
     if ((volumes.Volumes ?? []).length > 0)
       items.push({kind: 'home-volume', id: volumeId, deleteCommand: deleteCommandFor('home-volume', volumeId, region)})

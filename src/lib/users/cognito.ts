@@ -106,18 +106,23 @@ export async function listCognitoUsers(client: CognitoIdentityProviderClient, us
   return users.sort((a, b) => a.email.localeCompare(b.email))
 }
 
-/** Takes people out of the pool: they can no longer sign in. Their files stay on the hub. */
+/**
+ * Takes people out of the pool: their tokens are revoked first (a global sign-out ends
+ * every refresh token, so no new hub sign-in comes from an old session), then the account
+ * goes. Their files stay on the hub; the hub side (session, server, account) is removeUsers'.
+ */
 export async function removeCognitoUsers(
   client: CognitoIdentityProviderClient,
   userPoolId: string,
   emails: readonly string[],
 ): Promise<UserChange[]> {
-  const {AdminDeleteUserCommand} = await import('@aws-sdk/client-cognito-identity-provider')
+  const {AdminDeleteUserCommand, AdminUserGlobalSignOutCommand} = await import('@aws-sdk/client-cognito-identity-provider')
   const changes: UserChange[] = []
   for (const email of emails) {
     try {
+      await client.send(new AdminUserGlobalSignOutCommand({UserPoolId: userPoolId, Username: email}))
       await client.send(new AdminDeleteUserCommand({UserPoolId: userPoolId, Username: email}))
-      changes.push({email, status: 'removed', message: 'can no longer sign in'})
+      changes.push({email, status: 'removed', message: 'signed out everywhere and can no longer sign in'})
     } catch (error) {
       changes.push(
         errorName(error) === 'UserNotFoundException'

@@ -137,7 +137,14 @@ export async function addLocalUsers(
   emails: readonly string[],
   options: RunOptions & {admin: boolean},
 ) {
-  return changeOnHub(ssm, target, 'add', {users: emails.map((email) => ({email, admin: options.admin}))}, options)
+  return changeOnHub(
+    ssm,
+    target,
+    'add',
+    emails.map((email) => ({email, admin: options.admin})),
+    {},
+    options,
+  )
 }
 
 /** Removes the accounts (and with deleteHome their home directories); names and UIDs stay reserved. */
@@ -147,12 +154,46 @@ export async function removeLocalUsers(
   emails: readonly string[],
   options: RunOptions & {deleteHome: boolean},
 ) {
-  return changeOnHub(ssm, target, 'remove', {users: emails.map((email) => ({email})), deleteHome: options.deleteHome}, options)
+  return changeOnHub(
+    ssm,
+    target,
+    'remove',
+    emails.map((email) => ({email})),
+    {deleteHome: options.deleteHome},
+    options,
+  )
 }
 
-/** add and remove answer alike: one change per person named. */
-async function changeOnHub(ssm: SSMClient, target: LocalTarget, action: 'add' | 'remove', request: unknown, options: RunOptions) {
-  return changesFrom(await runOnHub(ssm, target, usersShellCommand(action, request), options), target.region)
+/**
+ * People per Run Command: Systems Manager returns only the first 24,000 characters of a
+ * command's output, and each person's result takes up to ~300, so a larger run's JSON
+ * would be cut off although the hub did the work.
+ */
+export const PEOPLE_PER_COMMAND = 50
+
+/** add and remove answer alike: one change per person named, in batches whose answers fit. */
+async function changeOnHub(
+  ssm: SSMClient,
+  target: LocalTarget,
+  action: 'add' | 'remove',
+  people: readonly {email: string}[],
+  request: Record<string, unknown>,
+  options: RunOptions,
+): Promise<UserChange[]> {
+  const changes: UserChange[] = []
+  for (let start = 0; start < people.length; start += PEOPLE_PER_COMMAND) {
+    const users = people.slice(start, start + PEOPLE_PER_COMMAND)
+    try {
+      changes.push(...changesFrom(await runOnHub(ssm, target, usersShellCommand(action, {...request, users}), options), target.region))
+    } catch (error) {
+      if (start === 0) throw error
+      // The earlier batches are done and reported; the rest are failed items, each saying why.
+      const why = `not ${action === 'add' ? 'added' : 'removed'}: ${(error as Error).message}`.slice(0, 300)
+      changes.push(...people.slice(start).map(({email}): UserChange => ({email, status: 'failed', message: why})))
+      break
+    }
+  }
+  return changes
 }
 
 export async function listLocalUsers(ssm: SSMClient, target: LocalTarget, options: RunOptions = {}): Promise<HubUser[]> {

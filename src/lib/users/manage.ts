@@ -70,38 +70,45 @@ export async function removeUsers(
     return summarize(environment, 'private', emails, [...refused, ...changes])
   }
   let changes = await removeCognitoUsers(await clients.cognito(), directory.userPoolId, accepted)
-  const removed = changes.filter((c) => c.status === 'removed').map((c) => c.email)
-  if (options.deleteHome && removed.length > 0) changes = await deletePublicHomes(clients, directory, removed, changes, options)
+  // Leaving the pool ends new sign-ins only: the hub's session cookie, the running server and
+  // the Linux account stay until the hub removes them (also for someone already out of the
+  // pool, so a rerun after a stopped hub finishes the job).
+  const done = changes.filter((c) => c.status === 'removed' || c.status === 'not-found').map((c) => c.email)
+  if (done.length > 0) changes = await removeFromPublicHub(clients, directory, done, changes, options)
   return summarize(environment, 'public', emails, [...refused, ...changes])
 }
 
-/** A public hub creates accounts at first sign-in; their homes are deleted on the hub itself. */
-async function deletePublicHomes(
+/** A public hub creates accounts at first sign-in; they are ended (and with deleteHome, their homes deleted) on the hub itself. */
+async function removeFromPublicHub(
   clients: AwsClients,
   directory: {environment: string; region: string; instanceId?: string},
-  removed: string[],
+  emails: string[],
   changes: UserChange[],
-  options: RunOptions,
+  options: RunOptions & {deleteHome: boolean},
 ): Promise<UserChange[]> {
   const failure = (detail: string) =>
     changes.map((c): UserChange =>
-      removed.includes(c.email)
-        ? {...c, status: 'failed', homeKept: true, message: `removed from the user pool, but the home directory was not deleted: ${detail}`}
+      emails.includes(c.email)
+        ? {
+            ...c,
+            status: 'failed',
+            homeKept: true,
+            message: `${c.status === 'removed' ? 'removed from the user pool and signed out' : 'not in the user pool'}, but not removed from the hub${options.deleteHome ? ' and the home directory was not deleted' : ''} (its session, server and account stay; run this again once the hub runs): ${detail}`,
+          }
         : c,
     )
-  if (!directory.instanceId) return failure('the stack names no hub instance')
+  // No hub instance: no session, server or account to end, unless a home is to be deleted.
+  if (!directory.instanceId) return options.deleteHome ? failure('the stack names no hub instance') : changes
   try {
-    const onHub = await removeLocalUsers(await clients.ssm(), {...directory, instanceId: directory.instanceId}, removed, {
-      ...options,
-      deleteHome: true,
-    })
+    const onHub = await removeLocalUsers(await clients.ssm(), {...directory, instanceId: directory.instanceId}, emails, options)
     return changes.map((c) => {
       const hub = onHub.find((h) => h.email.toLowerCase() === c.email.toLowerCase())
       if (!hub) return c
-      // not-found on the hub: the person never signed in, so there is no home directory.
-      return hub.status === 'removed' || hub.status === 'not-found'
-        ? {...c, homeKept: hub.homeKept ?? false}
-        : {...c, status: 'failed', homeKept: true, message: hub.message}
+      if (hub.status === 'removed')
+        return {...c, status: 'removed', homeKept: hub.homeKept ?? true, message: `${c.message}; hub session, server and account ended`}
+      // not-found on the hub: the person never signed in, so there is nothing there.
+      if (hub.status === 'not-found') return {...c, ...(options.deleteHome ? {homeKept: false} : {})}
+      return {...c, status: 'failed', homeKept: true, message: hub.message}
     })
   } catch (error) {
     return failure((error as Error).message)

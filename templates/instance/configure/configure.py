@@ -215,7 +215,12 @@ def hub_settings(config):
 
 
 def idle_agent_token():
-    path = os.path.join(ETC, "idle-agent.token")
+    service_token("idle-agent.token")
+
+
+def service_token(file_name):
+    """A hub service's API token, made once and readable by root alone."""
+    path = os.path.join(ETC, file_name)
     if not os.path.exists(path) or os.path.getsize(path) == 0:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -310,6 +315,7 @@ def configure(config, progress):
     progress.step("data", "preparing data directories", lambda: data_directories(config))
     progress.step("hub-settings", "reading sign-in settings", lambda: hub_settings(config))
     progress.step("hub-settings", "creating the idle agent's token", idle_agent_token)
+    progress.step("hub-settings", "creating the user-removal token", lambda: service_token("users-admin.token"))
     progress.step("hub-settings", "registering the usage recorder with the hub", usage_recorder_service)
     version = progress.step("hub", "starting JupyterHub", lambda: start_hub(config))
     progress.step("services", "starting the idle agent and monitoring", lambda: start_services(config))

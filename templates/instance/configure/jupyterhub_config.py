@@ -141,6 +141,13 @@ if os.path.exists(token_file):
     # kernels and GPU use so the culler sees them.
     roles.append({"name": "idle-agent", "scopes": ["list:users", "read:users:activity", "read:servers", "access:servers", "users:activity"], "services": ["idle-agent"]})
 
+users_token_file = os.path.join(ETC, "users-admin.token")
+if os.path.exists(users_token_file):
+    with open(users_token_file, encoding="utf-8") as handle:
+        services.append({"name": "users-admin", "api_token": handle.read().strip()})
+    # configure/users.py remove: deleting a hub user stops their server and ends their hub session.
+    roles.append({"name": "users-admin", "scopes": ["delete:users"], "services": ["users-admin"]})
+
 IDLE_ANNOUNCEMENT = os.environ.get("ARW_IDLE_ANNOUNCEMENT", "/run/aws-research-wizard/idle/announcement.txt")
 
 

@@ -1,4 +1,5 @@
-"""Hub users on a private hub (local accounts), run by `jupyter users` through SSM Run Command.
+"""Hub users (local accounts of a private hub; on a public hub, the accounts made at first
+sign-in), run by `jupyter users` through SSM Run Command.
 
     python3 -m configure.users add --json -      request on stdin: {"users": [{"email", "admin"}]}
     python3 -m configure.users remove --json -   request on stdin: {"users": [{"email"}], "deleteHome": bool}
@@ -17,6 +18,10 @@ import secrets
 import shutil
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from common.arw import aws, load_config  # noqa: E402
@@ -25,6 +30,11 @@ from configure import accounts  # noqa: E402
 # The CLI checks addresses too; this is the instance's own guard (the request is untrusted).
 EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 MAX_USERS = 200
+HUB_API = "http://127.0.0.1:8000/hub/api"
+# Of the CLI's 120 s wait for `users list`, the time spent summing home sizes.
+LIST_SIZE_SECONDS = 45
+# The hub service allowed to delete hub users (configure.py writes it, jupyterhub_config.py registers it).
+USERS_TOKEN = "/etc/aws-research-wizard/users-admin.token"
 
 
 def password_parameter(environment, name):
@@ -63,9 +73,30 @@ class Host:
         except Exception:  # noqa: BLE001 - already gone is the goal
             pass
 
+    def end_hub_session(self, name, hub_api=HUB_API, token_file=USERS_TOKEN):
+        """Deletes the person from the hub: it stops their server first, and their hub cookie
+        names a user that no longer exists, so it signs no one in (the cookie lasts 14 days)."""
+        try:
+            with open(token_file, encoding="utf-8") as handle:
+                token = handle.read().strip()
+        except OSError:
+            raise RuntimeError("the hub has no user-removal token (redeploy the environment to add it)") from None
+        request = urllib.request.Request(
+            f"{hub_api}/users/{urllib.parse.quote(name, safe='')}", method="DELETE", headers={"Authorization": f"token {token}"}
+        )
+        try:
+            urllib.request.urlopen(request, timeout=60).close()
+        except urllib.error.HTTPError as error:
+            if error.code != 404:  # 404: not a hub user (never signed in, or already deleted)
+                raise RuntimeError(f"the hub refused to remove {name} (HTTP {error.code})") from None
+        except (urllib.error.URLError, OSError) as error:
+            raise RuntimeError(f"the hub did not answer ({error})") from None
+
     def remove_account(self, name):
         # The account goes, its files stay (userdel without --remove); the registry keeps
-        # the name and UID, so re-adding the person gives back the same home.
+        # the name and UID, so re-adding the person gives back the same home. Their server
+        # unit (SystemdSpawner's name), terminals and every other process end with it.
+        subprocess.run(["systemctl", "stop", f"jupyter-{name}-singleuser"], capture_output=True, check=False)
         subprocess.run(["pkill", "-KILL", "-u", name], capture_output=True, check=False)
         result = subprocess.run(["userdel", name], capture_output=True, text=True, check=False)
         if result.returncode not in (0, 6):  # 6: no such user on this instance
@@ -74,8 +105,11 @@ class Host:
     def delete_home(self, path):
         shutil.rmtree(path, ignore_errors=False)
 
-    def home_bytes(self, path):
-        result = subprocess.run(["du", "-sb", "--", path], capture_output=True, text=True, check=False)
+    def home_bytes(self, path, timeout):
+        try:
+            result = subprocess.run(["du", "-sb", "--", path], capture_output=True, text=True, check=False, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None
         try:
             return int(result.stdout.split()[0])
         except (IndexError, ValueError):
@@ -145,21 +179,37 @@ def remove(request, host, environment):
     delete_home = bool(request.get("deleteHome"))
     for _item, email, key in _distinct_users(request, results):
         entry = registry.get(key)
-        if entry is None or entry.get("removed"):
+        # sessionPending: removed while the hub did not answer; a rerun finishes the job.
+        if entry is None or (entry.get("removed") and not entry.get("sessionPending")):
             results.append({"email": email, "status": "not-found", "message": "no such hub user"})
             continue
         name = entry["name"]
         home = os.path.join(accounts.HOME_ROOT, name)
-        host.remove_account(name)
-        host.delete_password(password_parameter(environment, name))
-        accounts.update_entry(email, removed=True)
+        # The account goes first (server, terminals, processes ended, no Linux login); then
+        # the hub forgets the person, which is what ends their hub session: an account gone
+        # from Linux but kept by the hub would still sign in with its cookie.
+        if not entry.get("removed"):
+            host.remove_account(name)
+            host.delete_password(password_parameter(environment, name))
+            accounts.update_entry(email, removed=True)
+        try:
+            host.end_hub_session(name)
+        except RuntimeError as error:
+            accounts.update_entry(email, sessionPending=True)
+            message = f"account locked and its processes ended, but the hub session was not ended: {error}"
+            results.append({"email": email, "name": name, "status": "failed", "homeKept": os.path.isdir(home), "message": message})
+            continue
+        accounts.update_entry(email, sessionPending=None)
         if delete_home and os.path.isdir(home):
             host.delete_home(home)
         results.append({"email": email, "name": name, "status": "removed", "homeKept": os.path.isdir(home), "home": home})
     return results
 
 
-def list_users(host):
+def list_users(host, budget_seconds=LIST_SIZE_SECONDS, clock=time.monotonic):
+    # Summing every home can outlast the CLI's wait on a large volume: sizes are measured
+    # within a budget, and the homes left over are listed without one (homeBytes null).
+    deadline = clock() + budget_seconds
     users = []
     for key, entry in sorted(accounts.load_registry()["users"].items(), key=lambda item: item[1]["uid"]):
         if entry.get("removed"):
@@ -173,7 +223,7 @@ def list_users(host):
                 "admin": bool(entry.get("admin")),
                 "status": "active" if host.has_password(entry["name"]) else "no-password",
                 "lastSignIn": host.last_login(entry["name"]),
-                "homeBytes": host.home_bytes(home) if os.path.isdir(home) else None,
+                "homeBytes": host.home_bytes(home, timeout=deadline - clock()) if os.path.isdir(home) and clock() < deadline else None,
             }
         )
     return users

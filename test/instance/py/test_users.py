@@ -13,6 +13,7 @@ sys.path.insert(0, TEMPLATES)
 os.environ.setdefault("ARW_LOG", os.path.join(tempfile.mkdtemp(), "boot.log"))
 
 from configure import accounts, users  # noqa: E402
+from fake_http import JsonHandler, Loopback  # noqa: E402
 
 
 class FakeHost:
@@ -23,6 +24,8 @@ class FakeHost:
         self.passwords = {}
         self.parameters = {}
         self.deleted_homes = []
+        self.events = []
+        self.hub_answers = True
 
     def ensure_account(self, entry):
         self.accounts[entry["name"]] = entry["uid"]
@@ -41,7 +44,13 @@ class FakeHost:
     def delete_password(self, parameter):
         self.parameters.pop(parameter, None)
 
+    def end_hub_session(self, name):
+        if not self.hub_answers:
+            raise RuntimeError("the hub did not answer (connection refused)")
+        self.events.append(("hub-user-deleted", name))
+
     def remove_account(self, name):
+        self.events.append(("account-removed", name))
         self.accounts.pop(name, None)
         self.passwords.pop(name, None)
 
@@ -49,7 +58,8 @@ class FakeHost:
         self.deleted_homes.append(path)
         os.rmdir(path)
 
-    def home_bytes(self, path):
+    def home_bytes(self, path, timeout):
+        self.events.append(("du", path))
         return 4096
 
     def last_login(self, name):
@@ -137,11 +147,84 @@ class Users(unittest.TestCase):
             [("ada@example.org", "ada", True, "active", 4096), ("grace@example.org", "grace", False, "active", 4096)],
         )
 
+    def test_remove_ends_the_account_and_then_the_hub_session(self):
+        self.run_main(["add", "--json", "-"], {"users": [{"email": "ada@example.org"}]})
+        code, output = self.run_main(["remove", "--json", "-"], {"users": [{"email": "ada@example.org"}]})
+        self.assertEqual((code, output["results"][0]["status"]), (0, "removed"))
+        self.assertEqual(self.host.events, [("account-removed", "ada"), ("hub-user-deleted", "ada")])
+
+    def test_a_hub_that_does_not_answer_fails_the_item_with_the_account_locked_and_a_rerun_finishes(self):
+        self.run_main(["add", "--json", "-"], {"users": [{"email": "ada@example.org"}]})
+        self.host.hub_answers = False
+        code, output = self.run_main(["remove", "--json", "-"], {"users": [{"email": "ada@example.org"}]})
+        self.assertEqual((code, output["results"][0]["status"], output["results"][0]["homeKept"]), (1, "failed", True))
+        self.assertIn("hub session was not ended", output["results"][0]["message"])
+        self.assertNotIn("ada", self.host.accounts)
+        self.host.hub_answers = True
+        code, output = self.run_main(["remove", "--json", "-"], {"users": [{"email": "ada@example.org"}]})
+        self.assertEqual((code, output["results"][0]["status"]), (0, "removed"))
+        self.assertEqual(self.run_main(["remove", "--json", "-"], {"users": [{"email": "ada@example.org"}]})[1]["results"][0]["status"], "not-found")
+
+    def test_list_measures_homes_within_a_time_budget(self):
+        self.run_main(["add", "--json", "-"], {"users": [{"email": "ada@example.org"}, {"email": "grace@example.org"}]})
+        ticks = iter([0, 0, 1, 100, 100])
+        listed = users.list_users(self.host, budget_seconds=45, clock=lambda: next(ticks))
+        self.assertEqual([u["homeBytes"] for u in listed], [4096, None])
+        self.assertEqual(len([e for e in self.host.events if e[0] == "du"]), 1)
+
     def test_malformed_requests_are_usage_errors(self):
         self.assertEqual(self.run_main(["add", "--json", "-"], {"users": []})[0], 2)
         self.assertEqual(self.run_main(["add", "--json", "-"], {"users": [{"email": "a@b.org"}] * 201})[0], 2)
         with mock.patch("sys.stderr", io.StringIO()):
             self.assertEqual(users.main(["add", "ada@example.org"], host=self.host, config={"environment": "lab1"}), 2)
+
+
+class FakeHubApi(JsonHandler):
+    seen = []
+    status = 204
+
+    def do_DELETE(self):  # noqa: N802 - http.server's name
+        FakeHubApi.seen.append((self.path, self.headers.get("Authorization")))
+        self.reply(FakeHubApi.status, {})
+
+
+class HubSession(unittest.TestCase):
+    """The real Host's call to the hub API, against a loopback hub."""
+
+    def setUp(self):
+        self.hub = Loopback(FakeHubApi)
+        FakeHubApi.seen = []
+        self.token = os.path.join(tempfile.mkdtemp(), "users-admin.token")
+        with open(self.token, "w", encoding="utf-8") as handle:
+            handle.write("secret-token\n")
+        self.host = users.Host({})
+
+    def tearDown(self):
+        self.hub.close()
+
+    def end(self, name):
+        self.host.end_hub_session(name, hub_api=self.hub.url + "/hub/api", token_file=self.token)
+
+    def test_deletes_the_hub_user_with_the_service_token(self):
+        FakeHubApi.status = 204
+        self.end("ada-2")
+        self.assertEqual(FakeHubApi.seen, [("/hub/api/users/ada-2", "token secret-token")])
+
+    def test_a_user_the_hub_does_not_know_is_fine_a_refusal_is_not(self):
+        FakeHubApi.status = 404
+        self.end("ada")
+        FakeHubApi.status = 403
+        with self.assertRaisesRegex(RuntimeError, "HTTP 403"):
+            self.end("ada")
+
+    def test_no_token_or_no_hub_is_an_error_not_a_silent_success(self):
+        with self.assertRaisesRegex(RuntimeError, "no user-removal token"):
+            self.host.end_hub_session("ada", hub_api=self.hub.url + "/hub/api", token_file=self.token + ".missing")
+        url = self.hub.url
+        self.hub.close()
+        with self.assertRaisesRegex(RuntimeError, "did not answer"):
+            self.host.end_hub_session("ada", hub_api=url + "/hub/api", token_file=self.token)
+        self.hub = Loopback(FakeHubApi)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ import type {UsersChangeResult} from '../../../lib/users/types.js'
 export default class JupyterUsersRemove extends BaseCommand<typeof JupyterUsersRemove> {
   static override summary = 'Take away access to a hub; home directories are kept unless --delete-home.'
   static override description =
-    'Public hubs: the person leaves the user pool and can no longer sign in. Private hubs: the local account is removed. The name and UID stay reserved, so adding the person again gives back the same home directory. --delete-home deletes it after a confirmation (--yes without a terminal).'
+    'Public hubs: the person is signed out everywhere and leaves the user pool. Every hub (through SSM Run Command): their server and processes stop, the local account is removed and the hub user deleted, which ends their hub session; with the hub stopped the item fails and says so (run it again once the hub runs). The name and UID stay reserved, so adding the person again gives back the same home directory. --delete-home deletes it after a confirmation (--yes without a terminal).'
   static override examples = [
     '<%= config.bin %> <%= command.id %> lab1 ada@uni.edu',
     '<%= config.bin %> <%= command.id %> lab1 ada@uni.edu grace@uni.edu --delete-home --yes',
