@@ -3,6 +3,7 @@ import {join} from 'node:path'
 import {loadPackFile} from '../../src/domain-pack/load.js'
 import {readExampleNotebooks} from '../../src/lib/spec/example-notebooks.js'
 import {resolveSpec} from '../../src/lib/spec/resolve-spec.js'
+import type {RuntimeReferences} from '../../src/lib/instance/user-data.js'
 import type {EnvironmentSpec, SpecOverrides} from '../../src/lib/spec/types.js'
 import {PACK_DIR} from './run.js'
 
@@ -22,4 +23,17 @@ export async function specFor(pack: string, overrides: Partial<SpecOverrides> = 
   const {spec, findings} = resolveSpec(pack, loaded.pack, {...BASE_OVERRIDES, ...overrides}, examples.notebooks)
   if (!spec) throw new Error(`${pack}: ${JSON.stringify(findings, null, 2)}`)
   return spec
+}
+
+/** What the deploy fills in at run time (CloudFormation references), as plain values for tests of the instance description. */
+export const INSTANCE_REFS: RuntimeReferences = {
+  homeVolumeId: 'vol-0123456789abcdef0',
+  notebookBucket: 'arw-lab1-notebooks',
+  logGroup: '/arw/lab1/hub',
+  hubSettingsParameter: '/arw/lab1/hub-settings',
+  filesBucket: 'cdk-hnb659fds-assets-123456789012-us-east-1',
+  filesKey: 'a1b2c3.zip',
+  stackName: 'arw-lab1',
+  hubLogicalId: 'HubResource1234ABCD',
+  bootStatusParameter: '/arw/lab1/boot-status',
 }

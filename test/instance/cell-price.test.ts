@@ -1,19 +1,7 @@
 import {describe, expect, it} from 'vitest'
 import {cellPricing} from '../../src/lib/instance/cell-price.js'
 import {instanceConfig} from '../../src/lib/instance/user-data.js'
-import {specFor} from '../helpers/specs.js'
-
-const REFS = {
-  homeVolumeId: 'vol-0123456789abcdef0',
-  notebookBucket: 'arw-lab1-notebooks',
-  logGroup: '/arw/lab1/hub',
-  hubSettingsParameter: '/arw/lab1/hub-settings',
-  filesBucket: 'cdk-hnb659fds-assets-123456789012-us-east-1',
-  filesKey: 'a1b2c3.zip',
-  stackName: 'arw-lab1',
-  hubLogicalId: 'HubResource1234ABCD',
-  bootStatusParameter: '/arw/lab1/boot-status',
-}
+import {INSTANCE_REFS as REFS, specFor} from '../helpers/specs.js'
 
 describe('the price every kernel reads (environment.json)', () => {
   it('carries the on-demand hourly price and whether cost tracking is on', async () => {

@@ -13,24 +13,13 @@ import {
   TEMPLATE_DIR,
   USER_DATA_LIMIT_BYTES,
 } from '../../src/lib/instance/user-data.js'
-import {SHIPPED_PACKS, specFor} from '../helpers/specs.js'
+import {INSTANCE_REFS, SHIPPED_PACKS, specFor} from '../helpers/specs.js'
 import {PACK_DIR} from '../helpers/run.js'
 import {haveTool} from '../helpers/tools.js'
 
 const run = promisify(execFile)
 
-const REFS = {
-  homeVolumeId: 'vol-0123456789abcdef0',
-  sharedFileSystemId: 'fs-0123456789abcdef0',
-  notebookBucket: 'arw-lab1-notebooks',
-  logGroup: '/arw/lab1/hub',
-  hubSettingsParameter: '/arw/lab1/hub-settings',
-  filesBucket: 'cdk-hnb659fds-assets-123456789012-us-east-1',
-  filesKey: 'a1b2c3.zip',
-  stackName: 'arw-lab1',
-  hubLogicalId: 'HubResource1234ABCD',
-  bootStatusParameter: '/arw/lab1/boot-status',
-}
+const REFS = {...INSTANCE_REFS, sharedFileSystemId: 'fs-0123456789abcdef0'}
 
 function writeConfig(config: Record<string, unknown>): string {
   const dir = mkdtempSync(join(tmpdir(), 'arw-config-'))

@@ -7,7 +7,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {executeCell} from '../helpers/kernel.js'
 import {instanceConfig, TEMPLATE_DIR} from '../../src/lib/instance/user-data.js'
 import {freePort, waitFor} from '../helpers/ports.js'
-import {specFor} from '../helpers/specs.js'
+import {INSTANCE_REFS, specFor} from '../helpers/specs.js'
 
 /**
  * Boots the real jupyterhub_config.py in Debian's JupyterHub (3.0, /usr/bin/python3,
@@ -50,17 +50,7 @@ describe.skipIf(!available && !process.env.CI)(SUITE, () => {
     if (!available) throw new Error('CI must install jupyterhub, python3-notebook and python3-ipykernel (see .ci/run)')
     const spec = await specFor('social-science')
     const config = {
-      ...instanceConfig(spec, {
-        homeVolumeId: 'vol-0',
-        notebookBucket: 'b',
-        logGroup: '/arw/lab1/hub',
-        hubSettingsParameter: '/arw/lab1/hub-settings',
-        filesBucket: 'b',
-        filesKey: 'k.zip',
-        stackName: 'arw-lab1',
-        hubLogicalId: 'HubResource',
-        bootStatusParameter: '/arw/lab1/boot-status',
-      }),
+      ...instanceConfig(spec, INSTANCE_REFS),
       authenticator: 'dummy',
       access: 'private',
       interface: 'notebook',

@@ -7,7 +7,7 @@ import {gunzipSync} from 'node:zlib'
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 import {instanceConfig, renderBootScript, TEMPLATE_DIR} from '../../src/lib/instance/user-data.js'
-import {specFor} from '../helpers/specs.js'
+import {INSTANCE_REFS, specFor} from '../helpers/specs.js'
 
 const run = promisify(execFile)
 
@@ -116,17 +116,7 @@ describe('pack values reach the instance as data', () => {
   })
 
   it('the boot script keeps every value inside its packed description (bash parses it, the values come back intact)', async () => {
-    const base = instanceConfig(await specFor('genomics'), {
-      homeVolumeId: 'vol-0123456789abcdef0',
-      notebookBucket: 'b',
-      logGroup: '/arw/lab1/hub',
-      hubSettingsParameter: '/arw/lab1/hub-settings',
-      filesBucket: 'b',
-      filesKey: 'k.zip',
-      stackName: 'arw-lab1',
-      hubLogicalId: 'HubResource',
-      bootStatusParameter: '/arw/lab1/boot-status',
-    })
+    const base = instanceConfig(await specFor('genomics'), INSTANCE_REFS)
     const dir = mkdtempSync(join(tmpdir(), 'asdata-'))
     for (const [i, value] of fc.sample(hostile, {numRuns: 40, seed: 3}).entries()) {
       const config = {...base, kernels: [{name: 'k', display_name: value, language: 'python', packages: [value]}]}

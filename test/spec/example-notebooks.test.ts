@@ -8,20 +8,9 @@ import {instanceConfig} from '../../src/lib/instance/user-data.js'
 import {EXAMPLE_MAX_BYTES, readExampleNotebooks} from '../../src/lib/spec/example-notebooks.js'
 import {resolveSpec} from '../../src/lib/spec/resolve-spec.js'
 import {PACK_DIR} from '../helpers/run.js'
-import {BASE_OVERRIDES} from '../helpers/specs.js'
+import {BASE_OVERRIDES, INSTANCE_REFS as REFS} from '../helpers/specs.js'
 
 const NOTEBOOK = JSON.stringify({cells: [], metadata: {}, nbformat: 4, nbformat_minor: 5})
-const REFS = {
-  homeVolumeId: 'vol-1',
-  notebookBucket: 'b',
-  logGroup: 'l',
-  hubSettingsParameter: 'p',
-  filesBucket: 'f',
-  filesKey: 'k',
-  stackName: 's',
-  hubLogicalId: 'h',
-  bootStatusParameter: 'bs',
-}
 
 /** A copy of the shipped climate-science pack with the given notebooks beside it. */
 async function packWith(paths: string[], files: Record<string, string>, extra = '') {
