@@ -2,7 +2,7 @@ import {DescribeImagesCommand, EC2Client} from '@aws-sdk/client-ec2'
 import {GetParameterCommand, SSMClient} from '@aws-sdk/client-ssm'
 import {mockClient} from 'aws-sdk-client-mock'
 import {beforeEach, describe, expect, it} from 'vitest'
-import {isWizardError, type WizardError} from '../../src/errors.js'
+import {failure} from '../helpers/errors.js'
 import {IMAGE_PARAMETERS} from '../../src/lib/image/image-parameters.js'
 import {recordedImage, resolveImage} from '../../src/lib/image/resolve-image.js'
 import type {HubImage} from '../../src/lib/image/types.js'
@@ -21,15 +21,6 @@ function images(...list: {id: string; name?: string; arch?: string; date?: strin
       Images: [{ImageId: i.id, Name: i.name ?? `image-${i.id}`, Architecture: (i.arch ?? 'x86_64') as 'x86_64', CreationDate: i.date}],
     })
   }
-}
-
-async function failure(promise: Promise<unknown>): Promise<WizardError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  expect(isWizardError(error), String(error)).toBe(true)
-  return error as WizardError
 }
 
 beforeEach(() => {

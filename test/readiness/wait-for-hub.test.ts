@@ -2,7 +2,7 @@ import {CloudWatchLogsClient, GetLogEventsCommand} from '@aws-sdk/client-cloudwa
 import {GetParameterCommand, SSMClient} from '@aws-sdk/client-ssm'
 import {mockClient} from 'aws-sdk-client-mock'
 import {beforeEach, describe, expect, it} from 'vitest'
-import {isWizardError, type WizardError} from '../../src/errors.js'
+import {failure} from '../helpers/errors.js'
 import type {BootStatus} from '../../src/lib/readiness/boot-status.js'
 import {HUB_NOT_READY, type HubNotReadyData, waitForHub} from '../../src/lib/readiness/wait-for-hub.js'
 
@@ -30,15 +30,6 @@ function fakeTime() {
     },
     sleeps,
   }
-}
-
-async function failure(promise: Promise<unknown>): Promise<WizardError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  expect(isWizardError(error), String(error)).toBe(true)
-  return error as WizardError
 }
 
 beforeEach(() => {
