@@ -32,6 +32,9 @@ import urllib.parse
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+from common import arw  # noqa: E402 - the instance files' own package, beside this folder
+
 MODEL_PATH = os.path.join(HERE, "idle_model.json")
 SECTOR_BYTES = 512  # /proc/diskstats counts 512-byte sectors whatever the device's own size
 # Block devices that are not disks holding anyone's work.
@@ -319,7 +322,7 @@ def hub_reading(hub_url, token, now, recent_minutes=2, deadline=SERVERS_DEADLINE
         return reading
     base = hub_url.rstrip("/")
     try:
-        users = _get_json(f"{base}/hub/api/users?state=active", token)
+        users = arw.hub_users(token, f"{base}/hub/api", timeout=HTTP_TIMEOUT, state="active")
         targets = []
         for user in users:
             for server_name, server in (user.get("servers") or {}).items():
@@ -445,9 +448,6 @@ def instance_id(args):
             return handle.read().strip()
     except OSError:
         pass
-    sys.path.insert(0, os.path.dirname(HERE))
-    from common import arw  # noqa: PLC0415
-
     value = arw.imds_get("/latest/meta-data/instance-id")
     with open(cache, "w", encoding="utf-8") as handle:
         handle.write(value)

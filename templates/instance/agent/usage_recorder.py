@@ -29,14 +29,11 @@ import pwd
 import subprocess
 import sys
 import time
-import urllib.parse
-import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from common.arw import aws, log, read_json, retry, write_json  # noqa: E402
+from common.arw import aws, hub_users, log, read_json, retry, write_json  # noqa: E402
 
 HUB_API = "http://127.0.0.1:8000/hub/api"
-PAGE = 200  # JupyterHub's largest page
 # A gap longer than this means the instance (or the hub) was stopped: no one used it then.
 MAX_GAP = datetime.timedelta(minutes=30)
 HOME_EVERY = datetime.timedelta(minutes=55)
@@ -58,26 +55,6 @@ def parse_time(value):
     except ValueError:
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.timezone.utc)
-
-
-def hub_users(token, hub_api=HUB_API, timeout=10):
-    """Every hub user with their servers, page by page (the hub returns at most PAGE at a time)."""
-    users, offset = [], 0
-    while True:
-        query = urllib.parse.urlencode({"offset": offset, "limit": PAGE})
-        request = urllib.request.Request(
-            f"{hub_api}/users?{query}",
-            headers={"Authorization": f"token {token}", "Accept": "application/jupyterhub-pagination+json"},
-        )
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            body = json.load(response)
-        # A hub without pagination answers with a plain list of everyone.
-        items = body.get("items", []) if isinstance(body, dict) else body
-        users.extend(user for user in items if isinstance(user, dict) and isinstance(user.get("name"), str))
-        following = (body.get("_pagination") or {}).get("next") if isinstance(body, dict) else None
-        if not following or not items:
-            return users
-        offset = int(following.get("offset", offset + len(items)))
 
 
 def server_starts(user):

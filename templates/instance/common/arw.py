@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 CONFIG_PATH = os.environ.get("ARW_CONFIG", "/etc/aws-research-wizard/environment.json")
@@ -213,6 +214,30 @@ def write_json(path, value, mode=0o644):
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp, path)
+
+
+HUB_PAGE = 200  # JupyterHub's largest page
+
+
+def hub_users(token, hub_api, timeout=10, state=None):
+    """Every hub user with their servers, page by page. JupyterHub caps every list answer at a
+    page, asked for or not, so a caller that read one answer would miss everyone past it."""
+    users, offset = [], 0
+    while True:
+        query = urllib.parse.urlencode({"offset": offset, "limit": HUB_PAGE, **({"state": state} if state else {})})
+        request = urllib.request.Request(
+            f"{hub_api}/users?{query}",
+            headers={"Authorization": f"token {token}", "Accept": "application/jupyterhub-pagination+json"},
+        )
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            body = json.load(response)
+        # A hub without pagination answers with a plain list of everyone.
+        items = body.get("items", []) if isinstance(body, dict) else body
+        users.extend(user for user in items if isinstance(user, dict) and isinstance(user.get("name"), str))
+        following = (body.get("_pagination") or {}).get("next") if isinstance(body, dict) else None
+        if not following or not items:
+            return users
+        offset = int(following.get("offset", offset + len(items)))
 
 
 def systemd_escape_path(path):

@@ -9,6 +9,7 @@ import sys
 import tempfile
 import time
 import unittest
+import urllib.parse
 
 TEMPLATES = os.environ["ARW_TEMPLATES"]
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "fixtures", "idle")
@@ -118,6 +119,9 @@ class FakeHub(JsonHandler):
     seen = []
     # A second user whose server misbehaves: "404" on /api/terminals, or "slow" (answers late).
     mallory = None
+    # Answer the user list as JupyterHub does with many users: capped at a page (here one
+    # user, mallory first), with a pointer to the next page when pagination is asked for.
+    paged = False
 
     def do_POST(self):  # noqa: N802 - http.server's name
         length = int(self.headers.get("Content-Length") or 0)
@@ -132,6 +136,14 @@ class FakeHub(JsonHandler):
             users = [{"name": "ada", "servers": {"": {"ready": True, "url": "/user/ada/"}}}]
             if FakeHub.mallory:
                 users.append({"name": "mallory", "servers": {"": {"ready": True, "url": "/user/mallory/"}}})
+            if FakeHub.paged:
+                users.reverse()
+                offset = int(urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query).get("offset", ["0"])[0])
+                page = users[offset : offset + 1]
+                if self.headers.get("Accept") != "application/jupyterhub-pagination+json":
+                    return self.reply(200, page)
+                following = {"offset": offset + 1} if offset + 1 < len(users) else None
+                return self.reply(200, {"items": page, "_pagination": {"offset": offset, "limit": 1, "total": len(users), "next": following}})
             return self.reply(200, users)
         if self.path.startswith("/user/mallory/"):
             if FakeHub.mallory == "slow":
@@ -169,7 +181,7 @@ class CommandLine(unittest.TestCase):
         self.config = write(self.work, "environment.json", json.dumps({"gpu": True, "autoShutdown": {"idleMinutes": 30, "warnMinutes": 10, "signals": ["kernels", "cpu", "gpu"], "cpuThresholdPercent": 5, "gpuThresholdPercent": 10}}))
         self.smi = write(self.work, "nvidia-smi", "#!/bin/sh\nprintf '%s\\n' \"$*\" >> \"$0.args\"\ncat \"$0.out\"\n", mode=0o755)
         self.gpu("0, 0")
-        FakeHub.kernels, FakeHub.terminals, FakeHub.mallory = [], [], None
+        FakeHub.kernels, FakeHub.terminals, FakeHub.mallory, FakeHub.paged = [], [], None, False
 
     def gpu(self, output):
         write(self.work, "nvidia-smi.out", output + "\n")
@@ -222,6 +234,13 @@ class CommandLine(unittest.TestCase):
 
     def test_open_terminal_counts(self):
         self.machine([(0, 0)] * 2)
+        FakeHub.terminals = [{"name": "1", "last_activity": "2020-01-01T00:00:00Z"}]
+        self.assertEqual(self.run_agent(1800000000 + 600)["busy"], ["terminals"])
+
+    def test_reads_every_page_of_hub_users(self):
+        """A hub caps each user list at a page: ada, with an open terminal, is on the second."""
+        self.machine([(0, 0)] * 2)
+        FakeHub.mallory, FakeHub.paged = "ok", True
         FakeHub.terminals = [{"name": "1", "last_activity": "2020-01-01T00:00:00Z"}]
         self.assertEqual(self.run_agent(1800000000 + 600)["busy"], ["terminals"])
 
