@@ -1,5 +1,4 @@
-import {REGION_PRICE_FACTOR} from '../../catalogue/instance-types.js'
-import {UNIT_PRICES} from '../spec/estimate.js'
+import {SNAPSHOT_UNIT_PRICES as UNIT_PRICES, snapshotFactor} from '../pricing/snapshot.js'
 
 /** The kinds of kept data that bill by the GiB-month. */
 export type StorageKind = 'home-volume' | 'home-volume-snapshot' | 'shared-file-system' | 'notebook-bucket' | 'user-pool'
@@ -13,7 +12,7 @@ const S3_STANDARD_PER_GIB_MONTH = 0.023
  * A user pool bills per active user, not for being kept: 0.
  */
 export function monthlyStorageUsd(kind: StorageKind, sizeGiB: number, region: string): number {
-  const factor = REGION_PRICE_FACTOR[region] ?? 1.15
+  const factor = snapshotFactor(region)
   const perGiB: Record<StorageKind, number> = {
     'home-volume': UNIT_PRICES.gp3PerGiBMonth,
     'home-volume-snapshot': UNIT_PRICES.snapshotPerGiBMonth,

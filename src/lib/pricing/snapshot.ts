@@ -1,11 +1,17 @@
 import {hourlyPrice, lookupInstanceType, REGION_PRICE_FACTOR} from '../../catalogue/instance-types.js'
 import type {PriceTable} from './types.js'
 
-/** us-east-1 list prices (USD) of the bundled snapshot for the non-instance parts of an environment. */
+/**
+ * us-east-1 list prices (USD) of the bundled snapshot for the non-instance parts of an
+ * environment: the one copy plans, `data list` and the offline fallback all read.
+ */
 export const SNAPSHOT_UNIT_PRICES = {
   gp3PerGiBMonth: 0.08,
   efsStandardPerGiBMonth: 0.3,
   natGatewayPerHour: 0.045,
+  detailedMonitoringPerInstanceMonth: 2.1,
+  alarmPerMonth: 0.1,
+  snapshotPerGiBMonth: 0.05,
 } as const
 
 /** The regional factor the snapshot applies outside us-east-1. */

@@ -1,17 +1,7 @@
 import {cachedPrices} from '../pricing/prices.js'
-import {snapshotFactor} from '../pricing/snapshot.js'
+import {SNAPSHOT_UNIT_PRICES as UNIT_PRICES, snapshotFactor} from '../pricing/snapshot.js'
 import {describePriceSource, type PriceTable} from '../pricing/types.js'
 import type {EnvironmentSpec} from './types.js'
-
-/** us-east-1 list prices (USD) of the bundled snapshot for the non-instance parts of an environment. */
-export const UNIT_PRICES = {
-  gp3PerGiBMonth: 0.08,
-  efsStandardPerGiBMonth: 0.3,
-  natGatewayPerHour: 0.045,
-  detailedMonitoringPerInstanceMonth: 2.1,
-  alarmPerMonth: 0.1,
-  snapshotPerGiBMonth: 0.05,
-} as const
 
 export const HOURS_PER_MONTH = 730
 /** A research hub used on working days: 8 h x 22 days. Auto-shutdown makes this the realistic bill. */
