@@ -12,3 +12,15 @@ export function renderTable(head: readonly string[], rows: ReadonlyArray<Readonl
 export function formatUsd(amount: number): string {
   return `$${amount.toLocaleString('en-US', {minimumFractionDigits: 2, maximumFractionDigits: 2})}`
 }
+
+/** Sizes in binary units with one decimal (812 B, 1.5 KiB, 20.0 MiB), for files, uploads and homes. */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
+  let value = bytes
+  let unit = 0
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024
+    unit++
+  }
+  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`
+}

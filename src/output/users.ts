@@ -1,7 +1,7 @@
 import type {HubUser, UserChange, UsersChangeResult} from '../lib/users/types.js'
 import {SUCCESSFUL} from '../lib/users/types.js'
 import {escapeControl} from './sanitize.js'
-import {renderTable} from './table.js'
+import {formatBytes, renderTable} from './table.js'
 
 const MARK = (change: UserChange) => (SUCCESSFUL.has(change.status) ? '✓' : '✗')
 
@@ -26,18 +26,6 @@ export function renderUserChanges(result: UsersChangeResult, passwords: Readonly
   return lines.join('\n')
 }
 
-function formatBytes(bytes: number | undefined): string {
-  if (bytes === undefined) return ''
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
-  let value = bytes
-  let unit = 0
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024
-    unit++
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`
-}
-
 export function renderUserList(users: readonly HubUser[]): string {
   if (users.length === 0) return 'No users yet. Add people with: aws-research-wizard jupyter users add ENV EMAIL...'
   return renderTable(
@@ -48,7 +36,7 @@ export function renderUserList(users: readonly HubUser[]): string {
       u.admin ? 'yes' : 'no',
       escapeControl(u.enabled === false ? `${u.status} (disabled)` : u.status),
       escapeControl(u.lastSignIn ?? ''),
-      formatBytes(u.homeBytes),
+      u.homeBytes === undefined ? '' : formatBytes(u.homeBytes),
     ]),
   )
 }

@@ -1,5 +1,6 @@
 import {escapeControl} from '../../output/sanitize.js'
-import {formatBytes, type SyncPlan} from './sync.js'
+import {formatBytes} from '../../output/table.js'
+import type {SyncPlan} from './sync.js'
 
 const SHOWN = 20
 

@@ -1,6 +1,7 @@
 import {createReadStream} from 'node:fs'
 import type {S3Client} from '@aws-sdk/client-s3'
 import {ExitCode, WizardError} from '../../errors.js'
+import {formatBytes} from '../../output/table.js'
 import type {Destination} from './destination.js'
 import {PART_SIZE, sameContent} from './etag.js'
 import {listLocalFiles, type LocalFile, type SkippedPath} from './local-files.js'
@@ -176,16 +177,4 @@ export async function executeSync(
     }
   }
   return {bytesUploaded: done}
-}
-
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`
-  const units = ['KiB', 'MiB', 'GiB', 'TiB']
-  let value = bytes / 1024
-  let unit = 0
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024
-    unit++
-  }
-  return `${value.toFixed(1)} ${units[unit]}`
 }
