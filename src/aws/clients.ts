@@ -107,8 +107,9 @@ export class AwsClients {
     return this.options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION
   }
 
+  /** Clients for another region; the same instance (and its built clients) for this one. */
   forRegion(region: string): AwsClients {
-    return new AwsClients({...this.options, region})
+    return region === this.region ? this : new AwsClients({...this.options, region})
   }
 
   get timeouts(): AwsTimeouts {
