@@ -126,6 +126,7 @@ class Progress:
         # Example notebooks placed in /shared/examples this boot (None until that step ran).
         self.examples = None
         self._instance = None
+        self._ssm = None  # built on the first report, then reused: a boot reports some twenty times
 
     @property
     def instance(self):
@@ -171,8 +172,9 @@ class Progress:
         if len(body) > 4000:  # standard SSM parameters hold 4 KB
             status = dict(status, kernels={}, message=(status.get("message") or "")[:1000])
             body = json.dumps(status)
-        client = aws("ssm", self.config)
-        client.put_parameter(Name=name, Value=body, Type="String", Overwrite=True)
+        if self._ssm is None:
+            self._ssm = aws("ssm", self.config)
+        self._ssm.put_parameter(Name=name, Value=body, Type="String", Overwrite=True)
 
     def signal(self, success):
         """Tells CloudFormation the hub is ready (or failed): the stack's CreationPolicy waits for it."""

@@ -214,10 +214,6 @@ def hub_settings(config):
         handle.write(f"OAUTH_CLIENT_SECRET={secret}\n")
 
 
-def idle_agent_token():
-    service_token("idle-agent.token")
-
-
 def service_token(file_name):
     """A hub service's API token, made once and readable by root alone."""
     path = os.path.join(ETC, file_name)
@@ -229,11 +225,7 @@ def service_token(file_name):
 
 def usage_recorder_service():
     """The usage recorder's hub token and its service (a drop-in the hub config reads last)."""
-    path = os.path.join(ETC, "usage-recorder.token")
-    if not os.path.exists(path) or os.path.getsize(path) == 0:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(secrets.token_hex(32))
+    service_token("usage-recorder.token")
     drop_ins = os.path.join(ETC, "jupyterhub_config.d")
     os.makedirs(drop_ins, exist_ok=True)
     with open(os.path.join(LIB, "configure", "jupyterhub_config.d", "usage-recorder.py"), encoding="utf-8") as handle:
@@ -314,7 +306,7 @@ def configure(config, progress):
     mounts = progress.step("data", "mounting data", lambda: data_mounts(config))
     progress.step("data", "preparing data directories", lambda: data_directories(config))
     progress.step("hub-settings", "reading sign-in settings", lambda: hub_settings(config))
-    progress.step("hub-settings", "creating the idle agent's token", idle_agent_token)
+    progress.step("hub-settings", "creating the idle agent's token", lambda: service_token("idle-agent.token"))
     progress.step("hub-settings", "creating the user-removal token", lambda: service_token("users-admin.token"))
     progress.step("hub-settings", "registering the usage recorder with the hub", usage_recorder_service)
     version = progress.step("hub", "starting JupyterHub", lambda: start_hub(config))
